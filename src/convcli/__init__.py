@@ -1,0 +1,42 @@
+"""convcli: a command-line calculator for convolution arithmetic.
+
+The Python API mirrors the command line and never imports Typer or Rich:
+
+>>> from convcli import conv2d
+>>> conv2d([[1, 2, 0], [0, 1, 3], [2, 2, 1]], [[1, 0], [0, 1]]).tolist()
+[[2, 5], [2, 2]]
+
+The names are loaded lazily so that ``convcli --help`` and ``convcli shape``
+never pay for importing numpy.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+__version__ = "0.1.0"
+
+if TYPE_CHECKING:
+    from convcli.core import conv2d, conv_transpose2d, pool2d
+    from convcli.errors import ConvError
+    from convcli.shape import output_size
+
+_LAZY = {
+    "conv2d": "convcli.core",
+    "conv_transpose2d": "convcli.core",
+    "pool2d": "convcli.core",
+    "ConvError": "convcli.errors",
+    "output_size": "convcli.shape",
+}
+
+__all__ = ["ConvError", "__version__", "conv2d", "conv_transpose2d", "output_size", "pool2d"]
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        msg = f"module 'convcli' has no attribute {name!r}"
+        raise AttributeError(msg)
+    import importlib
+
+    return getattr(importlib.import_module(module), name)

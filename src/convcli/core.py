@@ -1,0 +1,493 @@
+"""The numpy core: pad, dilate, conv2d, conv_transpose2d, pool2d. No I/O, no printing.
+
+Semantics are PyTorch's (cross-correlation; weight ``[O][C/g][kh][kw]`` for conv2d and
+``[C_in][C_out/g][kh][kw]`` for conv_transpose2d); the arithmetic is exact for integers
+and fractions (see :mod:`convcli.numbers`).
+
+>>> conv2d([[1, 2, 0, 2], [1, 0, 3, -1], [2, 2, 2, 0], [3, 1, -2, 0]],
+...        [[0, 1, -1], [-1, 0, 1], [1, 0, 1]]).tolist()
+[[8, -1], [-2, 3]]
+>>> conv_transpose2d([[1, 2], [3, 4]], [[1, 1], [1, 1]], stride=2).tolist()
+[[1, 1, 2, 2], [1, 1, 2, 2], [3, 3, 4, 4], [3, 3, 4, 4]]
+>>> pool2d([[2, 5, 4, 4], [2, 3, 9, 7], [2, 1, 0, 0], [3, 4, 0, 8]], 2, op="avg").tolist()
+[[Fraction(3, 1), Fraction(6, 1)], [Fraction(5, 2), Fraction(2, 1)]]
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Any
+
+import numpy as np
+
+from convcli.errors import ConvError, ParameterError, ShapeError
+from convcli.numbers import (
+    INT64_MAX,
+    Array,
+    Kind,
+    Number,
+    canonical,
+    kind_of,
+    kind_of_value,
+    max_abs,
+)
+from convcli.params import ConvParams, Pads, as_pair, as_padding, as_pool_op, resolve_padding
+from convcli.shape import AxisArithmetic, TransposeAxis, conv_axis, pool_axis, transpose_axis
+
+_NP_PAD_MODES = {"zeros": "constant", "reflect": "reflect", "replicate": "edge", "circular": "wrap"}
+
+
+def as_matrix(value: Any, name: str, *, ndims: Sequence[int]) -> Array:
+    """A canonical array from an ndarray or nested lists, with one of the allowed ndims."""
+    try:
+        array = value if isinstance(value, np.ndarray) else _from_nested(value)
+        array = canonical(array)
+    except (TypeError, ValueError) as exc:
+        msg = f"{name}: {exc}"
+        raise ConvError(msg) from None
+    if array.ndim not in ndims:
+        allowed = " or ".join(f"{n}-D" for n in ndims)
+        msg = f"{name} must be {allowed}, got a {array.ndim}-D array of shape {list(array.shape)}"
+        raise ShapeError(msg)
+    if array.size == 0:
+        msg = f"{name} is empty (shape {list(array.shape)})"
+        raise ShapeError(msg)
+    return array
+
+
+def _from_nested(value: Any) -> Array:
+    array = np.array(value, dtype=object)
+    if any(isinstance(v, list | tuple | np.ndarray) for v in array.flat):
+        msg = "rows of different lengths (a ragged nested list)"
+        raise ValueError(msg)
+    return array
+
+
+def _scalar(value: Any, name: str) -> Number:
+    try:
+        kind = kind_of_value(value)
+    except TypeError as exc:
+        msg = f"{name}: {exc}"
+        raise ParameterError(msg) from None
+    if kind is Kind.FLOAT:
+        return float(value)
+    return value if isinstance(value, Fraction) else int(value)
+
+
+def _bias_vector(bias: Any, channels: int) -> list[Number] | None:
+    if bias is None:
+        return None
+    items = list(bias) if isinstance(bias, Sequence | np.ndarray) else [bias]
+    values = [_scalar(b, "bias") for b in items]
+    if len(values) == 1:
+        return values * channels
+    if len(values) != channels:
+        msg = f"bias has {len(values)} values but there are {channels} output channels"
+        raise ShapeError(msg)
+    return values
+
+
+def _dtype_for(arrays: Sequence[Array], scalars: Sequence[Number], bound: Number) -> Any:
+    """float64 if anything is a float; object for fractions, big ints or a bound over int64."""
+    kinds = [kind_of(a) for a in arrays] + [kind_of_value(s) for s in scalars]
+    if Kind.FLOAT in kinds:
+        return np.float64
+    if Kind.RATIONAL in kinds or any(a.dtype == object for a in arrays) or bound > INT64_MAX:
+        return object
+    return np.int64
+
+
+def _int_bound(x: Array, w: Array, extra: Sequence[Number], terms: int) -> Number:
+    """An upper bound of |Σ x·w| + |extra| over any output cell (for the int64 decision)."""
+    if kind_of(x) is Kind.FLOAT or kind_of(w) is Kind.FLOAT:
+        return 0
+    largest_x = max([max_abs(x), *(abs(v) for v in extra[:1])])
+    return largest_x * max_abs(w) * terms + max((abs(v) for v in extra[1:]), default=0)
+
+
+def pad_input(x: Array, pads: Pads, mode: str = "zeros", value: Number = 0) -> Array:
+    """Pad the last two axes of ``x`` by (top, bottom, left, right) with a PyTorch mode."""
+    top, bottom, left, right = pads
+    height, width = x.shape[-2:]
+    limits = {"reflect": (height - 1, width - 1), "circular": (height, width)}
+    if mode in limits:
+        max_h, max_w = limits[mode]
+        if max(top, bottom) > max_h or max(left, right) > max_w:
+            msg = (
+                f"{mode} padding ({top},{bottom},{left},{right}) must be at most "
+                f"{max_h} rows and {max_w} columns for a {height}×{width} input"
+            )
+            raise ParameterError(msg)
+    if not any(pads):
+        return x
+    widths = [(0, 0)] * (x.ndim - 2) + [(top, bottom), (left, right)]
+    if mode == "zeros":
+        return np.pad(x, widths, mode="constant", constant_values=value)
+    return np.pad(x, widths, mode=_NP_PAD_MODES[mode])  # type: ignore[call-overload]
+
+
+def dilate_kernel(kernel: Array, dilation: tuple[int, int]) -> Array:
+    """The kernel with d−1 zeros between taps on the last two axes (size d·(k−1)+1)."""
+    dh, dw = dilation
+    kh, kw = kernel.shape[-2:]
+    out = np.zeros((*kernel.shape[:-2], dh * (kh - 1) + 1, dw * (kw - 1) + 1), dtype=kernel.dtype)
+    out[..., ::dh, ::dw] = kernel
+    return out
+
+
+def _taps(shape: tuple[int, ...]) -> list[tuple[int, int]]:
+    return [(i, j) for i in range(shape[-2]) for j in range(shape[-1])]
+
+
+# --- conv2d -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ConvSetup:
+    """A validated convolution: normalised arrays in the computing dtype, and the geometry."""
+
+    x: Array  # [C][H][W]
+    weight: Array  # [O][C/g][kh][kw], already flipped when params.flip
+    bias: list[Number] | None
+    params: ConvParams
+    pads: Pads
+    rows: AxisArithmetic
+    cols: AxisArithmetic
+    squeeze: bool  # the result is 2-D (a 2-D or 3-D kernel)
+
+    @property
+    def output_shape(self) -> tuple[int, ...]:
+        hw = (self.rows.output, self.cols.output)
+        return hw if self.squeeze else (self.weight.shape[0], *hw)
+
+    @property
+    def exact(self) -> bool:
+        return self.rows.exact and self.cols.exact
+
+    def padded_input(self) -> Array:
+        return pad_input(self.x, self.pads, self.params.padding_mode, self.params.pad_value)
+
+
+def prepare_conv(
+    x: Any, kernel: Any, *, params: ConvParams, bias: Any = None
+) -> ConvSetup:
+    """Validate shapes and parameters and pick the arithmetic; nothing is computed yet."""
+    image = as_matrix(x, "the input", ndims=(2, 3))
+    weight = as_matrix(kernel, "the kernel", ndims=(2, 3, 4))
+    squeeze = weight.ndim < 4
+    image3 = image if image.ndim == 3 else image[None]
+    weight4 = weight.reshape((1,) * (4 - weight.ndim) + weight.shape)
+    _check_conv_channels(image3.shape[0], weight4.shape, params.groups, weight.ndim)
+    if params.flip:
+        weight4 = weight4[..., ::-1, ::-1]
+    kh, kw = weight4.shape[-2:]
+    height, width = image3.shape[-2:]
+    pads = resolve_padding(params.padding, (height, width), (kh, kw), params.stride, params.dilation)
+    rows = conv_axis(height, kh, params.stride[0], params.dilation[0], pads[0], pads[1], axis="height")
+    cols = conv_axis(width, kw, params.stride[1], params.dilation[1], pads[2], pads[3], axis="width")
+    biases = _bias_vector(bias, weight4.shape[0])
+    pad_value = _scalar(params.pad_value, "pad value")
+    terms = weight4.shape[1] * kh * kw
+    bound = _int_bound(image3, weight4, [pad_value, *(biases or [])], terms)
+    dtype = _dtype_for([image3, weight4], [pad_value, *(biases or [])], bound)
+    return ConvSetup(
+        x=image3.astype(dtype, copy=False),
+        weight=weight4.astype(dtype, copy=False),
+        bias=biases,
+        params=params,
+        pads=pads,
+        rows=rows,
+        cols=cols,
+        squeeze=squeeze,
+    )
+
+
+def _check_conv_channels(channels: int, weight: tuple[int, ...], groups: int, ndim: int) -> None:
+    out_channels, per_group = weight[0], weight[1]
+    if channels % groups or out_channels % groups:
+        msg = (
+            f"groups {groups} must divide the input channels ({channels}) "
+            f"and the output channels ({out_channels})"
+        )
+        raise ShapeError(msg)
+    if per_group * groups != channels:
+        layout = {2: "[kh][kw]", 3: "[C][kh][kw]", 4: "[O][C/groups][kh][kw]"}[ndim]
+        msg = (
+            f"the kernel {layout} reads {per_group} channel{'s' * (per_group != 1)}"
+            f"{' per group' if groups > 1 else ''}, but the input has {channels}"
+            f"{f' ({channels // groups} per group)' if groups > 1 else ''}"
+        )
+        raise ShapeError(msg)
+
+
+def run_conv(setup: ConvSetup) -> Array:
+    """Compute a prepared convolution by shifted-slice accumulation over the kernel taps."""
+    xp = setup.padded_input()
+    weight = setup.weight
+    groups = setup.params.groups
+    sh, sw = setup.params.stride
+    dh, dw = setup.params.dilation
+    out_h, out_w = setup.rows.output, setup.cols.output
+    per_group_in, per_group_out = xp.shape[0] // groups, weight.shape[0] // groups
+    out = np.zeros((weight.shape[0], out_h, out_w), dtype=xp.dtype)
+    for g in range(groups):
+        xs = xp[g * per_group_in : (g + 1) * per_group_in]
+        ws = weight[g * per_group_out : (g + 1) * per_group_out]
+        acc = out[g * per_group_out : (g + 1) * per_group_out]
+        for i, j in _taps(ws.shape):
+            window = xs[:, i * dh : i * dh + sh * (out_h - 1) + 1 : sh,
+                        j * dw : j * dw + sw * (out_w - 1) + 1 : sw]  # fmt: skip
+            taps = ws[:, :, i, j]
+            if per_group_in == 1:
+                acc += taps[:, 0, None, None] * window[0]
+            else:
+                acc += np.tensordot(taps, window, axes=(1, 0))
+    _add_bias(out, setup.bias)
+    return out[0] if setup.squeeze else out
+
+
+def _add_bias(out: Array, bias: list[Number] | None) -> None:
+    if bias is not None:
+        for channel, value in enumerate(bias):
+            out[channel] += value
+
+
+def conv2d(
+    x: Any, kernel: Any, stride: Any = 1, padding: Any = 0, dilation: Any = 1, groups: Any = 1,
+    bias: Any = None, padding_mode: str = "zeros", pad_value: Any = 0, flip: bool = False,
+) -> Array:
+    """2-D cross-correlation as ``torch.nn.functional.conv2d`` (``flip=True``: convolution).
+
+    ``x`` is ``[H][W]`` or ``[C][H][W]``; ``kernel`` is ``[kh][kw]``, ``[C][kh][kw]`` or
+    ``[O][C/groups][kh][kw]`` (then the result is ``[O][H'][W']``).
+
+    >>> conv2d([[1, 2], [3, 4]], [[1]], padding=1, pad_value=9).tolist()
+    [[9, 9, 9, 9], [9, 1, 2, 9], [9, 3, 4, 9], [9, 9, 9, 9]]
+    """
+    params = ConvParams.build(
+        stride=stride, padding=padding, dilation=dilation, groups=groups,
+        padding_mode=padding_mode, pad_value=pad_value, flip=flip,
+    )
+    return run_conv(prepare_conv(x, kernel, params=params, bias=bias))
+
+
+# --- conv_transpose2d ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TransposeSetup:
+    """A validated transposed convolution (weight ``[C_in][C_out/g][kh][kw]``)."""
+
+    x: Array  # [C_in][H][W]
+    weight: Array
+    bias: list[Number] | None
+    params: ConvParams
+    pads: Pads
+    output_padding: tuple[int, int]
+    rows: TransposeAxis
+    cols: TransposeAxis
+    squeeze: bool
+
+    @property
+    def output_shape(self) -> tuple[int, ...]:
+        hw = (self.rows.output, self.cols.output)
+        return hw if self.squeeze else (self.weight.shape[1] * self.params.groups, *hw)
+
+
+def prepare_transpose(
+    x: Any, kernel: Any, *, params: ConvParams, output_padding: Any = 0, bias: Any = None
+) -> TransposeSetup:
+    """Validate a transposed convolution; PyTorch allows only zero padding of whole cells."""
+    if isinstance(params.padding, str) and params.padding != "valid":
+        msg = "a transposed convolution takes a number of padding cells, not 'same' or 'full'"
+        raise ParameterError(msg)
+    if params.padding_mode != "zeros" or params.pad_value != 0:
+        msg = "a transposed convolution supports only zero padding (as PyTorch)"
+        raise ParameterError(msg)
+    image = as_matrix(x, "the input", ndims=(2, 3))
+    weight = as_matrix(kernel, "the kernel", ndims=(2, 3, 4))
+    squeeze = weight.ndim < 4
+    image3 = image if image.ndim == 3 else image[None]
+    weight4 = weight.reshape(weight.shape[:-2] + (1,) * (4 - weight.ndim) + weight.shape[-2:])
+    _check_transpose_channels(image3.shape[0], weight4.shape, params.groups)
+    if params.flip:
+        weight4 = weight4[..., ::-1, ::-1]
+    pads = resolve_padding(params.padding, image3.shape[-2:], weight4.shape[-2:])
+    out_pad = as_pair(output_padding, "output_padding", minimum=0)
+    (sh, sw), (dh, dw) = params.stride, params.dilation
+    kh, kw = weight4.shape[-2:]
+    height, width = image3.shape[-2:]
+    rows = transpose_axis(height, kh, sh, dh, pads[0], pads[1], out_pad[0], axis="height")
+    cols = transpose_axis(width, kw, sw, dw, pads[2], pads[3], out_pad[1], axis="width")
+    biases = _bias_vector(bias, weight4.shape[1] * params.groups)
+    bound = _int_bound(image3, weight4, [0, *(biases or [])], image3.shape[0] * kh * kw)
+    dtype = _dtype_for([image3, weight4], biases or [], bound)
+    return TransposeSetup(
+        image3.astype(dtype, copy=False), weight4.astype(dtype, copy=False), biases, params,
+        pads, out_pad, rows, cols, squeeze,
+    )
+
+
+def _check_transpose_channels(channels: int, weight: tuple[int, ...], groups: int) -> None:
+    if channels % groups:
+        msg = f"groups {groups} must divide the input channels ({channels})"
+        raise ShapeError(msg)
+    if weight[0] != channels:
+        msg = (
+            f"the transposed kernel [C_in][C_out/groups][kh][kw] has C_in = {weight[0]}, "
+            f"but the input has {channels} channels"
+        )
+        raise ShapeError(msg)
+
+
+def run_transpose(setup: TransposeSetup) -> Array:
+    """Scatter-add: each input cell times the kernel, added at stride offsets, then cropped."""
+    x, weight, groups = setup.x, setup.weight, setup.params.groups
+    (sh, sw), (dh, dw) = setup.params.stride, setup.params.dilation
+    per_group_in, per_group_out = x.shape[0] // groups, weight.shape[1]
+    height, width = x.shape[-2:]
+    full = np.zeros((per_group_out * groups, setup.rows.full, setup.cols.full), dtype=x.dtype)
+    for g in range(groups):
+        xs = x[g * per_group_in : (g + 1) * per_group_in]
+        ws = weight[g * per_group_in : (g + 1) * per_group_in]
+        target = full[g * per_group_out : (g + 1) * per_group_out]
+        for i, j in _taps(ws.shape):
+            contribution = np.tensordot(ws[:, :, i, j], xs, axes=(0, 0))
+            target[:, i * dh : i * dh + sh * (height - 1) + 1 : sh,
+                   j * dw : j * dw + sw * (width - 1) + 1 : sw] += contribution  # fmt: skip
+    top, _, left, _ = setup.pads
+    out = full[:, top : top + setup.rows.output, left : left + setup.cols.output].copy()
+    _add_bias(out, setup.bias)
+    return out[0] if setup.squeeze else out
+
+
+def conv_transpose2d(
+    x: Any, kernel: Any, stride: Any = 1, padding: Any = 0, output_padding: Any = 0,
+    dilation: Any = 1, groups: Any = 1, bias: Any = None, flip: bool = False,
+) -> Array:
+    """Transposed convolution as ``torch.nn.functional.conv_transpose2d``.
+
+    >>> conv_transpose2d([[1, 2], [3, 4]], [[1, 0], [0, 1]]).tolist()
+    [[1, 2, 0], [3, 5, 2], [0, 3, 4]]
+    """
+    params = ConvParams.build(
+        stride=stride, padding=padding, dilation=dilation, groups=groups, flip=flip
+    )
+    setup = prepare_transpose(x, kernel, params=params, output_padding=output_padding, bias=bias)
+    return run_transpose(setup)
+
+
+# --- pooling --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PoolSetup:
+    """A validated pooling: PyTorch's max_pool2d / avg_pool2d geometry."""
+
+    x: Array  # [C][H][W]
+    op: str
+    rows: AxisArithmetic
+    cols: AxisArithmetic
+    count_include_pad: bool
+    squeeze: bool
+
+    @property
+    def output_shape(self) -> tuple[int, ...]:
+        hw = (self.rows.output, self.cols.output)
+        return hw if self.squeeze else (self.x.shape[0], *hw)
+
+
+def prepare_pool(
+    x: Any, window: Any, *, stride: Any = None, padding: Any = 0, op: str = "max",
+    ceil_mode: bool = False, count_include_pad: bool = True,
+) -> PoolSetup:
+    image = as_matrix(x, "the input", ndims=(2, 3))
+    image3 = image if image.ndim == 3 else image[None]
+    kh, kw = as_pair(window, "window")
+    sh, sw = as_pair(stride if stride is not None else (kh, kw), "stride")
+    pads = as_padding(padding)
+    if isinstance(pads, str) or pads[0] != pads[1] or pads[2] != pads[3]:
+        msg = "pooling padding must be a number or an H,W pair (the same on both sides)"
+        raise ParameterError(msg)
+    height, width = image3.shape[-2:]
+    rows = pool_axis(height, kh, sh, pads[0], ceil_mode=ceil_mode, axis="height")
+    cols = pool_axis(width, kw, sw, pads[2], ceil_mode=ceil_mode, axis="width")
+    return PoolSetup(image3, as_pool_op(op), rows, cols, count_include_pad, image.ndim == 2)
+
+
+def pool_windows(setup: PoolSetup, fill: Number) -> Array:
+    """The input padded with ``fill`` far enough that every window is complete."""
+    rows, cols = setup.rows, setup.cols
+    need_h = (rows.output - 1) * rows.stride + rows.kernel
+    need_w = (cols.output - 1) * cols.stride + cols.kernel
+    height, width = setup.x.shape[-2:]
+    pads = (
+        rows.pad_before, max(need_h - height - rows.pad_before, 0),
+        cols.pad_before, max(need_w - width - cols.pad_before, 0),
+    )
+    return pad_input(setup.x, pads, "zeros", fill)
+
+
+def _divisors(axis: AxisArithmetic, include_pad: bool) -> Array:
+    """Per output position of one axis, how many cells the average divides by (PyTorch)."""
+    starts = np.arange(axis.output, dtype=np.int64) * axis.stride - axis.pad_before
+    ends = np.minimum(starts + axis.kernel, axis.size + axis.pad_before)
+    if include_pad:
+        return ends - starts
+    result: Array = np.minimum(ends, axis.size) - np.maximum(starts, 0)
+    return result
+
+
+def run_pool(setup: PoolSetup) -> Array:
+    """Max/min by shifted-slice maxima; averages as exact fractions for exact inputs."""
+    x, rows, cols = setup.x, setup.rows, setup.cols
+    if setup.op == "avg":
+        fill: Number = 0
+    elif x.dtype == np.float64:
+        fill = -np.inf if setup.op == "max" else np.inf
+    else:  # padding never wins: fill with the input's own extreme value
+        fill = x.min() if setup.op == "max" else x.max()
+    padded = pool_windows(setup, fill)
+    slices = [
+        padded[:, i : i + rows.stride * (rows.output - 1) + 1 : rows.stride,
+               j : j + cols.stride * (cols.output - 1) + 1 : cols.stride]  # fmt: skip
+        for i in range(rows.kernel) for j in range(cols.kernel)
+    ]
+    if setup.op == "max":
+        out = np.maximum.reduce(slices)
+    elif setup.op == "min":
+        out = np.minimum.reduce(slices)
+    else:
+        out = _average(slices, setup)
+    return out[0] if setup.squeeze else out
+
+
+def _average(slices: list[Array], setup: PoolSetup) -> Array:
+    include = setup.count_include_pad
+    divisor = np.outer(_divisors(setup.rows, include), _divisors(setup.cols, include))
+    if setup.x.dtype == np.float64:
+        result: Array = np.add.reduce(slices) / divisor
+        return result
+    bound = max_abs(setup.x) * setup.rows.kernel * setup.cols.kernel
+    exact = [s.astype(object) for s in slices] if bound > INT64_MAX else slices
+    sums = np.add.reduce(exact)
+    quotient: Array = np.frompyfunc(Fraction, 2, 1)(sums, divisor.astype(object))
+    return quotient
+
+
+def pool2d(
+    x: Any, window: Any, stride: Any = None, padding: Any = 0, op: str = "max",
+    ceil_mode: bool = False, count_include_pad: bool = True,
+) -> Array:
+    """Max, average or min pooling with PyTorch's semantics; ``stride`` defaults to the window.
+
+    >>> pool2d([[1, -2], [3, 4]], 2, op="min").tolist()
+    [[-2]]
+    """
+    setup = prepare_pool(
+        x, window, stride=stride, padding=padding, op=op, ceil_mode=ceil_mode,
+        count_include_pad=count_include_pad,
+    )
+    return run_pool(setup)

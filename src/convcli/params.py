@@ -1,0 +1,183 @@
+"""Validated convolution parameters, from Python values or from option text.
+
+``parse_*`` functions read what a user typed (``"2,1"``, ``"same"``, ``"1,0,1,0"``);
+``as_*`` functions accept what the Python API accepts (ints, tuples, words).
+All raise :class:`ParameterError` with a sentence that names the option.
+
+>>> parse_pair("2,1", "stride"), parse_padding("1,2"), parse_padding("SAME")
+((2, 1), (1, 1, 2, 2), 'same')
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Any, TypeAlias
+
+from convcli.errors import ParameterError
+from convcli.shape import PADDING_WORDS, resolve_axis_padding
+
+Pair: TypeAlias = tuple[int, int]
+Pads: TypeAlias = tuple[int, int, int, int]
+Padding: TypeAlias = str | Pads
+PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
+POOL_OPS = ("max", "avg", "min")
+
+
+def _ints(text: str, name: str) -> tuple[int, ...]:
+    parts = [p.strip() for p in text.replace("\u2212", "-").split(",")]
+    try:
+        values = tuple(int(p) for p in parts if p.isascii())
+    except ValueError:
+        values = ()
+    if len(values) != len(parts) or not parts:
+        msg = f"{name} must be whole numbers separated by commas, got {text!r}"
+        raise ParameterError(msg)
+    return values
+
+
+def parse_pair(text: str, name: str, *, minimum: int = 1) -> Pair:
+    """``"2"`` → (2, 2), ``"2,1"`` → (2, 1); each at least ``minimum``."""
+    return as_pair(_ints(text, name), name, minimum=minimum)
+
+
+def as_pair(value: Any, name: str, *, minimum: int = 1) -> Pair:
+    """An int or a sequence of one or two ints as an (h, w) pair, each ≥ ``minimum``."""
+    items = _sequence(value, name)
+    if len(items) == 1:
+        items = (items[0], items[0])
+    if len(items) != 2:
+        msg = f"{name} takes one number or an H,W pair, got {len(items)} numbers"
+        raise ParameterError(msg)
+    for item in items:
+        if item < minimum:
+            msg = f"{name} must be {minimum} or more, got {item}"
+            raise ParameterError(msg)
+    return (items[0], items[1])
+
+
+def _sequence(value: Any, name: str) -> tuple[int, ...]:
+    raw = (value,) if not isinstance(value, Sequence) or isinstance(value, str) else value
+    items: list[int] = []
+    for item in raw:
+        if isinstance(item, bool) or not hasattr(item, "__index__"):
+            msg = f"{name} must be whole numbers, got {item!r}"
+            raise ParameterError(msg)
+        items.append(int(item))
+    return tuple(items)
+
+
+def parse_padding(text: str) -> Padding:
+    """A word (valid, same, full) or 1, 2 (H,W) or 4 (top,bottom,left,right) numbers."""
+    word = text.strip().lower()
+    if word in PADDING_WORDS:
+        return word
+    if word.replace(",", "").replace(" ", "").isalpha():
+        msg = f"padding must be a number, H,W, TOP,BOTTOM,LEFT,RIGHT or one of {', '.join(PADDING_WORDS)}; got {text!r}"
+        raise ParameterError(msg)
+    return as_padding(_ints(text, "padding"))
+
+
+def as_padding(value: Any) -> Padding:
+    """Padding as a word or a (top, bottom, left, right) tuple of non-negative ints."""
+    if isinstance(value, str):
+        word = value.strip().lower()
+        if word not in PADDING_WORDS:
+            return parse_padding(value)
+        return word
+    items = _sequence(value, "padding")
+    if len(items) == 1:
+        items = items * 4
+    elif len(items) == 2:
+        items = (items[0], items[0], items[1], items[1])
+    elif len(items) != 4:
+        msg = f"padding takes 1, 2 (H,W) or 4 (top,bottom,left,right) numbers, got {len(items)}"
+        raise ParameterError(msg)
+    if min(items) < 0:
+        msg = f"padding must be 0 or more, got {min(items)}"
+        raise ParameterError(msg)
+    return (items[0], items[1], items[2], items[3])
+
+
+def resolve_padding(
+    padding: Padding, size: Pair, kernel: Pair, stride: Pair = (1, 1), dilation: Pair = (1, 1)
+) -> Pads:
+    """Concrete (top, bottom, left, right) padding for an input and kernel size."""
+    if not isinstance(padding, str):
+        return padding
+    top, bottom = resolve_axis_padding(padding, size[0], kernel[0], stride[0], dilation[0])
+    left, right = resolve_axis_padding(padding, size[1], kernel[1], stride[1], dilation[1])
+    return (top, bottom, left, right)
+
+
+def as_padding_mode(value: str) -> str:
+    mode = value.strip().lower()
+    if mode not in PADDING_MODES:
+        msg = f"padding mode {value!r} is not one of {', '.join(PADDING_MODES)}"
+        raise ParameterError(msg)
+    return mode
+
+
+def as_pool_op(value: str) -> str:
+    op = value.strip().lower()
+    if op not in POOL_OPS:
+        msg = f"pooling op {value!r} is not one of {', '.join(POOL_OPS)}"
+        raise ParameterError(msg)
+    return op
+
+
+def parse_cell(text: str) -> tuple[int, ...]:
+    """``"R,C"`` or ``"O,R,C"`` (0-based) for ``--cell``."""
+    cell = _ints(text, "--cell")
+    if len(cell) not in (2, 3) or min(cell) < 0:
+        msg = f"--cell takes R,C or O,R,C with 0-based indices, got {text!r}"
+        raise ParameterError(msg)
+    return cell
+
+
+def parse_numbers(text: str, name: str) -> tuple[int | Fraction | float, ...]:
+    """Comma-separated numbers (``--bias 1,0.5``, ``--pad-value -1``), exact where possible."""
+    from convcli.numbers import parse_number
+
+    try:
+        return tuple(parse_number(part) for part in text.split(","))
+    except ValueError as exc:
+        msg = f"{name}: {exc}"
+        raise ParameterError(msg) from None
+
+
+@dataclass(frozen=True)
+class ConvParams:
+    """Every parameter of a convolution except the matrices, validated."""
+
+    stride: Pair = (1, 1)
+    padding: Padding = (0, 0, 0, 0)
+    dilation: Pair = (1, 1)
+    groups: int = 1
+    padding_mode: str = "zeros"
+    pad_value: int | Fraction | float = 0
+    flip: bool = False
+
+    @classmethod
+    def build(
+        cls, *, stride: Any = 1, padding: Any = 0, dilation: Any = 1, groups: Any = 1,
+        padding_mode: str = "zeros", pad_value: Any = 0, flip: bool = False,
+    ) -> ConvParams:
+        (group_count,) = _sequence(groups, "groups")
+        if group_count < 1:
+            msg = f"groups must be 1 or more, got {group_count}"
+            raise ParameterError(msg)
+        mode = as_padding_mode(padding_mode)
+        if mode != "zeros" and pad_value != 0:
+            msg = f"a pad value applies to constant padding, not to padding mode {mode!r}"
+            raise ParameterError(msg)
+        return cls(
+            stride=as_pair(stride, "stride"),
+            padding=as_padding(padding),
+            dilation=as_pair(dilation, "dilation"),
+            groups=group_count,
+            padding_mode=mode,
+            pad_value=pad_value,
+            flip=bool(flip),
+        )

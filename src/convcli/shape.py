@@ -1,0 +1,209 @@
+"""Output-size arithmetic, one axis at a time, with the intermediate terms kept.
+
+Pure integer arithmetic (no numpy), so ``convcli shape`` starts fast and answers
+exactly for any size, 10**12 included.
+
+>>> output_size(4, 3, padding=1)
+4
+>>> output_size(5, 3, stride=2, padding="same")
+3
+>>> output_size(3, 3, stride=2, padding=1, transposed=True, output_padding=1)
+6
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from convcli.errors import ParameterError, ShapeError
+
+PaddingSpec = int | tuple[int, int] | str
+PADDING_WORDS = ("valid", "same", "full")
+
+
+def ceil_div(a: int, b: int) -> int:
+    """⌈a / b⌉ for integers, b > 0."""
+    return -(-a // b)
+
+
+def effective_kernel(kernel: int, dilation: int) -> int:
+    """The span a dilated kernel covers: d·(k−1) + 1."""
+    return dilation * (kernel - 1) + 1
+
+
+def resolve_axis_padding(
+    padding: PaddingSpec, size: int, kernel: int, stride: int = 1, dilation: int = 1
+) -> tuple[int, int]:
+    """The (before, after) padding of one axis for an int, a pair or a word.
+
+    ``same`` follows TensorFlow: total = max((⌈in/s⌉ − 1)·s + d·(k−1) + 1 − in, 0),
+    the smaller half before, the extra after.
+
+    >>> resolve_axis_padding("same", 4, 4)
+    (1, 2)
+    """
+    if isinstance(padding, str):
+        word = padding.lower()
+        if word == "valid":
+            return (0, 0)
+        if word == "full":
+            full = dilation * (kernel - 1)
+            return (full, full)
+        if word == "same":
+            total = max(
+                (ceil_div(size, stride) - 1) * stride + effective_kernel(kernel, dilation) - size,
+                0,
+            )
+            return (total // 2, total - total // 2)
+        msg = f"unknown padding {padding!r}: use a number, 'valid', 'same' or 'full'"
+        raise ParameterError(msg)
+    if isinstance(padding, tuple):
+        before, after = padding
+    else:
+        before = after = padding
+    if before < 0 or after < 0:
+        msg = f"padding must be 0 or more, got {before if before < 0 else after}"
+        raise ParameterError(msg)
+    return (before, after)
+
+
+@dataclass(frozen=True)
+class AxisArithmetic:
+    """One axis of a convolution: the inputs of the formula and what follows from them.
+
+    ``unread`` counts the padded rows/columns at the end that no window reaches
+    (the remainder of the division); the result is exact when it is 0.
+    """
+
+    size: int
+    kernel: int
+    stride: int
+    dilation: int
+    pad_before: int
+    pad_after: int
+    output: int
+    unread: int
+
+    @property
+    def padded(self) -> int:
+        return self.size + self.pad_before + self.pad_after
+
+    @property
+    def span(self) -> int:
+        return effective_kernel(self.kernel, self.dilation)
+
+    @property
+    def numerator(self) -> int:
+        """in + pad_before + pad_after − d·(k−1) − 1: the term divided by the stride."""
+        return self.padded - self.span
+
+    @property
+    def exact(self) -> bool:
+        return self.unread == 0
+
+
+def conv_axis(
+    size: int, kernel: int, stride: int = 1, dilation: int = 1, pad_before: int = 0,
+    pad_after: int = 0, *, axis: str = "width",
+) -> AxisArithmetic:
+    """The convolution arithmetic of one axis; ``ShapeError`` when no output cell fits."""
+    _check_positive(size=size, kernel=kernel, stride=stride, dilation=dilation)
+    padded = size + pad_before + pad_after
+    span = effective_kernel(kernel, dilation)
+    if span > padded:
+        dilated = f" (dilated to {span})" if dilation > 1 else ""
+        msg = (
+            f"the kernel {axis} {kernel}{dilated} is larger than the padded input {axis} "
+            f"{padded} ({size} + {pad_before} + {pad_after})"
+        )
+        raise ShapeError(msg)
+    quotient, unread = divmod(padded - span, stride)
+    return AxisArithmetic(size, kernel, stride, dilation, pad_before, pad_after, quotient + 1, unread)
+
+
+@dataclass(frozen=True)
+class TransposeAxis:
+    """One axis of a transposed convolution: (in − 1)·s − pb − pa + d·(k−1) + op + 1."""
+
+    size: int
+    kernel: int
+    stride: int
+    dilation: int
+    pad_before: int
+    pad_after: int
+    output_padding: int
+    output: int
+
+    @property
+    def full(self) -> int:
+        """The size before cropping the padding: (in − 1)·s + d·(k−1) + 1 + op."""
+        return self.output + self.pad_before + self.pad_after
+
+
+def transpose_axis(
+    size: int, kernel: int, stride: int = 1, dilation: int = 1, pad_before: int = 0,
+    pad_after: int = 0, output_padding: int = 0, *, axis: str = "width",
+) -> TransposeAxis:
+    """The transposed-convolution arithmetic of one axis, with PyTorch's limits."""
+    _check_positive(size=size, kernel=kernel, stride=stride, dilation=dilation)
+    if output_padding < 0 or output_padding >= max(stride, dilation):
+        msg = (
+            f"output_padding {output_padding} must be from 0 to {max(stride, dilation) - 1} "
+            f"(less than max(stride {stride}, dilation {dilation}))"
+        )
+        raise ParameterError(msg)
+    if pad_before < 0 or pad_after < 0:
+        msg = "padding must be 0 or more"
+        raise ParameterError(msg)
+    out = (size - 1) * stride - pad_before - pad_after + dilation * (kernel - 1) + output_padding + 1
+    if out < 1:
+        msg = (
+            f"the transposed output {axis} would be {out}: "
+            f"({size} − 1)·{stride} − {pad_before} − {pad_after} + {dilation}·({kernel} − 1) "
+            f"+ {output_padding} + 1; use less padding"
+        )
+        raise ShapeError(msg)
+    return TransposeAxis(size, kernel, stride, dilation, pad_before, pad_after, output_padding, out)
+
+
+def pool_axis(
+    size: int, window: int, stride: int, padding: int = 0, *, ceil_mode: bool = False,
+    axis: str = "width",
+) -> AxisArithmetic:
+    """PyTorch's pooling arithmetic: padding ≤ window/2; with ceil_mode the last window
+    may hang over the end but must start inside the input or the left padding."""
+    _check_positive(size=size, window=window, stride=stride)
+    if padding < 0 or 2 * padding > window:
+        msg = f"pooling padding {padding} must be from 0 to half the window ({window // 2})"
+        raise ParameterError(msg)
+    numerator = size + 2 * padding - window
+    out = (ceil_div(numerator, stride) if ceil_mode else numerator // stride) + 1
+    if ceil_mode and (out - 1) * stride >= size + padding:
+        out -= 1
+    if out < 1:
+        msg = f"the window {axis} {window} is larger than the padded input {axis} {size + 2 * padding}"
+        raise ShapeError(msg)
+    unread = max(size + 2 * padding - ((out - 1) * stride + window), 0)
+    return AxisArithmetic(size, window, stride, 1, padding, padding, out, unread)
+
+
+def _check_positive(**values: int) -> None:
+    for name, value in values.items():
+        if value < 1:
+            msg = f"{name} must be 1 or more, got {value}"
+            raise ParameterError(msg)
+
+
+def output_size(
+    size: int, kernel: int, stride: int = 1, padding: PaddingSpec = 0, dilation: int = 1,
+    transposed: bool = False, output_padding: int = 0,
+) -> int:
+    """The output size of one axis (see the module docstring); ``ConvError`` when invalid."""
+    if transposed:
+        if isinstance(padding, str) and padding.lower() != "valid":
+            msg = "a transposed convolution takes a number of padding cells, not 'same' or 'full'"
+            raise ParameterError(msg)
+        before, after = resolve_axis_padding(padding, size, kernel, stride, dilation)
+        return transpose_axis(size, kernel, stride, dilation, before, after, output_padding).output
+    before, after = resolve_axis_padding(padding, size, kernel, stride, dilation)
+    return conv_axis(size, kernel, stride, dilation, before, after).output
