@@ -22,6 +22,7 @@ from typing import Any
 
 import numpy as np
 
+from convcli import limits
 from convcli.errors import ConvError, ParameterError, ShapeError
 from convcli.numbers import (
     INT64_MAX,
@@ -33,7 +34,7 @@ from convcli.numbers import (
     kind_of_value,
     max_abs,
 )
-from convcli.params import ConvParams, Pads, as_pair, as_padding, as_pool_op, resolve_padding
+from convcli.params import ConvParams, Pads, as_padding, as_pair, as_pool_op, resolve_padding
 from convcli.shape import AxisArithmetic, TransposeAxis, conv_axis, pool_axis, transpose_axis
 
 _NP_PAD_MODES = {"zeros": "constant", "reflect": "reflect", "replicate": "edge", "circular": "wrap"}
@@ -100,11 +101,16 @@ def _dtype_for(arrays: Sequence[Array], scalars: Sequence[Number], bound: Number
 
 
 def _int_bound(x: Array, w: Array, extra: Sequence[Number], terms: int) -> Number:
-    """An upper bound of |Σ x·w| + |extra| over any output cell (for the int64 decision)."""
+    """An upper bound of |Σ x·w| + |bias| over any output cell (for the int64 decision).
+
+    ``extra`` is the pad value followed by the biases.
+    """
     if kind_of(x) is Kind.FLOAT or kind_of(w) is Kind.FLOAT:
         return 0
-    largest_x = max([max_abs(x), *(abs(v) for v in extra[:1])])
-    return largest_x * max_abs(w) * terms + max((abs(v) for v in extra[1:]), default=0)
+    # fractions and floats choose another arithmetic anyway: only integers matter here
+    magnitudes = [abs(v) if isinstance(v, int) else 0 for v in extra]
+    largest_x = max([int(max_abs(x)), *magnitudes[:1]])
+    return largest_x * int(max_abs(w)) * terms + max(magnitudes[1:], default=0)
 
 
 def pad_input(x: Array, pads: Pads, mode: str = "zeros", value: Number = 0) -> Array:
@@ -124,8 +130,15 @@ def pad_input(x: Array, pads: Pads, mode: str = "zeros", value: Number = 0) -> A
         return x
     widths = [(0, 0)] * (x.ndim - 2) + [(top, bottom), (left, right)]
     if mode == "zeros":
-        return np.pad(x, widths, mode="constant", constant_values=value)
-    return np.pad(x, widths, mode=_NP_PAD_MODES[mode])  # type: ignore[call-overload]
+        # np.pad would store an object array's constant as a numpy int64, which then
+        # overflows against Python ints: fill with the Python value itself
+        out = np.full(
+            (*x.shape[:-2], height + top + bottom, width + left + right), value, dtype=x.dtype
+        )
+        out[..., top : top + height, left : left + width] = x
+        return out
+    padded: Array = np.pad(x, widths, mode=_NP_PAD_MODES[mode])  # type: ignore[call-overload]
+    return padded
 
 
 def dilate_kernel(kernel: Array, dilation: tuple[int, int]) -> Array:
@@ -156,6 +169,8 @@ class ConvSetup:
     rows: AxisArithmetic
     cols: AxisArithmetic
     squeeze: bool  # the result is 2-D (a 2-D or 3-D kernel)
+    input_shape: tuple[int, ...] = ()  # as given
+    kernel_shape: tuple[int, ...] = ()
 
     @property
     def output_shape(self) -> tuple[int, ...]:
@@ -170,9 +185,7 @@ class ConvSetup:
         return pad_input(self.x, self.pads, self.params.padding_mode, self.params.pad_value)
 
 
-def prepare_conv(
-    x: Any, kernel: Any, *, params: ConvParams, bias: Any = None
-) -> ConvSetup:
+def prepare_conv(x: Any, kernel: Any, *, params: ConvParams, bias: Any = None) -> ConvSetup:
     """Validate shapes and parameters and pick the arithmetic; nothing is computed yet."""
     image = as_matrix(x, "the input", ndims=(2, 3))
     weight = as_matrix(kernel, "the kernel", ndims=(2, 3, 4))
@@ -184,14 +197,27 @@ def prepare_conv(
         weight4 = weight4[..., ::-1, ::-1]
     kh, kw = weight4.shape[-2:]
     height, width = image3.shape[-2:]
-    pads = resolve_padding(params.padding, (height, width), (kh, kw), params.stride, params.dilation)
-    rows = conv_axis(height, kh, params.stride[0], params.dilation[0], pads[0], pads[1], axis="height")
-    cols = conv_axis(width, kw, params.stride[1], params.dilation[1], pads[2], pads[3], axis="width")
+    pads = resolve_padding(
+        params.padding, (height, width), (kh, kw), params.stride, params.dilation
+    )
+    rows = conv_axis(
+        height, kh, params.stride[0], params.dilation[0], pads[0], pads[1], axis="height"
+    )
+    cols = conv_axis(
+        width, kw, params.stride[1], params.dilation[1], pads[2], pads[3], axis="width"
+    )
     biases = _bias_vector(bias, weight4.shape[0])
     pad_value = _scalar(params.pad_value, "pad value")
     terms = weight4.shape[1] * kh * kw
     bound = _int_bound(image3, weight4, [pad_value, *(biases or [])], terms)
     dtype = _dtype_for([image3, weight4], [pad_value, *(biases or [])], bound)
+    limits.check(
+        cells=image3.shape[0] * max(rows.padded * cols.padded, rows.output * cols.output)
+        + weight4.shape[0] * rows.output * cols.output,
+        work=weight4.shape[0] * rows.output * cols.output * terms,
+        exact_objects=dtype is object,
+        what="this convolution",
+    )
     return ConvSetup(
         x=image3.astype(dtype, copy=False),
         weight=weight4.astype(dtype, copy=False),
@@ -201,6 +227,8 @@ def prepare_conv(
         rows=rows,
         cols=cols,
         squeeze=squeeze,
+        input_shape=image.shape,
+        kernel_shape=weight.shape,
     )
 
 
@@ -255,8 +283,16 @@ def _add_bias(out: Array, bias: list[Number] | None) -> None:
 
 
 def conv2d(
-    x: Any, kernel: Any, stride: Any = 1, padding: Any = 0, dilation: Any = 1, groups: Any = 1,
-    bias: Any = None, padding_mode: str = "zeros", pad_value: Any = 0, flip: bool = False,
+    x: Any,
+    kernel: Any,
+    stride: Any = 1,
+    padding: Any = 0,
+    dilation: Any = 1,
+    groups: Any = 1,
+    bias: Any = None,
+    padding_mode: str = "zeros",
+    pad_value: Any = 0,
+    flip: bool = False,
 ) -> Array:
     """2-D cross-correlation as ``torch.nn.functional.conv2d`` (``flip=True``: convolution).
 
@@ -267,8 +303,13 @@ def conv2d(
     [[9, 9, 9, 9], [9, 1, 2, 9], [9, 3, 4, 9], [9, 9, 9, 9]]
     """
     params = ConvParams.build(
-        stride=stride, padding=padding, dilation=dilation, groups=groups,
-        padding_mode=padding_mode, pad_value=pad_value, flip=flip,
+        stride=stride,
+        padding=padding,
+        dilation=dilation,
+        groups=groups,
+        padding_mode=padding_mode,
+        pad_value=pad_value,
+        flip=flip,
     )
     return run_conv(prepare_conv(x, kernel, params=params, bias=bias))
 
@@ -289,6 +330,8 @@ class TransposeSetup:
     rows: TransposeAxis
     cols: TransposeAxis
     squeeze: bool
+    input_shape: tuple[int, ...] = ()  # as given
+    kernel_shape: tuple[int, ...] = ()
 
     @property
     def output_shape(self) -> tuple[int, ...]:
@@ -310,23 +353,40 @@ def prepare_transpose(
     weight = as_matrix(kernel, "the kernel", ndims=(2, 3, 4))
     squeeze = weight.ndim < 4
     image3 = image if image.ndim == 3 else image[None]
-    weight4 = weight.reshape(weight.shape[:-2] + (1,) * (4 - weight.ndim) + weight.shape[-2:])
+    weight4: Array = weight.reshape(
+        (*weight.shape[:-2], *(1,) * (4 - weight.ndim), *weight.shape[-2:])
+    )
     _check_transpose_channels(image3.shape[0], weight4.shape, params.groups)
     if params.flip:
         weight4 = weight4[..., ::-1, ::-1]
-    pads = resolve_padding(params.padding, image3.shape[-2:], weight4.shape[-2:])
-    out_pad = as_pair(output_padding, "output_padding", minimum=0)
-    (sh, sw), (dh, dw) = params.stride, params.dilation
     kh, kw = weight4.shape[-2:]
     height, width = image3.shape[-2:]
+    pads = resolve_padding(params.padding, (height, width), (kh, kw))
+    out_pad = as_pair(output_padding, "output_padding", minimum=0)
+    (sh, sw), (dh, dw) = params.stride, params.dilation
     rows = transpose_axis(height, kh, sh, dh, pads[0], pads[1], out_pad[0], axis="height")
     cols = transpose_axis(width, kw, sw, dw, pads[2], pads[3], out_pad[1], axis="width")
     biases = _bias_vector(bias, weight4.shape[1] * params.groups)
     bound = _int_bound(image3, weight4, [0, *(biases or [])], image3.shape[0] * kh * kw)
     dtype = _dtype_for([image3, weight4], biases or [], bound)
+    limits.check(
+        cells=weight4.shape[1] * params.groups * rows.full * cols.full,
+        work=image3.shape[0] * height * width * weight4.shape[1] * kh * kw,
+        exact_objects=dtype is object,
+        what="this transposed convolution",
+    )
     return TransposeSetup(
-        image3.astype(dtype, copy=False), weight4.astype(dtype, copy=False), biases, params,
-        pads, out_pad, rows, cols, squeeze,
+        image3.astype(dtype, copy=False),
+        weight4.astype(dtype, copy=False),
+        biases,
+        params,
+        pads,
+        out_pad,
+        rows,
+        cols,
+        squeeze,
+        image.shape,
+        weight.shape,
     )
 
 
@@ -364,8 +424,15 @@ def run_transpose(setup: TransposeSetup) -> Array:
 
 
 def conv_transpose2d(
-    x: Any, kernel: Any, stride: Any = 1, padding: Any = 0, output_padding: Any = 0,
-    dilation: Any = 1, groups: Any = 1, bias: Any = None, flip: bool = False,
+    x: Any,
+    kernel: Any,
+    stride: Any = 1,
+    padding: Any = 0,
+    output_padding: Any = 0,
+    dilation: Any = 1,
+    groups: Any = 1,
+    bias: Any = None,
+    flip: bool = False,
 ) -> Array:
     """Transposed convolution as ``torch.nn.functional.conv_transpose2d``.
 
@@ -392,6 +459,7 @@ class PoolSetup:
     cols: AxisArithmetic
     count_include_pad: bool
     squeeze: bool
+    ceil_mode: bool = False
 
     @property
     def output_shape(self) -> tuple[int, ...]:
@@ -400,8 +468,14 @@ class PoolSetup:
 
 
 def prepare_pool(
-    x: Any, window: Any, *, stride: Any = None, padding: Any = 0, op: str = "max",
-    ceil_mode: bool = False, count_include_pad: bool = True,
+    x: Any,
+    window: Any,
+    *,
+    stride: Any = None,
+    padding: Any = 0,
+    op: str = "max",
+    ceil_mode: bool = False,
+    count_include_pad: bool = True,
 ) -> PoolSetup:
     image = as_matrix(x, "the input", ndims=(2, 3))
     image3 = image if image.ndim == 3 else image[None]
@@ -414,7 +488,15 @@ def prepare_pool(
     height, width = image3.shape[-2:]
     rows = pool_axis(height, kh, sh, pads[0], ceil_mode=ceil_mode, axis="height")
     cols = pool_axis(width, kw, sw, pads[2], ceil_mode=ceil_mode, axis="width")
-    return PoolSetup(image3, as_pool_op(op), rows, cols, count_include_pad, image.ndim == 2)
+    limits.check(
+        cells=image3.shape[0] * (rows.padded + rows.stride) * (cols.padded + cols.stride),
+        work=image3.shape[0] * rows.output * cols.output * kh * kw,
+        exact_objects=image3.dtype == object,
+        what="this pooling",
+    )
+    return PoolSetup(
+        image3, as_pool_op(op), rows, cols, count_include_pad, image.ndim == 2, ceil_mode
+    )
 
 
 def pool_windows(setup: PoolSetup, fill: Number) -> Array:
@@ -424,8 +506,10 @@ def pool_windows(setup: PoolSetup, fill: Number) -> Array:
     need_w = (cols.output - 1) * cols.stride + cols.kernel
     height, width = setup.x.shape[-2:]
     pads = (
-        rows.pad_before, max(need_h - height - rows.pad_before, 0),
-        cols.pad_before, max(need_w - width - cols.pad_before, 0),
+        rows.pad_before,
+        max(need_h - height - rows.pad_before, 0),
+        cols.pad_before,
+        max(need_w - width - cols.pad_before, 0),
     )
     return pad_input(setup.x, pads, "zeros", fill)
 
@@ -451,9 +535,13 @@ def run_pool(setup: PoolSetup) -> Array:
         fill = x.min() if setup.op == "max" else x.max()
     padded = pool_windows(setup, fill)
     slices = [
-        padded[:, i : i + rows.stride * (rows.output - 1) + 1 : rows.stride,
-               j : j + cols.stride * (cols.output - 1) + 1 : cols.stride]  # fmt: skip
-        for i in range(rows.kernel) for j in range(cols.kernel)
+        padded[
+            :,
+            i : i + rows.stride * (rows.output - 1) + 1 : rows.stride,
+            j : j + cols.stride * (cols.output - 1) + 1 : cols.stride,
+        ]
+        for i in range(rows.kernel)
+        for j in range(cols.kernel)
     ]
     if setup.op == "max":
         out = np.maximum.reduce(slices)
@@ -461,7 +549,8 @@ def run_pool(setup: PoolSetup) -> Array:
         out = np.minimum.reduce(slices)
     else:
         out = _average(slices, setup)
-    return out[0] if setup.squeeze else out
+    result: Array = out[0] if setup.squeeze else out
+    return result
 
 
 def _average(slices: list[Array], setup: PoolSetup) -> Array:
@@ -478,8 +567,13 @@ def _average(slices: list[Array], setup: PoolSetup) -> Array:
 
 
 def pool2d(
-    x: Any, window: Any, stride: Any = None, padding: Any = 0, op: str = "max",
-    ceil_mode: bool = False, count_include_pad: bool = True,
+    x: Any,
+    window: Any,
+    stride: Any = None,
+    padding: Any = 0,
+    op: str = "max",
+    ceil_mode: bool = False,
+    count_include_pad: bool = True,
 ) -> Array:
     """Max, average or min pooling with PyTorch's semantics; ``stride`` defaults to the window.
 
@@ -487,7 +581,65 @@ def pool2d(
     [[-2]]
     """
     setup = prepare_pool(
-        x, window, stride=stride, padding=padding, op=op, ceil_mode=ceil_mode,
+        x,
+        window,
+        stride=stride,
+        padding=padding,
+        op=op,
+        ceil_mode=ceil_mode,
         count_include_pad=count_include_pad,
     )
     return run_pool(setup)
+
+
+def transpose_as_direct(setup: TransposeSetup) -> tuple[Array, Array, Pads]:
+    """The ordinary convolution equal to a transposed one.
+
+    Returns the stretched input (s−1 zeros between cells, then padded by d·(k−1) − p on
+    each side plus output_padding at the bottom/right; negative padding crops), the
+    kernel in conv2d layout with each slice rotated 180°, and the (t, b, l, r) padding
+    used. ``conv2d(stretched, kernel, dilation=d, groups=g)`` equals the transposed result.
+    """
+    x, (sh, sw), (dh, dw) = setup.x, setup.params.stride, setup.params.dilation
+    kh, kw = setup.weight.shape[-2:]
+    channels, height, width = x.shape
+    stretched = np.zeros((channels, (height - 1) * sh + 1, (width - 1) * sw + 1), dtype=x.dtype)
+    stretched[:, ::sh, ::sw] = x
+    top, bottom, left, right = setup.pads
+    oph, opw = setup.output_padding
+    pads = (
+        dh * (kh - 1) - top,
+        dh * (kh - 1) - bottom + oph,
+        dw * (kw - 1) - left,
+        dw * (kw - 1) - right + opw,
+    )
+    grown = pad_input(
+        stretched, (max(pads[0], 0), max(pads[1], 0), max(pads[2], 0), max(pads[3], 0))
+    )
+    h_end, w_end = grown.shape[1] - max(-pads[1], 0), grown.shape[2] - max(-pads[3], 0)
+    cropped = grown[:, max(-pads[0], 0) : h_end, max(-pads[2], 0) : w_end]
+    groups = setup.params.groups
+    per_in, per_out = channels // groups, setup.weight.shape[1]
+    kernel = np.empty((per_out * groups, per_in, kh, kw), dtype=setup.weight.dtype)
+    for g in range(groups):
+        block = setup.weight[g * per_in : (g + 1) * per_in]  # [C_in/g][C_out/g][kh][kw]
+        kernel[g * per_out : (g + 1) * per_out] = block.transpose(1, 0, 2, 3)[..., ::-1, ::-1]
+    return cropped, kernel, pads
+
+
+def conv_matrix(setup: TransposeSetup) -> Array:
+    """For one channel: the matrix C of the forward convolution, so that the transposed
+    convolution is y = Cᵀ·vec(x) (rows: input cells of the transposed op, row-major)."""
+    (sh, sw), (dh, dw) = setup.params.stride, setup.params.dilation
+    top, _, left, _ = setup.pads
+    height, width = setup.x.shape[-2:]
+    out_h, out_w = setup.rows.output, setup.cols.output
+    weight = setup.weight[0, 0]
+    matrix = np.zeros((height * width, out_h * out_w), dtype=weight.dtype)
+    for a in range(height):
+        for b in range(width):
+            for i, j in _taps(weight.shape):
+                r, c = a * sh + i * dh - top, b * sw + j * dw - left
+                if 0 <= r < out_h and 0 <= c < out_w:
+                    matrix[a * width + b, r * out_w + c] += weight[i, j]
+    return matrix

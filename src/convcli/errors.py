@@ -1,4 +1,4 @@
-"""Every user-facing failure is a :class:`ConvError`; its message is a sentence a user can act on."""
+"""Every user-facing failure is a :class:`ConvError`, whose message a user can act on."""
 
 from __future__ import annotations
 

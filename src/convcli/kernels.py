@@ -49,16 +49,22 @@ _PRESETS = (
     Preset("box-3", _outer((1,) * 3, (1,) * 3), "3×3 mean blur", Fraction(1, 9)),
     Preset("box-5", _outer((1,) * 5, (1,) * 5), "5×5 mean blur", Fraction(1, 25)),
     Preset(
-        "gaussian-3", _outer(_binomial(3), _binomial(3)), "3×3 binomial Gaussian blur",
+        "gaussian-3",
+        _outer(_binomial(3), _binomial(3)),
+        "3×3 binomial Gaussian blur",
         Fraction(1, 16),
     ),
     Preset(
-        "gaussian-5", _outer(_binomial(5), _binomial(5)), "5×5 binomial Gaussian blur",
+        "gaussian-5",
+        _outer(_binomial(5), _binomial(5)),
+        "5×5 binomial Gaussian blur",
         Fraction(1, 256),
     ),
     Preset("sobel-x", ((-1, 0, 1), (-2, 0, 2), (-1, 0, 1)), "horizontal gradient (vertical edges)"),
     Preset("sobel-y", ((-1, -2, -1), (0, 0, 0), (1, 2, 1)), "vertical gradient (horizontal edges)"),
-    Preset("scharr-x", ((-3, 0, 3), (-10, 0, 10), (-3, 0, 3)), "horizontal gradient, rotation-exact"),
+    Preset(
+        "scharr-x", ((-3, 0, 3), (-10, 0, 10), (-3, 0, 3)), "horizontal gradient, rotation-exact"
+    ),
     Preset("scharr-y", ((-3, -10, -3), (0, 0, 0), (3, 10, 3)), "vertical gradient, rotation-exact"),
     Preset("prewitt-x", ((-1, 0, 1), (-1, 0, 1), (-1, 0, 1)), "horizontal gradient, unweighted"),
     Preset("prewitt-y", ((-1, -1, -1), (0, 0, 0), (1, 1, 1)), "vertical gradient, unweighted"),
@@ -91,7 +97,9 @@ def get_kernel(name: str) -> Array:
         return Preset(key, _outer((1,) * n, (1,) * n), "", Fraction(1, n * n)).matrix()
     gaussian = _GAUSSIAN.fullmatch(key)
     if gaussian:
-        return sampled_gaussian(_preset_size(int(gaussian.group(1)), name), float(gaussian.group(2)))
+        return sampled_gaussian(
+            _preset_size(int(gaussian.group(1)), name), float(gaussian.group(2))
+        )
     close = difflib.get_close_matches(key, [*PRESETS, "box-N", "gaussian:SIZE,SIGMA"], n=3)
     hint = f"did you mean {', '.join(close)}?" if close else "see 'convcli kernels' for the names"
     msg = f"unknown kernel name {name!r}"
@@ -113,4 +121,5 @@ def sampled_gaussian(size: int, sigma: float) -> Array:
     offsets = np.arange(size, dtype=np.float64) - (size - 1) / 2
     g = np.exp(-(offsets**2) / (2 * sigma * sigma))
     kernel: Array = np.outer(g, g)
-    return kernel / kernel.sum()
+    normalised: Array = kernel / kernel.sum()
+    return normalised

@@ -37,7 +37,9 @@ _INT = re.compile(r"[+-]?[0-9]+")
 _FRACTION = re.compile(r"([+-]?[0-9]+)/([0-9]+)")
 _FLOAT = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
 _NONFINITE = re.compile(r"[+-]?(?:nan|inf|infinity)", re.IGNORECASE)
-_MINUS_SIGNS = "\u2212\u2012\u2013\ufe63\uff0d"  # −, figure dash, en dash, small and full-width minus
+_MINUS_SIGNS = (
+    "\u2212\u2012\u2013\ufe63\uff0d"  # −, figure dash, en dash, small and full-width minus
+)
 
 
 class Kind(IntEnum):
@@ -169,7 +171,8 @@ def max_abs(array: Array) -> Number:
     if array.dtype == np.int64:
         return max(-int(array.min()), int(array.max()))
     if array.dtype == object:
-        return max(abs(v) for v in array.flat)
+        largest: Number = max(abs(v) for v in array.flat)
+        return largest
     return float(np.max(np.abs(array)))
 
 
@@ -192,7 +195,7 @@ def json_number(value: object) -> int | float | str:
         return float(value)
     if isinstance(value, Fraction):
         return value.numerator if value.denominator == 1 else str(value)
-    return int(value)  # type: ignore[call-overload]
+    return int(value)  # type: ignore[call-overload,no-any-return]
 
 
 def to_nested(array: Array, convert: Any = json_number) -> Any:

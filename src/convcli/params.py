@@ -74,7 +74,8 @@ def parse_padding(text: str) -> Padding:
     if word in PADDING_WORDS:
         return word
     if word.replace(",", "").replace(" ", "").isalpha():
-        msg = f"padding must be a number, H,W, TOP,BOTTOM,LEFT,RIGHT or one of {', '.join(PADDING_WORDS)}; got {text!r}"
+        words = ", ".join(PADDING_WORDS)
+        msg = f"padding must be N, H,W, TOP,BOTTOM,LEFT,RIGHT or one of {words}; got {text!r}"
         raise ParameterError(msg)
     return as_padding(_ints(text, "padding"))
 
@@ -161,8 +162,15 @@ class ConvParams:
 
     @classmethod
     def build(
-        cls, *, stride: Any = 1, padding: Any = 0, dilation: Any = 1, groups: Any = 1,
-        padding_mode: str = "zeros", pad_value: Any = 0, flip: bool = False,
+        cls,
+        *,
+        stride: Any = 1,
+        padding: Any = 0,
+        dilation: Any = 1,
+        groups: Any = 1,
+        padding_mode: str = "zeros",
+        pad_value: Any = 0,
+        flip: bool = False,
     ) -> ConvParams:
         (group_count,) = _sequence(groups, "groups")
         if group_count < 1:

@@ -103,8 +103,14 @@ class AxisArithmetic:
 
 
 def conv_axis(
-    size: int, kernel: int, stride: int = 1, dilation: int = 1, pad_before: int = 0,
-    pad_after: int = 0, *, axis: str = "width",
+    size: int,
+    kernel: int,
+    stride: int = 1,
+    dilation: int = 1,
+    pad_before: int = 0,
+    pad_after: int = 0,
+    *,
+    axis: str = "width",
 ) -> AxisArithmetic:
     """The convolution arithmetic of one axis; ``ShapeError`` when no output cell fits."""
     _check_positive(size=size, kernel=kernel, stride=stride, dilation=dilation)
@@ -118,7 +124,9 @@ def conv_axis(
         )
         raise ShapeError(msg)
     quotient, unread = divmod(padded - span, stride)
-    return AxisArithmetic(size, kernel, stride, dilation, pad_before, pad_after, quotient + 1, unread)
+    return AxisArithmetic(
+        size, kernel, stride, dilation, pad_before, pad_after, quotient + 1, unread
+    )
 
 
 @dataclass(frozen=True)
@@ -141,8 +149,15 @@ class TransposeAxis:
 
 
 def transpose_axis(
-    size: int, kernel: int, stride: int = 1, dilation: int = 1, pad_before: int = 0,
-    pad_after: int = 0, output_padding: int = 0, *, axis: str = "width",
+    size: int,
+    kernel: int,
+    stride: int = 1,
+    dilation: int = 1,
+    pad_before: int = 0,
+    pad_after: int = 0,
+    output_padding: int = 0,
+    *,
+    axis: str = "width",
 ) -> TransposeAxis:
     """The transposed-convolution arithmetic of one axis, with PyTorch's limits."""
     _check_positive(size=size, kernel=kernel, stride=stride, dilation=dilation)
@@ -155,7 +170,9 @@ def transpose_axis(
     if pad_before < 0 or pad_after < 0:
         msg = "padding must be 0 or more"
         raise ParameterError(msg)
-    out = (size - 1) * stride - pad_before - pad_after + dilation * (kernel - 1) + output_padding + 1
+    out = (
+        (size - 1) * stride - pad_before - pad_after + dilation * (kernel - 1) + output_padding + 1
+    )
     if out < 1:
         msg = (
             f"the transposed output {axis} would be {out}: "
@@ -167,7 +184,12 @@ def transpose_axis(
 
 
 def pool_axis(
-    size: int, window: int, stride: int, padding: int = 0, *, ceil_mode: bool = False,
+    size: int,
+    window: int,
+    stride: int,
+    padding: int = 0,
+    *,
+    ceil_mode: bool = False,
     axis: str = "width",
 ) -> AxisArithmetic:
     """PyTorch's pooling arithmetic: padding ≤ window/2; with ceil_mode the last window
@@ -181,7 +203,8 @@ def pool_axis(
     if ceil_mode and (out - 1) * stride >= size + padding:
         out -= 1
     if out < 1:
-        msg = f"the window {axis} {window} is larger than the padded input {axis} {size + 2 * padding}"
+        padded = size + 2 * padding
+        msg = f"the window {axis} {window} is larger than the padded input {axis} {padded}"
         raise ShapeError(msg)
     unread = max(size + 2 * padding - ((out - 1) * stride + window), 0)
     return AxisArithmetic(size, window, stride, 1, padding, padding, out, unread)
@@ -195,8 +218,13 @@ def _check_positive(**values: int) -> None:
 
 
 def output_size(
-    size: int, kernel: int, stride: int = 1, padding: PaddingSpec = 0, dilation: int = 1,
-    transposed: bool = False, output_padding: int = 0,
+    size: int,
+    kernel: int,
+    stride: int = 1,
+    padding: PaddingSpec = 0,
+    dilation: int = 1,
+    transposed: bool = False,
+    output_padding: int = 0,
 ) -> int:
     """The output size of one axis (see the module docstring); ``ConvError`` when invalid."""
     if transposed:
@@ -207,3 +235,51 @@ def output_size(
         return transpose_axis(size, kernel, stride, dilation, before, after, output_padding).output
     before, after = resolve_axis_padding(padding, size, kernel, stride, dilation)
     return conv_axis(size, kernel, stride, dilation, before, after).output
+
+
+@dataclass(frozen=True)
+class PaddingSolution:
+    """Paddings of one axis that give a target output size."""
+
+    target: int
+    paddings: tuple[tuple[int, int], ...]  # (before, after), symmetric ones first
+    output_paddings: tuple[int, ...] = ()  # transposed only: the matching output_padding
+    inputs: tuple[int, int] | None = None  # conv: every input size (lo, hi) with that output
+
+    @property
+    def possible(self) -> bool:
+        return bool(self.paddings)
+
+
+def solve_conv_padding(
+    size: int, kernel: int, stride: int, dilation: int, target: int
+) -> PaddingSolution:
+    """Every total padding P with ⌊(in + P − span) / s⌋ + 1 = target, split as evenly as possible.
+
+    >>> solve_conv_padding(5, 3, 2, 1, 3).paddings
+    ((1, 1), (1, 2))
+    """
+    _check_positive(size=size, kernel=kernel, stride=stride, dilation=dilation, target=target)
+    span = effective_kernel(kernel, dilation)
+    low = (target - 1) * stride + span - size
+    totals = [p for p in range(max(low, 0), low + stride) if p >= 0]
+    splits = [(p // 2, p - p // 2) for p in totals]
+    ordered = sorted(splits, key=lambda ba: (ba[0] != ba[1], ba[0] + ba[1]))
+    best = ordered[0] if ordered else (0, 0)
+    first_in = (target - 1) * stride + span - sum(best)
+    inputs = (max(first_in, 1), first_in + stride - 1) if ordered else None
+    return PaddingSolution(target, tuple(ordered), (), inputs)
+
+
+def solve_transpose_padding(
+    size: int, kernel: int, stride: int, dilation: int, target: int
+) -> PaddingSolution:
+    """Paddings (and output_padding) with (in − 1)·s − P + d·(k−1) + op + 1 = target."""
+    _check_positive(size=size, kernel=kernel, stride=stride, dilation=dilation, target=target)
+    found: list[tuple[tuple[int, int], int]] = []
+    for op in range(max(stride, dilation)):
+        total = (size - 1) * stride + dilation * (kernel - 1) + op + 1 - target
+        if total >= 0:
+            found.append(((total // 2, total - total // 2), op))
+    found.sort(key=lambda item: (item[0][0] != item[0][1], item[1]))
+    return PaddingSolution(target, tuple(p for p, _ in found), tuple(op for _, op in found))

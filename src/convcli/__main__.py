@@ -1,0 +1,5 @@
+"""``python -m convcli``."""
+
+from convcli.cli import main
+
+main()

@@ -1,0 +1,100 @@
+"""Size formulas written as a teacher writes them, substituted with the user's numbers.
+
+Pure text from :mod:`convcli.shape` results; no numpy, no Rich.
+
+>>> print(conv_line("w", conv_axis(4, 3, 1, 1, 1, 1)))
+w' = ⌊(w + 2p − d·(k−1) − 1) / s⌋ + 1 = ⌊(4 + 2 − 2 − 1) / 1⌋ + 1 = 4
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from convcli.shape import AxisArithmetic, TransposeAxis, ceil_div, conv_axis, effective_kernel
+
+__all__ = ["conv_axis", "conv_line", "pool_line", "same_line", "transpose_line", "unread_line"]
+
+
+@dataclass(frozen=True)
+class Signs:
+    """Typography of the formulas, with an ASCII fallback."""
+
+    minus: str = "−"
+    dot: str = "·"
+    floor: tuple[str, str] = ("⌊", "⌋")
+    ceil: tuple[str, str] = ("⌈", "⌉")
+    pads: tuple[str, str] = ("p₁", "p₂")
+
+    def fix(self, text: str) -> str:
+        return text if self.minus == "−" else text.replace("−", self.minus)
+
+
+ASCII_SIGNS = Signs(
+    minus="-", dot="*", floor=("floor(", ")"), ceil=("ceil(", ")"), pads=("p1", "p2")
+)
+
+
+def conv_line(name: str, axis: AxisArithmetic, signs: Signs = Signs()) -> str:
+    """``w' = ⌊(w + p₁ + p₂ − d·(k−1) − 1) / s⌋ + 1 = ⌊(…numbers…) / s⌋ + 1 = out``."""
+    lo, hi = signs.floor
+    p1, p2 = signs.pads
+    symmetric = axis.pad_before == axis.pad_after
+    pads = "2p" if symmetric else f"{p1} + {p2}"
+    values = str(2 * axis.pad_before) if symmetric else f"{axis.pad_before} + {axis.pad_after}"
+    generic = f"{name}' = {lo}({name} + {pads} − d{signs.dot}(k−1) − 1) / s{hi} + 1"
+    taps = axis.dilation * (axis.kernel - 1)
+    numbers = f"{lo}({axis.size} + {values} − {taps} − 1) / {axis.stride}{hi} + 1"
+    return signs.fix(f"{generic} = {numbers} = {axis.output}")
+
+
+def pool_line(name: str, axis: AxisArithmetic, ceil_mode: bool, signs: Signs = Signs()) -> str:
+    """The pooled size: ``⌊(w + 2p − k) / s⌋ + 1`` (⌈…⌉ with ceil mode)."""
+    lo, hi = signs.ceil if ceil_mode else signs.floor
+    generic = f"{name}' = {lo}({name} + 2p − k) / s{hi} + 1"
+    numbers = (
+        f"{lo}({axis.size} + 2{signs.dot}{axis.pad_before} − {axis.kernel}) / {axis.stride}{hi} + 1"
+    )
+    raw = (
+        ceil_div(axis.numerator, axis.stride) if ceil_mode else axis.numerator // axis.stride
+    ) + 1
+    tail = f" = {raw}"
+    if raw != axis.output:
+        tail += f" − 1 = {axis.output} (the last window would start in the right padding)"
+    return signs.fix(f"{generic} = {numbers}{tail}")
+
+
+def transpose_line(name: str, axis: TransposeAxis, signs: Signs = Signs()) -> str:
+    """``w' = (w − 1)·s − p₁ − p₂ + d·(k−1) + op + 1 = … = out``."""
+    d = signs.dot
+    p1, p2 = signs.pads
+    generic = f"{name}' = ({name} − 1){d}s − {p1} − {p2} + d{d}(k−1) + op + 1"
+    numbers = (
+        f"({axis.size} − 1){d}{axis.stride} − {axis.pad_before} − {axis.pad_after} + "
+        f"{axis.dilation}{d}({axis.kernel}−1) + {axis.output_padding} + 1"
+    )
+    return signs.fix(f"{generic} = {numbers} = {axis.output}")
+
+
+def same_line(name: str, axis: AxisArithmetic, signs: Signs = Signs()) -> str:
+    """How 'same' padding was split: total = max((⌈in/s⌉ − 1)·s + d·(k−1) + 1 − in, 0)."""
+    lo, hi = signs.ceil
+    d = signs.dot
+    span = effective_kernel(axis.kernel, axis.dilation)
+    total = axis.pad_before + axis.pad_after
+    sides = ("top", "bottom") if name == "h" else ("left", "right")
+    return signs.fix(
+        f"same padding ({name}): max(({lo}{axis.size}/{axis.stride}{hi} − 1){d}{axis.stride} + "
+        f"{span} − {axis.size}, 0) = {total} → {axis.pad_before} {sides[0]}, "
+        f"{axis.pad_after} {sides[1]}"
+    )
+
+
+def unread_line(name: str, axis: AxisArithmetic, signs: Signs = Signs()) -> str:
+    """Why a floor dropped cells: the remainder and which padded rows are never read."""
+    what = "rows" if name == "h" else "columns"
+    first = axis.padded - axis.unread
+    cells = f"{what[:-1]} {first}" if axis.unread == 1 else f"{what} {first}–{axis.padded - 1}"
+    return signs.fix(
+        f"{name}: {axis.numerator} / {axis.stride} is not whole (remainder {axis.unread}): "
+        f"{cells} of the padded input (0-based) {'is' if axis.unread == 1 else 'are'} never read"
+    )
