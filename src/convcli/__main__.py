@@ -1,5 +1,5 @@
 """``python -m convcli``."""
 
-from convcli.cli import main
+from convcli.cli.base import main
 
 main()

@@ -673,8 +673,8 @@ def _fits_float(value: Number) -> bool:
 # or the error with its line and column. Bytes are first mapped to classes by one translate.
 
 _OTHER, _DIGIT, _SIGN, _POINT, _EXP, _SEP, _NEWLINE = range(7)
-_STARTS = frozenset({_DIGIT, _SIGN, _POINT})
-_ENDS = frozenset({_DIGIT, _POINT})
+_STARTS = frozenset({_DIGIT, _SIGN, _POINT, _NEWLINE})
+_ENDS = frozenset({_DIGIT, _POINT, _NEWLINE})
 _INT64_SAFE_CHARS = 18  # a token of 18 characters always fits int64; 19 digits may not
 
 
@@ -700,6 +700,9 @@ _MARKER_BAD = np.zeros(64, dtype=np.bool_)
 _MARKER_BAD[[_POINT << 3 | _POINT, _EXP << 3 | _EXP, _EXP << 3 | _POINT]] = True
 
 
+_NONZERO_DIGITS = bytes(1 if ord("1") <= byte <= ord("9") else 0 for byte in range(256))
+
+
 @lru_cache(maxsize=4)
 def _class_table(delimiter: str) -> bytes:
     table = bytearray([_OTHER]) * 256
@@ -719,9 +722,10 @@ def _parse_fast(text: str) -> Array | None:
         return None
     delimiter = _sniff([text])
     squeezed = _squeeze(text, delimiter)
-    if not squeezed:
+    if squeezed is None:
         return None
-    codes = squeezed.encode("ascii").translate(_class_table(delimiter))
+    raw = squeezed.encode("ascii")
+    codes = raw.translate(_class_table(delimiter))
     classes = np.frombuffer(codes, dtype=np.uint8)
     decimal = bytes([_POINT]) in codes or bytes([_EXP]) in codes
     if not _pairs_ok(codes, classes) or (decimal and not _decimals_ok(classes)):
@@ -731,10 +735,10 @@ def _parse_fast(text: str) -> Array | None:
     if shape is None:
         return None
     if decimal:
-        return _fast_floats(squeezed, delimiter, bounds, shape)
+        return _fast_floats(raw, delimiter, bounds, shape)
     if _longest_token(classes.size, bounds) > _INT64_SAFE_CHARS:
         return None  # might overflow int64: the exact tokenizer keeps Python ints
-    return _from_string(squeezed, delimiter, np.int64, shape)
+    return _from_bytes(raw, delimiter, np.int64, shape)
 
 
 def _drop_comments(text: str) -> str:
@@ -761,20 +765,27 @@ def _squeeze(text: str, delimiter: str) -> str | None:
             text = text.replace(" " + delimiter, delimiter).replace(delimiter + " ", delimiter)
             if " " in text:  # a space between two values: the exact tokenizer says where
                 return None
-    return text.strip("\n")
+    return text
 
 
 def _pairs_ok(codes: bytes, classes: Array) -> bool:
-    if _OTHER in codes or codes[0] not in _STARTS or codes[-1] not in _ENDS:
+    if not codes or _OTHER in codes or codes[0] not in _STARTS or codes[-1] not in _ENDS:
         return False
-    pairs = (classes[:-1] << 3) | classes[1:]
-    return not pairs.tobytes().translate(None, _ALLOWED_PAIRS)
+    # One buffer, filled in place: large temporaries cost more than the arithmetic here.
+    pairs = bytearray(len(codes) - 1)
+    view = np.frombuffer(pairs, dtype=np.uint8)
+    np.left_shift(classes[:-1], 3, out=view)
+    np.bitwise_or(view, classes[1:], out=view)
+    return not pairs.translate(None, _ALLOWED_PAIRS)
 
 
 def _decimals_ok(classes: Array) -> bool:
-    padded = np.concatenate(([_NEWLINE], classes, [_NEWLINE])).astype(np.uint8)
-    points = np.flatnonzero(padded == _POINT)
-    if not np.all((padded[points - 1] == _DIGIT) | (padded[points + 1] == _DIGIT)):
+    points = np.flatnonzero(classes == _POINT)
+    before = classes[points - 1] == _DIGIT  # index -1 wraps to the end: masked next line
+    before &= points > 0
+    after = classes[np.minimum(points + 1, classes.size - 1)] == _DIGIT
+    after &= points < classes.size - 1
+    if not np.all(before | after):
         return False  # a point needs a digit next to it ('.', '.e5', '-.')
     markers = classes[classes >= _POINT]
     return not bool(_MARKER_BAD[(markers[:-1] << 3) | markers[1:]].any())
@@ -790,7 +801,7 @@ def _fast_shape(classes: Array, bounds: Array) -> tuple[int, ...] | None:
     line_ends = np.append(bounds[newline_at], classes.size)
     blank = np.concatenate(([0], line_ends[:-1] + 1)) == line_ends
     widths = seps_per_line[~blank] + 1
-    if np.any(widths != widths[0]):
+    if widths.size == 0 or np.any(widths != widths[0]):
         return None
     rows = np.flatnonzero(~blank)
     channel_of_row = np.cumsum(np.concatenate(([False], blank[rows[1:] - 1])))
@@ -807,34 +818,35 @@ def _longest_token(size: int, bounds: Array) -> int:
     return max(inner, int(bounds[0]), size - int(bounds[-1]) - 1)
 
 
-def _fast_floats(text: str, delimiter: str, bounds: Array, shape: tuple[int, ...]) -> Array | None:
-    values = _from_string(text, delimiter, np.float64, shape)
+def _fast_floats(raw: bytes, delimiter: str, bounds: Array, shape: tuple[int, ...]) -> Array | None:
+    values = _from_bytes(raw, delimiter, np.float64, shape)
     if values is None or not np.all(np.isfinite(values)):
         return None  # out of the float64 range: the exact tokenizer names the token
-    if not values.all() and _underflows(text, bounds, values):
+    if not values.all() and _underflows(raw, bounds, values):
         return None
     return values
 
 
-def _underflows(text: str, bounds: Array, values: Array) -> bool:
+def _underflows(raw: bytes, bounds: Array, values: Array) -> bool:
     """True when a token with a nonzero digit gave 0.0 (too small; exponents counted too)."""
-    data = np.frombuffer(text.encode("ascii"), dtype=np.uint8)
+    nonzero_digit = np.frombuffer(raw.translate(_NONZERO_DIGITS), dtype=np.uint8)
     starts = np.concatenate(([0], bounds + 1))
-    starts = starts[starts < np.append(bounds, data.size)]  # blank lines hold no token
-    nonzero_digit = (data >= ord("1")) & (data <= ord("9"))
-    has_nonzero = np.logical_or.reduceat(nonzero_digit, starts)
+    starts = starts[starts < np.append(bounds, nonzero_digit.size)]  # blank lines: no token
+    has_nonzero = np.maximum.reduceat(nonzero_digit, starts) > 0
     return bool(np.any(has_nonzero & (values.ravel() == 0)))
 
 
-def _from_string(
-    text: str, delimiter: str, dtype: type[Any], shape: tuple[int, ...]
+def _from_bytes(
+    raw: bytes, delimiter: str, dtype: type[Any], shape: tuple[int, ...]
 ) -> Array | None:
-    while "\n\n" in text:
-        text = text.replace("\n\n", "\n")
-    if delimiter != " ":
-        text = text.replace("\n", delimiter)
+    """``np.fromstring`` on the validated text (it is lenient: never give it unchecked text)."""
+    raw = raw.lstrip(b"\n") if raw[:1] == b"\n" else raw
+    while b"\n\n" in raw:  # blank lines between channels
+        raw = raw.replace(b"\n\n", b"\n")
+    if delimiter != " ":  # a single trailing separator is accepted; size is checked below
+        raw = raw.replace(b"\n", delimiter.encode("ascii"))
     try:
-        values = np.fromstring(text, dtype=dtype, sep=delimiter)
+        values = np.fromstring(raw, dtype=dtype, sep=delimiter)
     except ValueError:
         return None
     if values.size != math.prod(shape):

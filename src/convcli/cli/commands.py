@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from convcli import params as P
-from convcli.cli.app import (
+from convcli.cli.base import (
     AllOpt,
     AllowNanOpt,
     BiasOpt,

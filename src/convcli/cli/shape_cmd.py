@@ -10,7 +10,7 @@ import typer
 
 from convcli import params as P
 from convcli import shape as S
-from convcli.cli.app import Format, FormatOpt, app, emit, guarded, output_format, parsed
+from convcli.cli.base import Format, FormatOpt, app, emit, guarded, output_format, parsed
 from convcli.errors import ShapeError
 from convcli.formulas import (
     ASCII_SIGNS,

@@ -222,8 +222,34 @@ def emit(text: str) -> None:
         raise ConvError(msg) from None
 
 
+COMMAND_MODULES = {
+    "conv": "commands",
+    "transpose": "commands",
+    "dilate": "commands",
+    "pool": "commands",
+    "kernels": "commands",
+    "shape": "shape_cmd",
+}
+
+
+def register(argv: list[str]) -> None:
+    """Import the module of the command being run, or every command module.
+
+    Typer builds every registered command's options at start-up; loading only the
+    one asked for keeps ``convcli shape`` close to a bare ``import typer``.
+    """
+    import importlib
+
+    first = next((a for a in argv if not a.startswith("-")), None)
+    wanted = COMMAND_MODULES.get(first or "")
+    modules = [wanted] if wanted else sorted(set(COMMAND_MODULES.values()))
+    for module in modules:
+        importlib.import_module(f"convcli.cli.{module}")
+
+
 def main() -> None:
     """The console script: run the app; a closed pipe or Ctrl-C anywhere ends quietly."""
+    register(sys.argv[1:])
     try:
         app(prog_name="convcli")
     except KeyboardInterrupt:
