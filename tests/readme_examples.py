@@ -53,8 +53,14 @@ def run(command: str) -> str:
     }
     env.pop("FORCE_COLOR", None)
     proc = subprocess.run(
-        ["bash", "-c", command], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60,
-        stdin=subprocess.DEVNULL, check=False,
+        ["bash", "-c", command],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        stdin=subprocess.DEVNULL,
+        check=False,
     )
     return proc.stdout
 

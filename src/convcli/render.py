@@ -8,7 +8,7 @@ how to get the whole result (``--format csv`` or ``json``).
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from rich import box
@@ -26,6 +26,7 @@ from convcli.report import ASCII, UNICODE, Segment, Symbols, arithmetic, pool_ar
 if TYPE_CHECKING:
     from convcli.core import PoolSetup
     from convcli.trace import CellTrace, PoolTrace
+    from convcli.walkthrough import Grid, Lesson
 
 MAX_ROWS = 40  # a screenful; more rows are summarised, never flood a terminal
 MAX_COLUMN_PAGES = 3
@@ -48,11 +49,12 @@ def make_console(*, stderr: bool = False) -> Console:
 
 def symbols_for(console: Console) -> Symbols:
     """Unicode signs when the output encoding can carry them, ASCII otherwise."""
+    plain = console.color_system is None
     try:
         "×−·ₚ…│".encode(console.encoding)
     except (UnicodeEncodeError, LookupError):
-        return ASCII
-    return UNICODE
+        return replace(ASCII, plain=plain)
+    return replace(UNICODE, plain=plain)
 
 
 def styled(segments: Iterable[Segment]) -> Text:
@@ -72,6 +74,17 @@ class MatrixView:
     row_offset: int = 0  # index shown for row 0 (−pad for a padded input)
     col_offset: int = 0
     minus: str = "−"
+    pad_mark: str = "ₚ"
+    plain_marks: bool = False  # no colour: brackets for windows, a subscript for padding
+
+    def text(self, r: int, c: int) -> str:
+        value = self.cells[r][c]
+        style = self.styles.get((r, c), "")
+        if not self.plain_marks or not style:
+            return value
+        if style == STYLES["pad"]:
+            return value + self.pad_mark if value != "·" else value
+        return f"[{value}]"
 
 
 def matrix_view(
@@ -84,13 +97,22 @@ def matrix_view(
 ) -> MatrixView:
     rows = min(array.shape[0], MAX_ROWS)
     cells = [[symbols.number(v) for v in array[r].tolist()] for r in range(rows)]
-    return MatrixView(title, cells, dict(styles or {}), offset[0], offset[1], symbols.minus)
+    return MatrixView(
+        title,
+        cells,
+        dict(styles or {}),
+        offset[0],
+        offset[1],
+        symbols.minus,
+        symbols.pad,
+        symbols.plain,
+    )
 
 
 def matrix_tables(view: MatrixView, total_shape: Sequence[int], width: int) -> list[RenderableType]:
     """The matrix as one or more tables that fit ``width``, with a note when cut."""
     n_cols = len(view.cells[0]) if view.cells else 0
-    cell_width = max((len(c) for row in view.cells for c in row), default=1)
+    cell_width = max((len(c) for row in view.cells for c in row), default=1) + 2
     index_width = len(str(len(view.cells) + view.row_offset)) + 1
     per_page = max(1, (width - index_width - 4) // (max(cell_width, len(str(n_cols))) + 3))
     pages = [range(start, min(start + per_page, n_cols)) for start in range(0, n_cols, per_page)]
@@ -120,8 +142,8 @@ def _table(view: MatrixView, columns: range, title: str) -> RenderableType:
     for c in columns:
         label = str(c + view.col_offset).replace("-", view.minus)
         table.add_column(label, justify="right", header_style="dim", overflow="fold")
-    for r, row in enumerate(view.cells):
-        items = [Text(row[c], style=view.styles.get((r, c), "")) for c in columns]
+    for r, _row in enumerate(view.cells):
+        items = [Text(view.text(r, c), style=view.styles.get((r, c), "")) for c in columns]
         table.add_row(str(r + view.row_offset).replace("-", view.minus), *items)
     return Group(Text(title, style="bold"), table)
 
@@ -428,8 +450,7 @@ def _scatter_lines(setup: TransposeSetup, symbols: Symbols) -> list[RenderableTy
 
 
 def _direct_view(
-    console: Console,
-    setup: TransposeSetup, symbols: Symbols, width: int, direct: Any
+    console: Console, setup: TransposeSetup, symbols: Symbols, width: int, direct: Any
 ) -> list[RenderableType]:
     stretched, kernel, pads = direct(setup)
     (sh, sw), p = setup.params.stride, pads
@@ -579,3 +600,43 @@ def kernel_list(rows: Sequence[tuple[str, str, str]]) -> Table:
     for row in rows:
         table.add_row(*(escape(v) for v in row))
     return table
+
+
+MARK_STYLES = {
+    "pad": STYLES["pad"],
+    "hole": STYLES["pad"],
+    "window": WINDOW_STYLES[0],
+    "new": STYLES["new"],
+}
+
+
+def grid_tables(grid: Grid, symbols: Symbols, width: int) -> list[RenderableType]:
+    """A lesson grid as tables: marks become styles, not-yet-computed cells show as ·."""
+    view = matrix_view(grid.values, grid.label, symbols, offset=grid.offset)
+    for (r, c), mark in grid.marks.items():
+        if r >= len(view.cells):
+            continue
+        if mark == "blank":
+            view.cells[r][c] = "·"
+        elif mark in MARK_STYLES:
+            view.styles[(r, c)] = MARK_STYLES[mark]
+    return matrix_tables(view, grid.values.shape, width)
+
+
+def lesson_panels(lesson: Lesson, console: Console, lang_step: str) -> list[RenderableType]:
+    """One Rich panel per step, titled 'Step n of N · title'."""
+    symbols = symbols_for(console)
+    width = max(console.width - 4, 20)
+    panels: list[RenderableType] = []
+    for n, total, step in lesson.numbered():
+        blocks: list[RenderableType] = []
+        for grid in step.grids:
+            blocks += grid_tables(grid, symbols, width)
+        body: list[RenderableType] = [styled(line) for line in step.lines[:1]]
+        body += flow(console, blocks, width) if blocks else []
+        body += [styled(line) for line in step.lines[1:]]
+        title = f"{lang_step.format(n=n, total=total)} · {step.title}"
+        panels.append(
+            Panel(Group(*body), title=escape(title), title_align="left", border_style="blue")
+        )
+    return panels

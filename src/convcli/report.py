@@ -12,7 +12,7 @@ the machine formats take the payloads as they are.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any
@@ -33,6 +33,7 @@ class Symbols:
     dot: str
     pad: str
     ellipsis: str
+    plain: bool = False  # no colour: tables mark windows with [ ] and padding with the pad sign
 
     def number(self, value: object, *, bracket: bool = False) -> str:
         """A value for prose: real minus sign; negatives and fractions bracketed in products."""
@@ -51,8 +52,15 @@ ASCII = Symbols(times="x", minus="-", dot="*", pad="p", ellipsis="...")
 Segment = tuple[str, str | None]  # text and a style name: pad, bias, value, label, channel
 
 
-def arithmetic(trace: CellTrace, symbols: Symbols = UNICODE) -> list[Segment]:
-    """``out[r,c] = x×w + … (+ bias) = value``, multi-channel sums one line per channel."""
+def arithmetic(
+    trace: CellTrace, symbols: Symbols = UNICODE, words: Mapping[str, str] | None = None
+) -> list[Segment]:
+    """``out[r,c] = x×w + … (+ bias) = value``, multi-channel sums one line per channel.
+
+    ``words`` may translate ``bias`` and ``channel`` (the ``ch`` before a channel number).
+    """
+    bias_word = (words or {}).get("bias", "bias")
+    channel_word = (words or {}).get("channel", "ch")
     label = f"out[{','.join(str(i) for i in trace.cell)}]"
     channels = trace.channel_sums()
     if len(channels) <= 1:
@@ -61,19 +69,25 @@ def arithmetic(trace: CellTrace, symbols: Symbols = UNICODE) -> list[Segment]:
         if trace.bias is not None:
             segments += [
                 (" + ", None),
-                (f"{symbols.number(trace.bias, bracket=True)} (bias)", "bias"),
+                (f"{symbols.number(trace.bias, bracket=True)} ({bias_word})", "bias"),
             ]
         return [*segments, (" = ", None), (symbols.number(trace.value), "value")]
     indent = " " * len(label)
     segments = [(label, "label")]
     for n, (channel, partial) in enumerate(channels):
-        segments += [(" = " if n == 0 else f"\n{indent} + ", None), (f"ch{channel}: ", "channel")]
+        segments += [
+            (" = " if n == 0 else f"\n{indent} + ", None),
+            (f"{channel_word}{channel}: ", "channel"),
+        ]
         segments += [*_products(trace, channel, symbols), (" = ", None)]
         segments.append((symbols.number(partial), "partial"))
     total = " + ".join(symbols.number(p, bracket=True) for _, p in channels)
     segments += [(f"\n{indent} = {total}", None)]
     if trace.bias is not None:
-        segments += [(" + ", None), (f"{symbols.number(trace.bias, bracket=True)} (bias)", "bias")]
+        segments += [
+            (" + ", None),
+            (f"{symbols.number(trace.bias, bracket=True)} ({bias_word})", "bias"),
+        ]
     return [*segments, (" = ", None), (symbols.number(trace.value), "value")]
 
 

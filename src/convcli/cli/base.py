@@ -229,6 +229,7 @@ COMMAND_MODULES = {
     "pool": "commands",
     "kernels": "commands",
     "shape": "shape_cmd",
+    "explain": "explain_cmd",
 }
 
 

@@ -1,0 +1,529 @@
+"""The ``explain`` lesson as data: a list of steps, each with matrices to show (cells
+marked as padding, window, hole or new) and lines of text. Pure: no Rich, no printing.
+
+The six steps of the course notes: define the kernel; align it (padding, and the size
+formula with the numbers in); multiply and add, one step per output cell; then the
+result with a summary of what the stride and the padding did. Transposed convolutions
+scatter one input cell per step and end with the equivalent direct convolution;
+pooling shows one window per step.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from convcli.core import (
+    ConvSetup,
+    PoolSetup,
+    TransposeSetup,
+    dilate_kernel,
+    run_conv,
+    run_pool,
+    run_transpose,
+    transpose_as_direct,
+)
+from convcli.formulas import Signs, conv_line, pool_line, same_line, transpose_line
+from convcli.numbers import Array
+from convcli.phrases import phrase
+from convcli.report import Segment, Symbols, arithmetic, pool_arithmetic
+from convcli.trace import all_cells, conv_window, trace_conv, trace_pool, trace_transpose
+
+Mark = str  # "pad", "window", "hole", "new", "blank"
+
+
+@dataclass(frozen=True)
+class Grid:
+    """A matrix to show, with per-cell marks and the index of its first row/column."""
+
+    label: str
+    values: Array  # 2-D
+    marks: dict[tuple[int, int], Mark] = field(default_factory=dict)
+    offset: tuple[int, int] = (0, 0)
+
+
+@dataclass(frozen=True)
+class Step:
+    """One panel of the lesson."""
+
+    kind: str  # kernel, align, cell, scatter, direct, result
+    title: str
+    grids: tuple[Grid, ...]
+    lines: tuple[tuple[Segment, ...], ...]
+
+
+@dataclass(frozen=True)
+class Lesson:
+    """The steps of a lesson; ``only(n)`` keeps step n with its place in the whole."""
+
+    title: str
+    steps: tuple[Step, ...]
+    notes: tuple[str, ...] = ()
+    first: int = 1  # the number of steps[0]
+    total: int = 0  # steps in the whole lesson (0: len(steps))
+
+    def numbered(self) -> list[tuple[int, int, Step]]:
+        """(n, total, step) for each step."""
+        total = self.total or len(self.steps)
+        return [(self.first + i, total, step) for i, step in enumerate(self.steps)]
+
+    def only(self, n: int) -> Lesson:
+        return Lesson(self.title, (self.steps[n - 1],), (), n, len(self.steps))
+
+
+def _text(*parts: str) -> tuple[Segment, ...]:
+    return tuple((p, None) for p in parts)
+
+
+def _size(shape: Sequence[int]) -> str:
+    return "×".join(str(n) for n in shape)
+
+
+def _pair(pair: tuple[int, int]) -> str:
+    return str(pair[0]) if pair[0] == pair[1] else f"{pair[0]},{pair[1]}"
+
+
+def _pads_text(pads: Sequence[int]) -> str:
+    return str(pads[0]) if len(set(pads)) == 1 else ",".join(map(str, pads))
+
+
+# --- convolution (and dilated convolution) ---------------------------------------------
+
+
+def conv_lesson(
+    setup: ConvSetup,
+    cells: Sequence[tuple[int, ...]] | None,
+    *,
+    lang: str,
+    symbols: Symbols,
+    signs: Signs,
+    dilated: bool = False,
+    limit: int = 16,
+) -> Lesson:
+    """The walkthrough of a convolution; ``cells`` None means the first ``limit`` cells."""
+    output = run_conv(setup)
+    chosen, hidden = _choose(output.shape, cells, limit)
+    op = phrase(lang, "op_dilate" if dilated else "op_conv")
+    steps = [_kernel_step(setup, lang, symbols), _align_step(setup, lang, signs)]
+    for trace in trace_conv(setup, chosen):
+        steps.append(_cell_step(setup, output, trace, chosen, lang, symbols))
+    steps.append(_result_step(setup, output, lang))
+    notes = (phrase(lang, "more_cells", n=hidden),) if hidden else ()
+    return Lesson(phrase(lang, "title", op=op), tuple(steps), notes)
+
+
+def _choose(
+    shape: tuple[int, ...], cells: Sequence[tuple[int, ...]] | None, limit: int
+) -> tuple[list[tuple[int, ...]], int]:
+    if cells is not None:
+        return list(cells), 0
+    everything = list(all_cells(shape))
+    return everything[:limit], max(len(everything) - limit, 0)
+
+
+def _kernel_step(setup: ConvSetup, lang: str, symbols: Symbols) -> Step:
+    out_ch, per_group, kh, kw = setup.weight.shape
+    grids = [
+        Grid(_kernel_label(lang, o, c, out_ch, per_group), setup.weight[o, c])
+        for o in range(min(out_ch, 4))
+        for c in range(per_group)
+    ]
+    lines = [_text(phrase(lang, "kernel_text", size=f"{kh}×{kw}"))]
+    if per_group > 1:
+        lines.append(_text(phrase(lang, "kernel_channels", c=per_group, kh=kh, kw=kw)))
+    if out_ch > 1:
+        lines.append(_text(phrase(lang, "kernel_outputs", o=out_ch)))
+    if setup.params.groups > 1:
+        lines.append(_text(phrase(lang, "kernel_groups", g=setup.params.groups, per=per_group)))
+    if setup.params.flip:
+        lines.append(_text(phrase(lang, "kernel_flip")))
+    dh, dw = setup.params.dilation
+    if (dh, dw) != (1, 1):
+        dilated = dilate_kernel(setup.weight[0, 0], (dh, dw))
+        holes = {
+            (r, c): "hole"
+            for r in range(dilated.shape[0])
+            for c in range(dilated.shape[1])
+            if r % dh or c % dw
+        }
+        grids.append(Grid(phrase(lang, "dilated_kernel"), dilated, holes))
+        span = f"{dilated.shape[0]}×{dilated.shape[1]}"
+        lines.append(
+            _text(phrase(lang, "dilation_text", d=_pair((dh, dw)), span=span, taps=kh * kw))
+        )
+    if setup.bias is not None:
+        bias = ", ".join(symbols.number(b) for b in setup.bias)
+        lines.append(_text(phrase(lang, "kernel_bias", b=bias)))
+    return Step("kernel", phrase(lang, "kernel_title"), tuple(grids), tuple(lines))
+
+
+def _kernel_label(lang: str, o: int, c: int, out_ch: int, per_group: int) -> str:
+    if out_ch == 1 and per_group == 1:
+        return phrase(lang, "kernel")
+    return phrase(lang, "kernel_slice", o=o, c=c)
+
+
+def _pad_marks(shape: tuple[int, int], pads: Sequence[int]) -> dict[tuple[int, int], Mark]:
+    top, bottom, left, right = pads
+    height, width = shape
+    return {
+        (r, c): "pad"
+        for r in range(height + top + bottom)
+        for c in range(width + left + right)
+        if not (top <= r < top + height and left <= c < left + width)
+    }
+
+
+def _padded_grids(
+    setup: ConvSetup, lang: str, windows: dict[int, list[tuple[int, int]]]
+) -> list[Grid]:
+    padded = setup.padded_input()
+    marks = _pad_marks(setup.x.shape[-2:], setup.pads)
+    top, _, left, _ = setup.pads
+    channels = padded.shape[0]
+    grids = []
+    for c in range(channels):
+        cell_marks = dict(marks)
+        for position in windows.get(c, []):
+            cell_marks[position] = "window"
+        padded_word = any(setup.pads)
+        if channels == 1:
+            label = phrase(lang, "padded_input" if padded_word else "input")
+        else:
+            label = phrase(lang, "padded_input_channel" if padded_word else "input_channel", c=c)
+        grids.append(Grid(label, padded[c], cell_marks, (-top, -left)))
+    return grids
+
+
+def _align_step(setup: ConvSetup, lang: str, signs: Signs) -> Step:
+    p = setup.params
+    lines = []
+    if any(setup.pads):
+        top, bottom, left, right = setup.pads
+        mode = p.padding_mode if p.pad_value == 0 else f"{p.padding_mode}, {p.pad_value}"
+        lines.append(
+            _text(
+                phrase(lang, "align_pad", mode=mode, top=top, bottom=bottom, left=left, right=right)
+            )
+        )
+    else:
+        lines.append(_text(phrase(lang, "align_valid")))
+    if p.padding == "same":
+        lines.append(_text(phrase(lang, "align_same")))
+        lines += [_text(same_line(n, a, signs)) for n, a in (("h", setup.rows), ("w", setup.cols))]
+    lines.append(_text(phrase(lang, "align_start", sh=p.stride[0], sw=p.stride[1])))
+    lines.append(_text(phrase(lang, "size_text")))
+    lines += [_text(conv_line(n, a, signs)) for n, a in (("h", setup.rows), ("w", setup.cols))]
+    return Step(
+        "align", phrase(lang, "align_title"), tuple(_padded_grids(setup, lang, {})), tuple(lines)
+    )
+
+
+def _so_far(
+    output: Array, done: Sequence[tuple[int, ...]], new: tuple[int, ...], label: str
+) -> list[Grid]:
+    maps = output if output.ndim == 3 else output[None]
+    grids = []
+    seen = {c if len(c) == 3 else (0, *c) for c in done}
+    new3 = new if len(new) == 3 else (0, *new)
+    for o in range(maps.shape[0]):
+        marks: dict[tuple[int, int], Mark] = {}
+        for r in range(maps.shape[1]):
+            for c in range(maps.shape[2]):
+                if (o, r, c) == new3:
+                    marks[(r, c)] = "new"
+                elif (o, r, c) not in seen:
+                    marks[(r, c)] = "blank"
+        name = label if maps.shape[0] == 1 else f"{label} {o}"
+        grids.append(Grid(name, maps[o], marks))
+    return grids
+
+
+def _cell_step(
+    setup: ConvSetup,
+    output: Array,
+    trace: object,
+    chosen: Sequence[tuple[int, ...]],
+    lang: str,
+    symbols: Symbols,
+) -> Step:
+    from convcli.trace import CellTrace
+
+    assert isinstance(trace, CellTrace)
+    window = conv_window(setup, trace.cell)
+    channels = sorted({t.channel for t in trace.terms})
+    grids = _padded_grids(setup, lang, dict.fromkeys(channels, window))
+    o = trace.cell[0] if len(trace.cell) == 3 else 0
+    per_group = setup.weight.shape[1]
+    grids += [
+        Grid(_kernel_label(lang, o, c, setup.weight.shape[0], per_group), setup.weight[o, c])
+        for c in range(per_group)
+    ]
+    done = chosen[: chosen.index(trace.cell) + 1]
+    name = phrase(lang, "so_far", name=phrase(lang, "feature_map"))
+    grids += _so_far(output, done, trace.cell, name)
+    intro = phrase(lang, "cell_channels" if len(channels) > 1 else "cell_text")
+    words = {"bias": phrase(lang, "bias"), "channel": phrase(lang, "ch")}
+    sums = arithmetic(trace, symbols, words=words)
+    lines = [_text(intro), tuple(sums)]
+    label = f"out[{','.join(map(str, trace.cell))}]"
+    return Step("cell", phrase(lang, "cell_title", name=label), tuple(grids), tuple(lines))
+
+
+def _result_step(setup: ConvSetup, output: Array, lang: str) -> Step:
+    name = phrase(lang, "feature_map")
+    maps = output if output.ndim == 3 else output[None]
+    grids = [
+        Grid(name if maps.shape[0] == 1 else f"{name} {o}", maps[o]) for o in range(maps.shape[0])
+    ]
+    p = setup.params
+    rows, cols = setup.rows, setup.cols
+    kh, kw = setup.weight.shape[-2:]
+    lines = [
+        _text(
+            phrase(
+                lang,
+                "summary_size",
+                input=_size((rows.size, cols.size)),
+                kernel=_size((kh, kw)),
+                stride=_pair(p.stride),
+                padding=_pads_text(setup.pads),
+                output=_size(output.shape[-2:]),
+                target=name,
+            )
+        )
+    ]
+    valid = ((rows.size - rows.span) // rows.stride + 1, (cols.size - cols.span) // cols.stride + 1)
+    if any(setup.pads):
+        kept = valid != (rows.output, cols.output) and (rows.output, cols.output) == (
+            rows.size,
+            cols.size,
+        )
+        key = "summary_padding_kept" if kept else "summary_padding_grew"
+        shown = _size(valid) if min(valid) >= 1 else "—"
+        lines.append(_text(phrase(lang, key, valid=shown)))
+    elif p.stride == (1, 1):
+        lines.append(
+            _text(phrase(lang, "summary_no_padding", shrink=f"{rows.span - 1}, {cols.span - 1}"))
+        )
+    if p.stride != (1, 1):
+        lines.append(_text(phrase(lang, "summary_stride", stride=_pair(p.stride))))
+    unread = [
+        phrase(lang, key, n=n)
+        for key, n in (("unread_rows", rows.unread), ("unread_cols", cols.unread))
+        if n
+    ]
+    if unread:
+        verb = phrase(
+            lang, "verb_is" if len(unread) == 1 and 1 in (rows.unread, cols.unread) else "verb_are"
+        )
+        lines.append(_text(phrase(lang, "summary_unread", what=", ".join(unread), verb=verb)))
+    if setup.x.shape[0] > 1:
+        lines.append(_text(phrase(lang, "summary_channels", c=setup.x.shape[0])))
+    return Step("result", phrase(lang, "result_title"), tuple(grids), tuple(lines))
+
+
+# --- transposed convolution --------------------------------------------------------------
+
+
+def transpose_lesson(
+    setup: TransposeSetup, *, lang: str, symbols: Symbols, signs: Signs, limit: int = 16
+) -> Lesson:
+    """Scatter each input cell, step by step, then the equivalent direct convolution."""
+    output = run_transpose(setup)
+    name = phrase(lang, "output")
+    kh, kw = setup.weight.shape[-2:]
+    kernel_grids = [
+        Grid(phrase(lang, "kernel"), setup.weight[c, o])
+        for c in range(min(setup.weight.shape[0], 4))
+        for o in range(setup.weight.shape[1])
+    ]
+    stride = _pair(setup.params.stride)
+    intro = phrase(lang, "kernel_text_transpose", size=f"{kh}×{kw}", stride=stride)
+    steps = [Step("kernel", phrase(lang, "kernel_title"), tuple(kernel_grids), (_text(intro),))]
+    formula = tuple(
+        _text(transpose_line(n, a, signs)) for n, a in (("h", setup.rows), ("w", setup.cols))
+    )
+    inputs = tuple(Grid(phrase(lang, "input"), setup.x[c]) for c in range(setup.x.shape[0]))
+    align = (
+        _text(phrase(lang, "align_transpose", stride=stride)),
+        _text(phrase(lang, "size_text")),
+    )
+    steps.append(Step("align", phrase(lang, "align_title"), inputs, (*align, *formula)))
+    partial = np.zeros_like(output if output.ndim == 3 else output[None])
+    positions = [
+        (c, a, b)
+        for c in range(setup.x.shape[0])
+        for a in range(setup.x.shape[1])
+        for b in range(setup.x.shape[2])
+    ]
+    for c, a, b in positions[:limit]:
+        steps.append(_scatter_step(setup, partial, (c, a, b), lang, symbols, name))
+    steps.append(_direct_step(setup, lang))
+    traces = trace_transpose(setup, list(all_cells(output.shape))[:limit])
+    result_lines = [
+        tuple(
+            arithmetic(
+                t, symbols, words={"bias": phrase(lang, "bias"), "channel": phrase(lang, "ch")}
+            )
+        )
+        for t in traces
+    ]
+    (sh, sw) = setup.params.stride
+    summary = _text(
+        phrase(
+            lang,
+            "summary_transpose",
+            stride=_pair((sh, sw)),
+            input=_size(setup.x.shape[-2:]),
+            output=_size(output.shape[-2:]),
+        )
+    )
+    maps = output if output.ndim == 3 else output[None]
+    grids = tuple(Grid(name, maps[o]) for o in range(maps.shape[0]))
+    steps.append(Step("result", phrase(lang, "result_title"), grids, (summary, *result_lines)))
+    hidden = max(len(positions) - limit, 0)
+    notes = (phrase(lang, "more_cells", n=hidden),) if hidden else ()
+    return Lesson(phrase(lang, "title", op=phrase(lang, "op_transpose")), tuple(steps), notes)
+
+
+def _scatter_step(
+    setup: TransposeSetup,
+    partial: Array,
+    where: tuple[int, int, int],
+    lang: str,
+    symbols: Symbols,
+    name: str,
+) -> Step:
+    c, a, b = where
+    (sh, sw), (dh, dw) = setup.params.stride, setup.params.dilation
+    top, _, left, _ = setup.pads
+    kh, kw = setup.weight.shape[-2:]
+    value = setup.x[c, a, b]
+    groups = setup.params.groups
+    per_in, per_out = setup.x.shape[0] // groups, setup.weight.shape[1]
+    first_out = (c // per_in) * per_out
+    touched: dict[tuple[int, int], Mark] = {}
+    for o in range(per_out):
+        for i in range(kh):
+            for j in range(kw):
+                r, col = a * sh + i * dh - top, b * sw + j * dw - left
+                if 0 <= r < partial.shape[1] and 0 <= col < partial.shape[2]:
+                    partial[first_out + o, r, col] += value * setup.weight[c, o, i, j]
+                    touched[(r, col)] = "new"
+    r0, c0 = a * sh - top, b * sw - left
+    rows = f"{symbols.number(r0)}…{symbols.number(r0 + dh * (kh - 1))}"
+    cols = f"{symbols.number(c0)}…{symbols.number(c0 + dw * (kw - 1))}"
+    cell = f"x[{a},{b}]" if setup.x.shape[0] == 1 else f"x[{c},{a},{b}]"
+    input_marks = {(a, b): "window"}
+    grids = [
+        Grid(phrase(lang, "input"), setup.x[c], input_marks),
+        Grid(phrase(lang, "kernel"), setup.weight[c, 0]),
+    ]
+    grids += [
+        Grid(phrase(lang, "so_far", name=name), partial[first_out + o].copy(), touched)
+        for o in range(min(per_out, 2))
+    ]
+    lines = [
+        _text(
+            phrase(
+                lang, "scatter_text", name=cell, value=symbols.number(value), rows=rows, cols=cols
+            )
+        )
+    ]
+    if any(setup.pads):
+        lines.append(_text(phrase(lang, "scatter_outside")))
+    return Step("scatter", phrase(lang, "scatter_title", name=cell), tuple(grids), tuple(lines))
+
+
+def _direct_step(setup: TransposeSetup, lang: str) -> Step:
+    stretched, kernel, pads = transpose_as_direct(setup)
+    sh, sw = setup.params.stride
+    gap = _pair((sh - 1, sw - 1))
+    inserted = {
+        (r, c): "hole"
+        for r in range(stretched.shape[1])
+        for c in range(stretched.shape[2])
+        if stretched[0, r, c] == 0
+    }
+    grids = (
+        Grid(phrase(lang, "input"), stretched[0], inserted),
+        Grid(phrase(lang, "kernel"), kernel[0, 0]),
+    )
+    text = phrase(lang, "direct_text", gap=gap, pads=",".join(map(str, pads)))
+    return Step("direct", phrase(lang, "direct_title"), grids, (_text(text),))
+
+
+# --- pooling -------------------------------------------------------------------------------
+
+
+def pool_lesson(
+    setup: PoolSetup,
+    cells: Sequence[tuple[int, ...]] | None,
+    *,
+    lang: str,
+    symbols: Symbols,
+    signs: Signs,
+    limit: int = 16,
+) -> Lesson:
+    """The window and its op, the size formula, one window per step, the result."""
+    output = run_pool(setup)
+    chosen, hidden = _choose(output.shape, cells, limit)
+    what = phrase(lang, f"what_{setup.op}")
+    rows, cols = setup.rows, setup.cols
+    window = f"{rows.kernel}×{cols.kernel}"
+    first = Step(
+        "kernel",
+        phrase(lang, "kernel_title"),
+        (),
+        (_text(phrase(lang, "window_text", size=window, what=what)),),
+    )
+    formula = tuple(
+        _text(pool_line(n, a, setup.ceil_mode, signs)) for n, a in (("h", rows), ("w", cols))
+    )
+    inputs = tuple(Grid(phrase(lang, "input"), setup.x[c]) for c in range(setup.x.shape[0]))
+    steps = [
+        first,
+        Step(
+            "align",
+            phrase(lang, "align_title"),
+            inputs,
+            (_text(phrase(lang, "size_text")), *formula),
+        ),
+    ]
+    name = phrase(lang, "output")
+    for trace in trace_pool(setup, chosen):
+        channel = trace.cell[0] if len(trace.cell) == 3 else 0
+        window_marks = {
+            (a, b): "window"
+            for a, b in trace.positions
+            if 0 <= a < rows.size and 0 <= b < cols.size
+        }
+        grids = [Grid(phrase(lang, "input"), setup.x[channel], window_marks)]
+        done = chosen[: chosen.index(trace.cell) + 1]
+        grids += _so_far(output, done, trace.cell, phrase(lang, "so_far", name=name))
+        lines = (
+            _text(phrase(lang, "pool_cell_text", what=what)),
+            _text(pool_arithmetic(trace, setup.op, symbols)),
+        )
+        label = f"out[{','.join(map(str, trace.cell))}]"
+        steps.append(Step("cell", phrase(lang, "pool_cell_title", name=label), tuple(grids), lines))
+    maps = output if output.ndim == 3 else output[None]
+    summary = _text(
+        phrase(
+            lang,
+            "summary_pool",
+            window=window,
+            stride=_pair((rows.stride, cols.stride)),
+            input=_size((rows.size, cols.size)),
+            output=_size(output.shape[-2:]),
+        )
+    )
+    steps.append(
+        Step("result", phrase(lang, "result_title"), tuple(Grid(name, m) for m in maps), (summary,))
+    )
+    notes = (phrase(lang, "more_cells", n=hidden),) if hidden else ()
+    kind = phrase(lang, f"kind_{setup.op}")
+    return Lesson(phrase(lang, "title", op=phrase(lang, "op_pool", kind=kind)), tuple(steps), notes)
