@@ -7,7 +7,8 @@ how to get the whole result (``--format csv`` or ``json``).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
@@ -28,8 +29,11 @@ if TYPE_CHECKING:
     from convcli.trace import CellTrace, PoolTrace
     from convcli.walkthrough import Grid, Lesson
 
-MAX_ROWS = 40  # a screenful; more rows are summarised, never flood a terminal
+MAX_ROWS = 40  # a matrix up to this many rows (and 3 column pages) is shown whole
 MAX_COLUMN_PAGES = 3
+WINDOW_ROWS = 20  # a larger one is shown as a window: the top-left corner, one page
+MAX_COLUMNS = 160  # no more columns are ever formatted (3 pages of the narrowest cells)
+SMALL_MATRIX = 400  # cells: a matrix this small is always shown whole, in as many pages as needed
 STYLES = {
     "pad": "dim italic",
     "bias": "magenta",
@@ -96,7 +100,7 @@ def matrix_view(
     offset: tuple[int, int] = (0, 0),
 ) -> MatrixView:
     rows = min(array.shape[0], MAX_ROWS)
-    cells = [[symbols.number(v) for v in array[r].tolist()] for r in range(rows)]
+    cells = [[symbols.number(v) for v in array[r, :MAX_COLUMNS].tolist()] for r in range(rows)]
     return MatrixView(
         title,
         cells,
@@ -110,25 +114,27 @@ def matrix_view(
 
 
 def matrix_tables(view: MatrixView, total_shape: Sequence[int], width: int) -> list[RenderableType]:
-    """The matrix as one or more tables that fit ``width``, with a note when cut."""
+    """The matrix as tables that fit ``width``: whole, in column pages, or — when it is
+    larger than a screen — a window of its top-left corner with a note. Never a cut number.
+    """
     n_cols = len(view.cells[0]) if view.cells else 0
     cell_width = max((len(c) for row in view.cells for c in row), default=1) + 2
     index_width = len(str(len(view.cells) + view.row_offset)) + 1
     per_page = max(1, (width - index_width - 4) // (max(cell_width, len(str(n_cols))) + 3))
     pages = [range(start, min(start + per_page, n_cols)) for start in range(0, n_cols, per_page)]
-    shown = pages[:MAX_COLUMN_PAGES]
+    few = len(pages) <= MAX_COLUMN_PAGES or total_shape[0] * total_shape[1] <= SMALL_MATRIX
+    whole = total_shape[0] <= MAX_ROWS and total_shape[1] <= n_cols and few
+    shown = pages if whole else pages[:1]
+    rows = len(view.cells) if whole else min(len(view.cells), WINDOW_ROWS)
     tables: list[RenderableType] = []
     for columns in shown:
         part = f" (columns {columns.start + view.col_offset}–{columns.stop - 1 + view.col_offset})"
-        title = view.title + (part if len(pages) > 1 else "")
-        tables.append(_table(view, columns, title))
-    rows_cut = total_shape[0] > len(view.cells)
-    cols_cut = len(pages) > MAX_COLUMN_PAGES
-    if rows_cut or cols_cut:
-        shown_cols = shown[-1].stop if shown else 0
+        title = view.title + (part if len(pages) > 1 and whole else "")
+        tables.append(_table(view, columns, title, rows))
+    if not whole:
         tables.append(
             Text(
-                f"showing {len(view.cells)} of {total_shape[0]} rows and {shown_cols} of "
+                f"showing {rows} of {total_shape[0]} rows and {shown[0].stop} of "
                 f"{total_shape[1]} columns; use --format csv or --format json for all of it",
                 style="dim",
             )
@@ -136,16 +142,28 @@ def matrix_tables(view: MatrixView, total_shape: Sequence[int], width: int) -> l
     return tables
 
 
-def _table(view: MatrixView, columns: range, title: str) -> RenderableType:
+class SizedGroup(Group):
+    """A group that knows its width, so layout needs no costly measuring pass."""
+
+    def __init__(self, *renderables: RenderableType, width: int) -> None:
+        super().__init__(*renderables)
+        self.width = width
+
+
+def _table(view: MatrixView, columns: range, title: str, rows: int) -> SizedGroup:
     table = Table(box=box.ROUNDED, show_lines=False, pad_edge=True, border_style="dim")
+    index = [str(r + view.row_offset).replace("-", view.minus) for r in range(rows)]
     table.add_column("", style="dim", justify="right", no_wrap=True)
+    widths = [max(map(len, index), default=0)]
     for c in columns:
         label = str(c + view.col_offset).replace("-", view.minus)
         table.add_column(label, justify="right", header_style="dim", overflow="fold")
-    for r, _row in enumerate(view.cells):
+        widths.append(max([len(label), *(len(view.text(r, c)) for r in range(rows))]))
+    for r in range(rows):
         items = [Text(view.text(r, c), style=view.styles.get((r, c), "")) for c in columns]
-        table.add_row(str(r + view.row_offset).replace("-", view.minus), *items)
-    return Group(Text(title, style="bold"), table)
+        table.add_row(index[r], *items)
+    table_width = sum(w + 2 for w in widths) + len(widths) + 1
+    return SizedGroup(Text(title, style="bold"), table, width=max(table_width, len(title)))
 
 
 def flow(console: Console, items: Sequence[RenderableType], width: int) -> list[RenderableType]:
@@ -154,7 +172,10 @@ def flow(console: Console, items: Sequence[RenderableType], width: int) -> list[
     rows: list[list[RenderableType]] = []
     used = width + 1
     for item in items:
-        size = Measurement.get(console, console.options, item).maximum
+        if isinstance(item, SizedGroup):
+            size = item.width
+        else:
+            size = Measurement.get(console, console.options, item).maximum
         if rows and used + gap + size <= width:
             rows[-1].append(item)
             used += gap + size
@@ -204,10 +225,10 @@ def _padded_styles(
 ) -> dict[tuple[int, int], str]:
     top, _, left, _ = pads
     height, width = shape
-    styles = {
+    styles = {  # only where a table can show it
         (r, c): STYLES["pad"]
-        for r in range(height + pads[0] + pads[1])
-        for c in range(width + pads[2] + pads[3])
+        for r in range(min(height + pads[0] + pads[1], MAX_ROWS))
+        for c in range(min(width + pads[2] + pads[3], MAX_COLUMNS))
         if not (top <= r < top + height and left <= c < left + width)
     }
     for n, window in enumerate(windows):
@@ -640,3 +661,14 @@ def lesson_panels(lesson: Lesson, console: Console, lang_step: str) -> list[Rend
             Panel(Group(*body), title=escape(title), title_align="left", border_style="blue")
         )
     return panels
+
+
+@contextmanager
+def busy(message: str) -> Iterator[None]:
+    """A spinner with the elapsed time on stderr while slow work runs (terminals only)."""
+    console = make_console(stderr=True)
+    if not console.is_terminal:
+        yield
+        return
+    with console.status(Text(message), spinner="dots"):
+        yield

@@ -168,12 +168,12 @@ def _kernel_label(lang: str, o: int, c: int, out_ch: int, per_group: int) -> str
 def _pad_marks(shape: tuple[int, int], pads: Sequence[int]) -> dict[tuple[int, int], Mark]:
     top, bottom, left, right = pads
     height, width = shape
-    return {
-        (r, c): "pad"
-        for r in range(height + top + bottom)
-        for c in range(width + left + right)
-        if not (top <= r < top + height and left <= c < left + width)
-    }
+    rows, cols = height + top + bottom, width + left + right
+    bands = [(r, c) for r in [*range(top), *range(top + height, rows)] for c in range(cols)]
+    bands += [
+        (r, c) for r in range(top, top + height) for c in [*range(left), *range(left + width, cols)]
+    ]
+    return dict.fromkeys(bands, "pad")
 
 
 def _padded_grids(

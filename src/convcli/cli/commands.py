@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from contextlib import AbstractContextManager, nullcontext
 from enum import StrEnum
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -129,6 +130,25 @@ def pick_cells(
     return everything[:EXPLAIN_LIMIT], hint
 
 
+SLOW_WORK = 50_000_000  # multiply-adds (float64/int64) that take about a tenth of a second
+SLOW_EXACT_WORK = 500_000  # the same for Python-int or fraction arithmetic
+
+
+def computing(setup: ConvSetup | TransposeSetup, what: str) -> AbstractContextManager[None]:
+    """A spinner on stderr when the work may take noticeably long (and stderr is a terminal)."""
+    out_cells = 1
+    for n in setup.output_shape:
+        out_cells *= n
+    taps = setup.weight.shape[1] * setup.weight.shape[2] * setup.weight.shape[3]
+    work = out_cells * taps
+    if work < (SLOW_EXACT_WORK if setup.x.dtype == object else SLOW_WORK):
+        return nullcontext()
+    from convcli import render
+
+    shape = "×".join(map(str, setup.output_shape))
+    return render.busy(f"{what} {shape} ({work:,} multiply-adds)…")
+
+
 def unread_warnings(setup: ConvSetup) -> list[str]:
     from convcli.report import describe_unread
 
@@ -239,7 +259,8 @@ def conv(
         cells, hint = pick_cells(ctx, setup.output_shape, cell, every, explain, form)
         for message in unread_warnings(setup):
             warn(message)
-        output = run_conv(setup)
+        with computing(setup, "convolving"):
+            output = run_conv(setup)
         traces = trace_conv(setup, cells) if cells else []
         write_result(
             "conv",
@@ -314,7 +335,8 @@ def transpose(
             bias=bias_values(ctx, bias),
         )
         cells, hint = pick_cells(ctx, setup.output_shape, cell, every, explain, form)
-        output = run_transpose(setup)
+        with computing(setup, "transposed convolution"):
+            output = run_transpose(setup)
         traces = trace_transpose(setup, cells) if cells else []
         write_result(
             "transpose",
@@ -396,7 +418,8 @@ def dilate(
         cells, hint = pick_cells(ctx, setup.output_shape, cell, every, explain, form)
         for message in unread_warnings(setup):
             warn(message)
-        output = run_conv(setup)
+        with computing(setup, "dilated convolution"):
+            output = run_conv(setup)
         traces = trace_conv(setup, cells) if cells else []
         if form is Format.json:
             payload = dilate_payload(kernel, dilated, params.dilation)
