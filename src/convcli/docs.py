@@ -78,6 +78,18 @@ _TEX_ESCAPES = {
     "}": r"\}",
     "~": r"\textasciitilde{}",
     "^": r"\^{}",
+    # signs of the prose that pdflatex's text fonts lack
+    "−": "-",
+    "…": r"\ldots{}",
+    "·": r"$\cdot$",
+    "×": r"$\times$",
+    "→": r"$\to$",
+    "⌈": r"$\lceil$",
+    "⌉": r"$\rceil$",
+    "⌊": r"$\lfloor$",
+    "⌋": r"$\rfloor$",
+    "°": r"$^\circ$",
+    "ₚ": r"$_p$",
 }
 
 
@@ -138,6 +150,23 @@ def tex_math(text: str) -> str:
     return text
 
 
+TERMS_PER_LINE = 5
+
+
+def _aligned(math: str) -> str:
+    """One align* row per few terms, aligned on the first '=', so long sums fit the page."""
+    head, eq, rest = math.partition(" = ")
+    if not eq:
+        return math
+    terms = rest.split(" + ")
+    if len(terms) <= TERMS_PER_LINE + 1:
+        return f"{head} &= {rest}"
+    chunks = [
+        " + ".join(terms[i : i + TERMS_PER_LINE]) for i in range(0, len(terms), TERMS_PER_LINE)
+    ]
+    return f"{head} &= " + " \\\\\n&\\quad + ".join(chunks)
+
+
 def lesson_latex(lesson: Lesson, step_word: str, lang: str) -> str:
     """The whole lesson as a LaTeX document."""
     head = [r"\documentclass{article}", r"\usepackage{amsmath}"]
@@ -150,7 +179,7 @@ def lesson_latex(lesson: Lesson, step_word: str, lang: str) -> str:
         for line in step.lines:
             text = _plain(line)
             if _is_math(text):
-                rows = " \\\\\n".join(tex_math(part.strip()) for part in text.split("\n"))
+                rows = " \\\\\n".join(_aligned(tex_math(part.strip())) for part in text.split("\n"))
                 out += ["\\begin{align*}", rows, "\\end{align*}", ""]
             else:
                 out += [tex_escape(text), ""]
