@@ -1,0 +1,57 @@
+"""Start-up stays light: --help, --version and shape never import numpy or Rich, and
+machine output never imports Rich (checked in a fresh interpreter)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from tests.conftest import ROOT
+
+PROBE = """
+import json, sys
+sys.argv = ["convcli", *json.loads(sys.argv[1])]
+from convcli.cli.base import main
+try:
+    main()
+except SystemExit:
+    pass
+heavy = sorted({m.split(".")[0] for m in sys.modules} & {"numpy", "rich", "pydantic"})
+print("LOADED=" + json.dumps(heavy), file=sys.stderr)
+"""
+
+
+def loaded(*args: str) -> list[str]:
+    proc = subprocess.run(
+        [sys.executable, "-c", PROBE, json.dumps(args)], capture_output=True, text=True,
+        cwd=ROOT, timeout=60, check=False,
+    )
+    line = next(x for x in proc.stderr.splitlines() if x.startswith("LOADED="))
+    return list(json.loads(line.removeprefix("LOADED=")))
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("--help",),
+        ("--version",),
+        ("shape", "-w", "4", "-k", "3", "-p", "1", "-s", "1", "--format", "plain"),
+        ("shape", "-w", "4", "-k", "3", "--format", "table"),
+        ("shape", "-w", "32", "-k", "5", "-s", "2", "--target", "16", "--format", "json"),
+        ("conv", "--help"),
+    ],
+)
+def test_light_commands_import_neither_numpy_nor_rich(args: tuple[str, ...]) -> None:
+    assert loaded(*args) == []
+
+
+@pytest.mark.parametrize("fmt", ["csv", "json", "markdown", "latex"])
+def test_machine_output_does_not_import_rich(fmt: str) -> None:
+    assert loaded("conv", "-i", "1 2; 3 4", "-k", "1", "--format", fmt) == ["numpy"]
+
+
+def test_tables_do_import_rich() -> None:  # the probe itself works
+    assert loaded("conv", "-i", "1 2; 3 4", "-k", "1", "--format", "table") == ["numpy", "rich"]
