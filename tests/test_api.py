@@ -6,10 +6,10 @@ from fractions import Fraction
 
 import numpy as np
 import pytest
-from tests.reference import ref_conv2d
 
 import convcli
 from convcli import ConvError, conv2d, conv_transpose2d, output_size, pool2d
+from tests.reference import ref_conv2d
 
 
 def test_a_2d_input_with_a_4d_kernel_gives_channels() -> None:

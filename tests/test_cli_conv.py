@@ -11,6 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import signal
+
 from tests.conftest import EXAMPLES, SAMPLES, Run, assert_error, inline, json_out
 
 VALID = EXAMPLES["valid-4x4-k3"]

@@ -10,8 +10,6 @@ import numpy as np
 import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
-from tests.conftest import EXAMPLES, SAMPLES, Run, assert_error, inline, json_out
-from tests.reference import RefInvalid, ref_conv2d, ref_conv_transpose2d, ref_pool2d
 
 from convcli.core import (
     conv2d,
@@ -26,6 +24,8 @@ from convcli.core import (
 from convcli.errors import ConvError
 from convcli.params import ConvParams
 from convcli.trace import all_cells, trace_conv, trace_pool, trace_transpose
+from tests.conftest import EXAMPLES, SAMPLES, Run, assert_error, inline, json_out
+from tests.reference import RefInvalid, ref_conv2d, ref_conv_transpose2d, ref_pool2d
 
 POOL = EXAMPLES["pool-4x4-k2-s2"]
 small = st.integers(-4, 4)

@@ -7,6 +7,7 @@ import json
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+
 from tests.conftest import EXAMPLES, Run, assert_error
 from tests.reference import ref_output_size
 

@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 import pytest
+
 from tests.conftest import EXAMPLES, ROOT, SAMPLES, Run, assert_error
 
 GOLDEN = Path(__file__).parent / "golden"

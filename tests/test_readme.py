@@ -6,9 +6,9 @@ from __future__ import annotations
 import re
 
 import pytest
-from tests.readme_examples import README, ROOT, Example, matches, parse, run
 
 from convcli.cli import app
+from tests.readme_examples import README, ROOT, Example, matches, parse, run
 
 TEXT = README.read_text(encoding="utf-8")
 EXAMPLES = parse(TEXT)

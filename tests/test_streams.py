@@ -11,9 +11,9 @@ import time
 from pathlib import Path
 
 import pytest
-from tests.conftest import ROOT, SAMPLES, Run
 
 from convcli import __version__
+from tests.conftest import ROOT, SAMPLES, Run
 
 PYTHON = sys.executable
 
