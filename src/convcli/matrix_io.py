@@ -30,12 +30,12 @@ Policies (each one is tested in ``tests/test_matrix_io.py``):
   ``CONVCLI_MAX_INPUT_BYTES`` (a whole number of bytes) to change it. A larger input is
   refused before it is parsed (a regular file before it is read).
 - Encoding: UTF-8, with or without a BOM. UTF-16/UTF-32 (a BOM, or every other byte NUL) is
-  refused with a hint to convert; a NUL byte or an invalid UTF-8 byte is an error naming its
-  line and column. CRLF, LF and a lone CR all end a line.
+  refused with advice to convert it to UTF-8; a NUL byte or an invalid UTF-8 byte is an error
+  naming its line and column. CRLF, LF and a lone CR all end a line.
 - ``#`` starts a comment up to the end of the line, in files and inline text.
-- Cells in a file: the delimiter is sniffed once per source: ``,`` if any data line has a
-  comma, else tab, else ``;``, else runs of spaces. Spaces and tabs around a delimited cell
-  are ignored.
+- Cells in a file: the delimiter is sniffed once per source, comments aside: ``,`` if any
+  line has a comma, else tab if a tab stands between two values on some line, else ``;``,
+  else runs of spaces and tabs. Spaces and tabs around a delimited cell are ignored.
 - An empty field (``1,,2``, a leading ``,``) is an error naming its column; so is a trailing
   delimiter (``1,2,``: "empty field after the last ','"). Runs of spaces are one separator.
 - Inline rows: empty rows (``;;``, a trailing ``;``, blank lines) are skipped.
@@ -51,7 +51,8 @@ Policies (each one is tested in ``tests/test_matrix_io.py``):
   other non-ASCII digits are refused, never normalised. ``1e400`` (out of range) and
   ``1e-400`` (would round to 0) are errors. ``nan``, ``inf`` and ``Infinity`` (and JSON
   ``NaN``/``Infinity``) are errors unless ``--allow-nan``. A huge integer in a matrix that
-  also holds floats is an error (it has no float64 value).
+  also holds floats is an error (it has no float64 value). One float makes the whole matrix
+  float64; the integer ``-0`` is 0 (``0.0`` there), while ``-0.0`` stays ``-0.0``.
 - JSON: a nested list of numbers (1-D is one row, 2-D a matrix, 3-D ``[C][H][W]``, 4-D
   ``[O][C][kh][kw]`` for kernels only), or an object whose ``"data"`` is one. JSON integers
   are exact, JSON decimals float64; a string is a number when it reads as one (``"3/16"``,
@@ -67,12 +68,18 @@ Policies (each one is tested in ``tests/test_matrix_io.py``):
   kernels); shapes must match and the kinds are unified (int < fraction < float).
 
 Writers (pure, deterministic, no colour): csv writes ints plainly, fractions ``a/b`` and floats
-with ``repr``, channels one blank line apart, and reads back to the identical array; json
-writes one object on one line, fractions as ``"a/b"``, non-finite floats as ``NaN`` and
-``Infinity``; markdown writes one GitHub table per channel with 0-based row and column
-indices; latex writes one ``bmatrix`` per channel, fractions as ``\frac{a}{b}``,
-NaN as ``\mathrm{NaN}`` and infinities as ``\infty``. 3-D arrays are titled ``channel k`` and
-4-D ones ``kernel o, channel c`` (0-based), in markdown and latex.
+with ``repr``, channels (and the matrices of a 4-D array, in order) one blank line apart, and
+reads back to the identical array (a 3-D array of one channel reads back 2-D); json
+writes one object on one line in ASCII (other characters escaped), keys in insertion order,
+integral fractions as ints and others as ``"a/b"``, non-finite floats as ``NaN`` and
+``Infinity`` (as Python's json does); markdown writes one GitHub table per channel with
+0-based row and column indices; latex writes one ``bmatrix`` per channel, fractions as
+``\frac{a}{b}``, NaN as ``\mathrm{NaN}`` and infinities as ``\infty``. 3-D arrays are
+titled ``channel k`` and 4-D ones ``kernel o, channel c`` (0-based), in markdown and latex.
+
+Speed: files and standard input in clean ASCII (one delimiter, integers or decimals) are
+checked and converted in bulk by numpy; anything else, and every error, goes through the exact
+tokenizer, which gives the identical array (a property test holds them to it).
 """
 
 from __future__ import annotations
@@ -86,6 +93,7 @@ import re
 import stat
 import sys
 from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from fractions import Fraction
 from functools import lru_cache
@@ -142,6 +150,7 @@ _NON_FINITE_WORDS = frozenset({"nan", "inf", "infinity"})
 _WORDS_IN_FIELD = re.compile(r"[^ \t]+")
 _JSON_START = re.compile(r"\s*[\[{]")
 _BLANKS = " \t"
+_INNER_TAB = re.compile(r"[^ \t\n][ \t]*\t[ \t]*[^ \t\n]")  # a tab between two values
 
 
 # --------------------------------------------------------------------------- sources
@@ -159,14 +168,9 @@ def load_matrix(
     >>> load_matrix("1 2 | 3 4").shape
     (2, 1, 2)
     """
-    try:
-        array, label = _load(source, option, allow_nan, stdin)
-    except MemoryError:
-        msg = f"{option} {_short(source)}: not enough memory to read it"
-        raise LimitError(msg) from None
-    except RecursionError:
-        msg = f"{option} {_short(source)}: nested too deeply to read"
-        raise ParseError(msg) from None
+    kind, label = _resolve(source, option)
+    with _resource_guard(label):
+        array = _load(kind, source, option, label, allow_nan, stdin)
     if array.ndim == MAX_RANK and option != "--kernel":
         msg = (
             f"{label}: a 4-D array ({_shape_text(array.shape)}) is a stack of kernels; "
@@ -207,6 +211,19 @@ def load_stack(
         raise ParseError(msg) from None
 
 
+@contextmanager
+def _resource_guard(label: str) -> Iterator[None]:
+    """MemoryError and RecursionError, which some inputs provoke, as convcli errors."""
+    try:
+        yield
+    except MemoryError:
+        msg = f"{label}: not enough memory to read it"
+        raise LimitError(msg) from None
+    except RecursionError:
+        msg = f"{label}: nested too deeply to read"
+        raise ParseError(msg) from None
+
+
 def _as_channels(array: Array) -> Array:
     return array[np.newaxis] if array.ndim == 2 else array
 
@@ -227,20 +244,30 @@ def _check_stack_shapes(parts: list[Array], sources: Sequence[str], option: str,
             raise ParseError(msg)
 
 
-def _load(source: str, option: str, allow_nan: bool, stdin: BinaryIO | None) -> tuple[Array, str]:
+def _resolve(source: str, option: str) -> tuple[str, str]:
+    """What ``source`` names (stdin, file, kernel, inline) and its label for messages."""
     if source == "-":
-        label = f"{option} <stdin>"
-        data = _read_stdin(stdin, label)
-        return _parse_bytes(data, label=label, allow_nan=allow_nan, fmt="sniff"), label
+        return "stdin", f"{option} <stdin>"
     if os.path.exists(source):
-        label = f"{option} {source!r}"
-        data = _read_file(source, label)
-        fmt = _FORMAT_BY_EXTENSION.get(os.path.splitext(source)[1].lower(), "sniff")
-        return _parse_bytes(data, label=label, allow_nan=allow_nan, fmt=fmt), label
+        return "file", f"{option} {source!r}"
     if option == "--kernel" and is_kernel_name(source):
-        return get_kernel(source), f"{option} {source!r}"
-    label = f"{option} (inline)"
-    return _parse_inline(source, option, label, allow_nan), label
+        return "kernel", f"{option} {source!r}"
+    return "inline", f"{option} (inline)"
+
+
+def _load(
+    kind: str, source: str, option: str, label: str, allow_nan: bool, stdin: BinaryIO | None
+) -> Array:
+    if kind == "stdin":
+        return _parse_bytes(
+            _read_stdin(stdin, label), label=label, allow_nan=allow_nan, fmt="sniff"
+        )
+    if kind == "file":
+        fmt = _FORMAT_BY_EXTENSION.get(os.path.splitext(source)[1].lower(), "sniff")
+        return _parse_bytes(_read_file(source, label), label=label, allow_nan=allow_nan, fmt=fmt)
+    if kind == "kernel":
+        return get_kernel(source)
+    return _parse_inline(source, option, label, allow_nan)
 
 
 def _parse_inline(source: str, option: str, label: str, allow_nan: bool) -> Array:
@@ -273,7 +300,9 @@ def _path_kind(text: str) -> str | None:
 
 
 def _source_name(source: str) -> str:
-    return "<stdin>" if source == "-" else _short(source)
+    if source == "-":
+        return "<stdin>"
+    return repr(source) if os.path.exists(source) else _short(source)
 
 
 def _short(text: str, limit: int = 40) -> str:
@@ -299,8 +328,11 @@ def max_input_bytes() -> int:
 
 
 def _too_large(label: str, limit: int) -> LimitError:
-    msg = f"{label} is larger than the input limit of {_human_bytes(limit)}"
-    return LimitError(msg, hint=f"set {MAX_INPUT_ENV} to a larger number of bytes to read it")
+    msg = (
+        f"{label} is larger than the input limit of {_human_bytes(limit)}; "
+        f"set {MAX_INPUT_ENV} to a larger number of bytes to read it"
+    )
+    return LimitError(msg)
 
 
 def _human_bytes(count: int) -> str:
@@ -318,8 +350,11 @@ def _read_stdin(stream: BinaryIO | None, label: str) -> bytes:
     except (OSError, ValueError):
         interactive = False
     if interactive:
-        msg = f"{label}: standard input is a terminal; pipe a matrix into it"
-        raise ParseError(msg, hint="e.g. cat img.csv | convcli conv -i - -k sobel-x")
+        msg = (
+            f"{label}: standard input is a terminal; pipe a matrix (CSV, JSON or .npy) into it, "
+            "e.g. cat img.csv | convcli conv -i - -k sobel-x"
+        )
+        raise ParseError(msg)
     limit = max_input_bytes()
     try:
         data = stream.read(limit + 1)
@@ -377,26 +412,28 @@ def _parse_bytes(data: bytes, *, label: str, allow_nan: bool, fmt: str) -> Array
 def decode_text(data: bytes, label: str) -> str:
     """UTF-8 bytes (an optional BOM is dropped) as text; ``ParseError`` saying where it is not.
 
-    >>> decode_text(b"1,2\\n3,\\xe9", "--input 'a.csv'")
+    >>> decode_text(b"1,2\\n3,\\xe9", "--input 'a.csv'")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    convcli.errors.ParseError: --input 'a.csv': line 2, column 3: not UTF-8 text (byte 0xE9)
+    convcli.errors.ParseError: --input 'a.csv': line 2, column 3: not UTF-8 text (byte 0xE9); ...
     """
     skip = len(codecs.BOM_UTF8) if data.startswith(codecs.BOM_UTF8) else 0
     body = memoryview(data)[skip:]
     wide = _wide_encoding(bytes(body[:64]))
     if wide:
-        msg = f"{label}: this is {wide} text, not UTF-8"
-        raise ParseError(msg, hint=f"convert it first, e.g. iconv -f {wide} -t UTF-8")
-    nul = data.find(b"\0", skip) - skip if b"\0" in data else -1
+        msg = f"{label}: this is {wide} text; convert it to UTF-8 (e.g. iconv -f {wide} -t UTF-8)"
+        raise ParseError(msg)
+    nul = data.find(b"\0", skip)
+    nul = nul - skip if nul >= 0 else -1
     try:
         text = str(body, "utf-8")
     except UnicodeDecodeError as error:
         if 0 <= nul < error.start:
             raise _nul_error(body, nul, label) from None
         line, column = _byte_position(body, error.start)
-        msg = f"{_at(label, line, column)}: not UTF-8 text (byte 0x{body[error.start]:02X})"
-        raise ParseError(msg, hint="save the file as UTF-8") from None
+        byte = body[error.start]
+        msg = f"{_at(label, line, column)}: not UTF-8 text (byte 0x{byte:02X}); save it as UTF-8"
+        raise ParseError(msg) from None
     if nul >= 0:
         raise _nul_error(body, nul, label)
     return text
@@ -457,13 +494,10 @@ def parse_text(text: str, *, label: str, inline: bool, allow_nan: bool = False) 
     >>> parse_text("1 2\\n3 4\\n\\n5 6\\n7 8\\n", label="f", inline=False).shape
     (2, 2, 2)
     """
-    try:
+    with _resource_guard(label):
         text = _normalise_newlines(text)
         fast = None if inline else _parse_fast(text)
         return fast if fast is not None else _parse_slow(text, label, inline, allow_nan)
-    except MemoryError:
-        msg = f"{label}: not enough memory to read it"
-        raise LimitError(msg) from None
 
 
 def _parse_slow(text: str, label: str, inline: bool, allow_nan: bool) -> Array:
@@ -472,7 +506,8 @@ def _parse_slow(text: str, label: str, inline: bool, allow_nan: bool) -> Array:
     if inline:
         channels = _inline_channels(lines, label)
     else:
-        channels = _file_channels(lines, label, _sniff(_content(line) for line in lines))
+        delimiter = _sniff("\n".join(map(_content, lines)))
+        channels = _file_channels(lines, label, delimiter)
     if not channels:
         raise _no_numbers(label, text)
     return _build_array(channels, label, allow_nan)
@@ -482,13 +517,13 @@ def _content(line: str) -> str:
     return line.partition("#")[0]
 
 
-def _sniff(contents: Iterator[str] | list[str]) -> str:
-    seen: set[str] = set()
-    for content in contents:
-        seen.update(ch for ch in ",\t;" if ch in content)
-        if "," in seen:
-            break
-    return next((d for d in ",\t;" if d in seen), " ")
+def _sniff(data: str) -> str:
+    """The delimiter of a text without comments: the same answer for both tokenizers."""
+    if "," in data:
+        return ","
+    if "\t" in data and _INNER_TAB.search(data):
+        return "\t"
+    return ";" if ";" in data else " "
 
 
 def _file_channels(lines: list[str], label: str, delimiter: str) -> list[_Channel]:
@@ -598,7 +633,7 @@ def _build_array(channels: list[_Channel], label: str, allow_nan: bool) -> Array
         shape = (len(channel.rows), len(first))
         if shape != (height, width):
             msg = (
-                f"{label}: line {first[0].line}: channel {index} is {_shape_text(shape)}, "
+                f"{_at(label, first[0].line, 1)}: channel {index} is {_shape_text(shape)}, "
                 f"channel 1 is {height}×{width}; channels must have the same shape"
             )
             raise ParseError(msg)
@@ -620,8 +655,10 @@ def _check_row(row: list[_Cell], number: int, first: list[_Cell], of: str, label
     else:
         last = row[-1]
         line, column = last.line, last.column + len(last.text)
-    count = f"{len(row)} value{'s' if len(row) != 1 else ''}"
-    msg = f"{_at(label, line, column)}: row {number}{of} has {count}, row 1 has {len(first)}"
+    msg = (
+        f"{_at(label, line, column)}: row {number}{of} has {_count(len(row), 'value')}, "
+        f"row 1 has {len(first)}"
+    )
     raise ParseError(msg)
 
 
@@ -635,6 +672,10 @@ def _number(cell: _Cell, label: str, allow_nan: bool) -> Number:
     except ValueError as error:
         msg = f"{where}: {error}"
         raise ParseError(msg) from None
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}{'' if number == 1 else 's'}"
 
 
 def _too_long(token: str) -> str:
@@ -675,7 +716,7 @@ def _fits_float(value: Number) -> bool:
 _OTHER, _DIGIT, _SIGN, _POINT, _EXP, _SEP, _NEWLINE = range(7)
 _STARTS = frozenset({_DIGIT, _SIGN, _POINT, _NEWLINE})
 _ENDS = frozenset({_DIGIT, _POINT, _NEWLINE})
-_INT64_SAFE_CHARS = 18  # a token of 18 characters always fits int64; 19 digits may not
+_INT64_SAFE_DIGITS = 18  # 18 digits always fit int64; 19 may not
 
 
 def _pair_codes(allowed: dict[int, set[int]]) -> bytes:
@@ -700,7 +741,11 @@ _MARKER_BAD = np.zeros(64, dtype=np.bool_)
 _MARKER_BAD[[_POINT << 3 | _POINT, _EXP << 3 | _EXP, _EXP << 3 | _POINT]] = True
 
 
-_NONZERO_DIGITS = bytes(1 if ord("1") <= byte <= ord("9") else 0 for byte in range(256))
+_NONZERO_DIGIT, _DECIMAL_MARK = 1, 2
+_ZERO_FLAGS = bytes(
+    _NONZERO_DIGIT if chr(byte) in "123456789" else _DECIMAL_MARK if chr(byte) in ".eE" else 0
+    for byte in range(256)
+)
 
 
 @lru_cache(maxsize=4)
@@ -720,7 +765,7 @@ def _parse_fast(text: str) -> Array | None:
         text = _drop_comments(text)
     if not text.isascii() or "|" in text or "/" in text:
         return None
-    delimiter = _sniff([text])
+    delimiter = _sniff(text)
     squeezed = _squeeze(text, delimiter)
     if squeezed is None:
         return None
@@ -736,7 +781,7 @@ def _parse_fast(text: str) -> Array | None:
         return None
     if decimal:
         return _fast_floats(raw, delimiter, bounds, shape)
-    if _longest_token(classes.size, bounds) > _INT64_SAFE_CHARS:
+    if not _fits_int64(classes, bounds):
         return None  # might overflow int64: the exact tokenizer keeps Python ints
     return _from_bytes(raw, delimiter, np.int64, shape)
 
@@ -811,36 +856,47 @@ def _fast_shape(classes: Array, bounds: Array) -> tuple[int, ...] | None:
     return _stack_shape(int(heights.size), int(heights[0]), int(widths[0]))
 
 
-def _longest_token(size: int, bounds: Array) -> int:
-    if bounds.size == 0:
-        return size
+def _fits_int64(classes: Array, bounds: Array) -> bool:
+    """True when no token has more than 18 digits (a sign aside): all fit int64 exactly."""
+    first = int(bounds[0]) if bounds.size else classes.size
+    last = classes.size - int(bounds[-1]) - 1 if bounds.size else 0
     inner = int(np.diff(bounds).max()) - 1 if bounds.size > 1 else 0
-    return max(inner, int(bounds[0]), size - int(bounds[-1]) - 1)
+    longest = max(first, last, inner)
+    if longest != _INT64_SAFE_DIGITS + 1:
+        return longest <= _INT64_SAFE_DIGITS
+    lengths = np.diff(bounds, prepend=-1, append=classes.size) - 1
+    starts = np.concatenate(([0], bounds + 1))[lengths > _INT64_SAFE_DIGITS]
+    return bool(np.all(classes[starts] == _SIGN))  # 19 characters fit only with a sign
 
 
 def _fast_floats(raw: bytes, delimiter: str, bounds: Array, shape: tuple[int, ...]) -> Array | None:
     values = _from_bytes(raw, delimiter, np.float64, shape)
     if values is None or not np.all(np.isfinite(values)):
         return None  # out of the float64 range: the exact tokenizer names the token
-    if not values.all() and _underflows(raw, bounds, values):
+    if not values.all() and not _zeros_ok(raw, bounds, values):
         return None
     return values
 
 
-def _underflows(raw: bytes, bounds: Array, values: Array) -> bool:
-    """True when a token with a nonzero digit gave 0.0 (too small; exponents counted too)."""
-    nonzero_digit = np.frombuffer(raw.translate(_NONZERO_DIGITS), dtype=np.uint8)
+def _zeros_ok(raw: bytes, bounds: Array, values: Array) -> bool:
+    """Every 0.0 is right: its token has no nonzero digit (else it underflowed), and it is -0.0
+    only when written as a decimal (the integer -0 is 0, so 0.0 in a float matrix)."""
+    flags = np.frombuffer(raw.translate(_ZERO_FLAGS), dtype=np.uint8)
     starts = np.concatenate(([0], bounds + 1))
-    starts = starts[starts < np.append(bounds, nonzero_digit.size)]  # blank lines: no token
-    has_nonzero = np.maximum.reduceat(nonzero_digit, starts) > 0
-    return bool(np.any(has_nonzero & (values.ravel() == 0)))
+    starts = starts[starts < np.append(bounds, flags.size)]  # blank lines hold no token
+    token = np.bitwise_or.reduceat(flags, starts)
+    flat = values.ravel()
+    zero = flat == 0
+    underflow = zero & (token & _NONZERO_DIGIT > 0)
+    integer_minus_zero = zero & np.signbit(flat) & (token & _DECIMAL_MARK == 0)
+    return not bool(np.any(underflow | integer_minus_zero))
 
 
 def _from_bytes(
     raw: bytes, delimiter: str, dtype: type[Any], shape: tuple[int, ...]
 ) -> Array | None:
     """``np.fromstring`` on the validated text (it is lenient: never give it unchecked text)."""
-    raw = raw.lstrip(b"\n") if raw[:1] == b"\n" else raw
+    raw = raw.lstrip(b"\n")
     while b"\n\n" in raw:  # blank lines between channels
         raw = raw.replace(b"\n\n", b"\n")
     if delimiter != " ":  # a single trailing separator is accepted; size is checked below
@@ -876,17 +932,22 @@ def parse_json(text: str, *, label: str, allow_nan: bool = False) -> Array:
     """
     if not text.strip():
         raise _no_numbers(label, text)
+    with _resource_guard(label):
+        return _json_array(_json_document(text, label, allow_nan), label, allow_nan)
+
+
+def _json_document(text: str, label: str, allow_nan: bool) -> Any:
     try:
-        document = _load_json(_normalise_newlines(text), allow_nan)
+        return _load_json(_normalise_newlines(text), allow_nan)
     except json.JSONDecodeError as error:
-        msg = f"{label}: line {error.lineno}, column {error.colno}: invalid JSON: {error.msg}"
+        msg = f"{_at(label, error.lineno, error.colno)}: invalid JSON: {error.msg}"
         raise ParseError(msg) from None
     except RecursionError:
         msg = f"{label}: the JSON is nested too deeply; a matrix is at most {MAX_RANK} lists deep"
         raise ParseError(msg) from None
-    except MemoryError:
-        msg = f"{label}: not enough memory to read it"
-        raise LimitError(msg) from None
+
+
+def _json_array(document: Any, label: str, allow_nan: bool) -> Array:
     data, root = _json_payload(document, label)
     shape = _json_shape(data, root, label)
     values: list[Number] = []
@@ -964,17 +1025,17 @@ def _json_values(
     for index, item in enumerate(node):
         where = f"{path}[{index}]"
         if not isinstance(item, list):
-            msg = f"{label}: {where}: expected a list of {shape[1]} items, got {_json_kind(item)}"
+            expected = _count(shape[1], "item")
+            msg = f"{label}: {where}: expected a list of {expected}, got {_json_kind(item)}"
             raise ParseError(msg)
         if len(item) != shape[1]:
-            msg = f"{label}: {where}: has {len(item)} items, {path}[0] has {shape[1]}"
+            msg = f"{label}: {where}: has {_count(len(item), 'item')}, {path}[0] has {shape[1]}"
             raise ParseError(msg)
         _json_values(item, shape[1:], where, label, allow_nan, out)
 
 
 def _json_leaf(item: Any, path: str, label: str, allow_nan: bool) -> Number:
-    if isinstance(item, int | float | Fraction) and not isinstance(item, bool):
-        return item
+    """A leaf that is not a plain int or float (those are taken as they are)."""
     if isinstance(item, _Bad):
         reason = item.reason
     elif isinstance(item, str) and len(item) > MAX_TOKEN_CHARS:
