@@ -1414,3 +1414,20 @@ def test_any_source_string_gives_an_array_or_a_convcli_error(source: str, option
 def test_any_bytes_after_the_npy_magic_give_an_array_or_a_parse_error(data: bytes) -> None:
     with contextlib.suppress(ParseError):
         mio.load_matrix("-", stdin=io.BytesIO(b"\x93NUMPY" + data))
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    hnp.arrays(
+        np.int64,
+        hnp.array_shapes(min_dims=2, max_dims=2, max_side=12),
+        elements=st.one_of(
+            st.integers(-(2**63), 2**63 - 1),
+            st.integers(-1000, 1000),
+            st.sampled_from([0, -1, 10, -10]),
+        ),
+    )
+)
+def test_int64_csv_writer_equals_str(matrix: np.ndarray) -> None:
+    expected = "".join(",".join(str(v) for v in row) + "\n" for row in matrix.tolist())
+    assert mio.format_csv(matrix) == expected

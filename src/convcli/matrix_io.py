@@ -1156,12 +1156,48 @@ def format_csv(array: Array) -> str:
 
 
 def _csv_block(matrix: Array) -> str:
+    if matrix.dtype == np.int64 and matrix.ndim == 2:
+        return _int64_csv(matrix)
     cell: Any = format_number
     if matrix.dtype.kind == "f":
         cell = repr  # tolist() gives Python floats: repr is format_number, only faster
     elif matrix.dtype.kind in "iu":
         cell = str
     return "".join(",".join(map(cell, row)) + "\n" for row in matrix.tolist())
+
+
+_CSV_CHUNK = 1 << 20  # cells formatted at once: bounds the temporary digit arrays
+
+
+def _int64_csv(matrix: Array) -> str:
+    """int64 rows as CSV text, the digits computed by numpy (about twice as fast as str())."""
+    rows, cols = matrix.shape
+    step = max(1, _CSV_CHUNK // max(cols, 1))
+    parts = (_int64_csv_bytes(matrix[r : r + step]) for r in range(0, rows, step))
+    return b"".join(parts).decode("ascii")
+
+
+def _int64_csv_bytes(block: Array) -> bytes:
+    """Each value right-aligned in a fixed-width byte row, then only its own bytes kept."""
+    rows, cols = block.shape
+    flat = block.reshape(-1)
+    negative = flat < 0
+    magnitude = flat.astype(np.uint64)
+    magnitude[negative] = (~flat[negative]).astype(np.uint64) + np.uint64(1)  # |INT64_MIN| too
+    width = len(str(int(magnitude.max(initial=0))))
+    powers = np.uint64(10) ** np.arange(width - 1, -1, -1, dtype=np.uint64)
+    digits = (magnitude[:, None] // powers[None, :]) % np.uint64(10)
+    ndigits = np.where(magnitude == 0, 1, width - (digits != 0).argmax(axis=1))
+    cells = np.empty((flat.size, width + 2), dtype=np.uint8)  # sign slot, digits, separator
+    cells[:, 1:-1] = digits
+    cells[:, 1:-1] += ord("0")
+    cells[:, -1] = ord(",")
+    cells.reshape(rows, cols, width + 2)[:, -1, -1] = ord("\n")
+    where = np.flatnonzero(negative)
+    cells[where, width - ndigits[where]] = ord("-")
+    first = width + 1 - ndigits - negative
+    keep = np.arange(width + 2)[None, :] >= first[:, None]
+    return bytes(cells[keep].tobytes())
 
 
 def format_json(obj: Mapping[str, Any]) -> str:

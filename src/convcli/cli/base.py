@@ -22,6 +22,11 @@ from convcli.errors import ConvError, ParameterError
 
 T = TypeVar("T")
 
+# Exact results can have thousands of digits; Python refuses to print ints over 4300
+# digits unless told otherwise (a guard meant for parsing untrusted text, which the
+# reader limits itself).
+sys.set_int_max_str_digits(0)
+
 app = typer.Typer(
     name="convcli",
     help="A calculator for convolution arithmetic: exact results, explained.",
