@@ -21,6 +21,10 @@ from hypothesis.extra import numpy as hnp
 
 from convcli import matrix_io as mio
 from convcli.errors import ConvError, LimitError, ParseError
+from convcli.matrix_io import common as mio_common
+from convcli.matrix_io import fast as mio_fast
+from convcli.matrix_io import sources as mio_sources
+from convcli.matrix_io import text as mio_text
 from convcli.numbers import INT64_MAX, INT64_MIN, array_from_values
 
 FILE = "--input 'm.csv'"
@@ -464,7 +468,7 @@ def test_read_failure(tmp_path: Path, monkeypatch: Any) -> None:
     def broken(*_: Any) -> None:
         raise OSError(5, "Input/output error")
 
-    monkeypatch.setattr(mio, "open", broken, raising=False)  # only the module's open()
+    monkeypatch.setattr(mio_sources, "open", broken, raising=False)  # only the module's open()
     assert (
         error_of(mio.load_matrix, path) == f"--input {path!r}: cannot read it: Input/output error"
     )
@@ -677,7 +681,7 @@ def test_out_of_memory_is_a_limit_error(monkeypatch: Any) -> None:
     def exhausted(*_: Any) -> None:
         raise MemoryError
 
-    monkeypatch.setattr(mio, "_parse_fast", exhausted)
+    monkeypatch.setattr(mio_text, "_parse_fast", exhausted)
     message = error_of(mio.load_matrix, "-", stdin=io.BytesIO(b"1 2\n"), kind=LimitError)
     assert message == "--input <stdin>: not enough memory to read it"
 
@@ -686,7 +690,7 @@ def test_recursion_error_is_a_parse_error(monkeypatch: Any) -> None:
     def deep(*_: Any) -> None:
         raise RecursionError
 
-    monkeypatch.setattr(mio, "_parse_slow", deep)
+    monkeypatch.setattr(mio_text, "_parse_slow", deep)
     assert error_of(inline, "1 2") == f"{INLINE}: nested too deeply to read"
 
 
@@ -964,7 +968,7 @@ def test_npy_out_of_memory_is_a_limit_error(tmp_path: Path, monkeypatch: Any) ->
     def exhausted(*_: Any, **__: Any) -> None:
         raise MemoryError
 
-    monkeypatch.setattr(mio.np, "load", exhausted)
+    monkeypatch.setattr(np, "load", exhausted)
     message = error_of(mio.load_matrix, path, kind=LimitError)
     assert message == f"--input {path!r}: not enough memory to read it"
 
@@ -1159,9 +1163,9 @@ def test_fast_path_is_taken_for_clean_text() -> None:
         "1.5e3\t-2\n.5\t5.\n",
         "+7 -0 007\n",
     ]:
-        fast = mio._parse_fast(source)
+        fast = mio_fast._parse_fast(source)
         assert fast is not None, source
-        assert_identical(fast, mio._parse_slow(source, FILE, False, False))
+        assert_identical(fast, mio_text._parse_slow(source, FILE, False, False))
 
 
 @pytest.mark.parametrize(
@@ -1191,21 +1195,21 @@ def test_fast_path_is_taken_for_clean_text() -> None:
     ],
 )
 def test_fast_path_declines_what_needs_the_exact_tokenizer(source: str) -> None:
-    assert mio._parse_fast(source) is None
+    assert mio_fast._parse_fast(source) is None
 
 
 def test_fromstring_is_only_trusted_with_an_exact_count() -> None:
     # np.fromstring is lenient; the fast path checks the count it expected and falls back.
-    assert mio._from_bytes(b"1,2", ",", np.int64, (1, 3)) is None
-    assert mio._from_bytes(b"x", ",", np.int64, (1, 1)) is None
-    assert mio._from_bytes(b"\n1,2\n\n\n3,4\n", ",", np.int64, (2, 1, 2)) is not None
+    assert mio_fast._from_bytes(b"1,2", ",", np.int64, (1, 3)) is None
+    assert mio_fast._from_bytes(b"x", ",", np.int64, (1, 1)) is None
+    assert mio_fast._from_bytes(b"\n1,2\n\n\n3,4\n", ",", np.int64, (2, 1, 2)) is not None
 
 
 def test_large_clean_csv_uses_the_fast_path() -> None:
     rng = np.random.default_rng(7)
     array = rng.integers(-(10**6), 10**6, size=(300, 400))
     csv = mio.format_csv(array)
-    fast = mio._parse_fast(csv)
+    fast = mio_fast._parse_fast(csv)
     assert fast is not None
     assert_identical(fast, array)
     assert_identical(text(csv), array)
@@ -1259,7 +1263,7 @@ def matrix_texts(draw: st.DrawFn) -> str:
 
 def slow_or_none(source: str) -> Any:
     try:
-        return mio._parse_slow(source, FILE, False, False)
+        return mio_text._parse_slow(source, FILE, False, False)
     except ParseError:
         return None
 
@@ -1268,8 +1272,8 @@ def slow_or_none(source: str) -> Any:
 @given(matrix_texts())
 def test_fast_path_agrees_with_the_exact_tokenizer(source: str) -> None:
     """Whenever the fast path accepts a text, the exact tokenizer gives the identical array."""
-    normalised = mio._normalise_newlines(source)
-    fast = mio._parse_fast(normalised)
+    normalised = mio_common._normalise_newlines(source)
+    fast = mio_fast._parse_fast(normalised)
     slow = slow_or_none(normalised)
     if fast is not None:
         assert slow is not None, source
@@ -1287,7 +1291,7 @@ def test_fast_path_agrees_with_the_exact_tokenizer(source: str) -> None:
 )
 def test_fast_path_takes_clean_integer_text(array: Any, delimiter: str) -> None:
     source = "".join(delimiter.join(map(str, row)) + "\n" for row in array.tolist())
-    fast = mio._parse_fast(source)
+    fast = mio_fast._parse_fast(source)
     assert fast is not None
     assert_identical(fast, array)
 
@@ -1301,7 +1305,7 @@ def test_fast_path_takes_clean_integer_text(array: Any, delimiter: str) -> None:
     )
 )
 def test_fast_path_takes_clean_float_text(array: Any) -> None:
-    fast = mio._parse_fast(mio.format_csv(array))
+    fast = mio_fast._parse_fast(mio.format_csv(array))
     assert fast is not None
     assert_identical(fast, array)
 

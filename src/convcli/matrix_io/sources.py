@@ -1,0 +1,330 @@
+"""Where a matrix comes from: stdin, files, presets, inline text; size limits and encodings."""
+
+from __future__ import annotations
+
+import codecs
+import io
+import os
+import re
+import stat
+import sys
+from collections.abc import Sequence
+from typing import BinaryIO
+
+import numpy as np
+
+from convcli.errors import LimitError, ParseError
+from convcli.kernels import get_kernel, is_kernel_name
+from convcli.matrix_io.common import (
+    _FORMAT_BY_EXTENSION,
+    _JSON_START,
+    _NON_FINITE_WORDS,
+    _NOT_PATH_CHARS,
+    _NPY_MAGIC,
+    _NUMBER_CHARS,
+    _PATH_EXTENSIONS,
+    _WORD,
+    DEFAULT_MAX_INPUT_BYTES,
+    MAX_INPUT_ENV,
+    MAX_RANK,
+    _at,
+    _normalise_newlines,
+    _resource_guard,
+    _shape_text,
+    _short,
+)
+from convcli.matrix_io.json_npy import _parse_npy, parse_json
+from convcli.matrix_io.text import parse_text
+from convcli.numbers import (
+    Array,
+    unify,
+)
+
+# --------------------------------------------------------------------------- sources
+
+
+def load_matrix(
+    source: str,
+    *,
+    option: str = "--input",
+    allow_nan: bool = False,
+    stdin: BinaryIO | None = None,
+) -> Array:
+    """The matrix named by one ``--input``/``--kernel`` value (see the module docstring).
+
+    >>> load_matrix("1 2 | 3 4").shape
+    (2, 1, 2)
+    """
+    kind, label = _resolve(source, option)
+    with _resource_guard(label):
+        array = _load(kind, source, option, label, allow_nan, stdin)
+    if array.ndim == MAX_RANK and option != "--kernel":
+        msg = (
+            f"{label}: a 4-D array ({_shape_text(array.shape)}) is a stack of kernels; "
+            f"{option} takes a 2-D [H][W] or 3-D [C][H][W] matrix"
+        )
+        raise ParseError(msg)
+    return array
+
+
+def load_stack(
+    sources: Sequence[str],
+    *,
+    option: str = "--input",
+    allow_nan: bool = False,
+    stdin: BinaryIO | None = None,
+) -> Array:
+    """Several sources as one array: input channels ``[C][H][W]`` or kernels ``[O][C][kh][kw]``.
+
+    >>> load_stack(["1 2; 3 4", "5 6; 7 8"]).shape
+    (2, 2, 2)
+    """
+    if not sources:
+        msg = f"{option}: no matrix given"
+        raise ParseError(msg)
+    if len(sources) == 1:
+        return load_matrix(sources[0], option=option, allow_nan=allow_nan, stdin=stdin)
+    if sum(source == "-" for source in sources) > 1:
+        msg = f"{option}: '-' (stdin) given twice; standard input can be read only once"
+        raise ParseError(msg)
+    arrays = [load_matrix(s, option=option, allow_nan=allow_nan, stdin=stdin) for s in sources]
+    kernels = option == "--kernel"
+    parts = [_as_kernels(a) if kernels else _as_channels(a) for a in arrays]
+    _check_stack_shapes(parts, sources, option, "kernels" if kernels else "channels")
+    try:
+        return np.concatenate(unify(parts), axis=0)
+    except OverflowError:
+        msg = f"{option}: an integer too large for float64 cannot be stacked with floats"
+        raise ParseError(msg) from None
+
+
+def _as_channels(array: Array) -> Array:
+    return array[np.newaxis] if array.ndim == 2 else array
+
+
+def _as_kernels(array: Array) -> Array:
+    return array.reshape((1,) * (MAX_RANK - array.ndim) + array.shape)
+
+
+def _check_stack_shapes(parts: list[Array], sources: Sequence[str], option: str, what: str) -> None:
+    expected = parts[0].shape[1:]
+    for number, (part, source) in enumerate(zip(parts, sources, strict=True), start=1):
+        if part.shape[1:] != expected:
+            msg = (
+                f"{option} #{number} ({_source_name(source)}) is {_shape_text(part.shape[1:])}, "
+                f"but {option} #1 ({_source_name(sources[0])}) is {_shape_text(expected)}; "
+                f"stacked {what} must have the same shape"
+            )
+            raise ParseError(msg)
+
+
+def _resolve(source: str, option: str) -> tuple[str, str]:
+    """What ``source`` names (stdin, file, kernel, inline) and its label for messages."""
+    if source == "-":
+        return "stdin", f"{option} <stdin>"
+    if os.path.exists(source):
+        return "file", f"{option} {source!r}"
+    if option == "--kernel" and is_kernel_name(source):
+        return "kernel", f"{option} {source!r}"
+    return "inline", f"{option} (inline)"
+
+
+def _load(
+    kind: str, source: str, option: str, label: str, allow_nan: bool, stdin: BinaryIO | None
+) -> Array:
+    if kind == "stdin":
+        return _parse_bytes(
+            _read_stdin(stdin, label), label=label, allow_nan=allow_nan, fmt="sniff"
+        )
+    if kind == "file":
+        fmt = _FORMAT_BY_EXTENSION.get(os.path.splitext(source)[1].lower(), "sniff")
+        return _parse_bytes(_read_file(source, label), label=label, allow_nan=allow_nan, fmt=fmt)
+    if kind == "kernel":
+        return get_kernel(source)
+    return _parse_inline(source, option, label, allow_nan)
+
+
+def _parse_inline(source: str, option: str, label: str, allow_nan: bool) -> Array:
+    try:
+        if _JSON_START.match(source):
+            return parse_json(source, label=label, allow_nan=allow_nan)
+        return parse_text(source, label=label, inline=True, allow_nan=allow_nan)
+    except ParseError:
+        kind = _path_kind(source)
+        if kind == "path":
+            msg = f"{option}: no such file: {source!r}"
+            raise ParseError(msg) from None
+        if kind == "word":
+            msg = f"{option} {source!r}: neither a file nor a matrix (no file has that name)"
+            raise ParseError(msg) from None
+        raise
+
+
+def _path_kind(text: str) -> str | None:
+    """``"path"`` or ``"word"`` when unreadable inline text was more likely meant as a file."""
+    if not text or _NOT_PATH_CHARS.search(text):
+        return None
+    if text.lower().endswith(_PATH_EXTENSIONS):
+        return "path"
+    if ("/" in text or "\\" in text) and not _NUMBER_CHARS.fullmatch(text):
+        return "path"
+    if _WORD.fullmatch(text) and text.lower() not in _NON_FINITE_WORDS:
+        return "word"
+    return None
+
+
+def _source_name(source: str) -> str:
+    if source == "-":
+        return "<stdin>"
+    return repr(source) if os.path.exists(source) else _short(source)
+
+
+# --------------------------------------------------------------------------- reading bytes
+
+
+def max_input_bytes() -> int:
+    """The input size limit: ``CONVCLI_MAX_INPUT_BYTES`` when set, else 256 MiB."""
+    raw = os.environ.get(MAX_INPUT_ENV, "").strip()
+    if not raw:
+        return DEFAULT_MAX_INPUT_BYTES
+    if not re.fullmatch(r"[0-9]+", raw) or int(raw) < 1:
+        msg = f"{MAX_INPUT_ENV}={raw!r} is not a positive whole number of bytes"
+        raise LimitError(msg)
+    return int(raw)
+
+
+def _too_large(label: str, limit: int) -> LimitError:
+    msg = (
+        f"{label} is larger than the input limit of {_human_bytes(limit)}; "
+        f"set {MAX_INPUT_ENV} to a larger number of bytes to read it"
+    )
+    return LimitError(msg)
+
+
+def _human_bytes(count: int) -> str:
+    for unit, size in (("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)):
+        if count >= size and count % size == 0:
+            return f"{count // size} {unit}"
+    return f"{count} bytes"
+
+
+def _read_stdin(stream: BinaryIO | None, label: str) -> bytes:
+    if stream is None:
+        stream = _default_stdin(label)
+    try:
+        interactive = stream.isatty()
+    except (OSError, ValueError):
+        interactive = False
+    if interactive:
+        msg = (
+            f"{label}: standard input is a terminal; pipe a matrix (CSV, JSON or .npy) into it, "
+            "e.g. cat img.csv | convcli conv -i - -k sobel-x"
+        )
+        raise ParseError(msg)
+    limit = max_input_bytes()
+    try:
+        data = stream.read(limit + 1)
+    except (OSError, ValueError) as error:
+        msg = f"{label}: cannot read standard input: {error}"
+        raise ParseError(msg) from None
+    if len(data) > limit:
+        raise _too_large(label, limit)
+    return bytes(data)
+
+
+def _default_stdin(label: str) -> BinaryIO:
+    text_stream = sys.stdin
+    buffer: BinaryIO | None = getattr(text_stream, "buffer", None)
+    if buffer is None:
+        if text_stream is None:
+            msg = f"{label}: there is no standard input"
+            raise ParseError(msg)
+        # A text-only stand-in (some test runners): hand its text on as UTF-8 bytes.
+        return io.BytesIO(text_stream.read().encode("utf-8", "surrogateescape"))
+    return buffer
+
+
+def _read_file(path: str, label: str) -> bytes:
+    limit = max_input_bytes()
+    try:
+        with open(path, "rb") as handle:
+            info = os.fstat(handle.fileno())
+            if stat.S_ISREG(info.st_mode) and info.st_size > limit:
+                raise _too_large(label, limit)
+            data = handle.read(limit + 1)
+    except IsADirectoryError:
+        msg = f"{label}: is a directory, not a file"
+        raise ParseError(msg) from None
+    except PermissionError:
+        msg = f"{label}: permission denied"
+        raise ParseError(msg) from None
+    except OSError as error:
+        msg = f"{label}: cannot read it: {error.strerror or error}"
+        raise ParseError(msg) from None
+    if len(data) > limit:
+        raise _too_large(label, limit)
+    return data
+
+
+def _parse_bytes(data: bytes, *, label: str, allow_nan: bool, fmt: str) -> Array:
+    if fmt == "npy" or data.startswith(_NPY_MAGIC):
+        return _parse_npy(data, label, allow_nan)
+    text = decode_text(data, label)
+    if fmt == "json" or (fmt == "sniff" and _JSON_START.match(text)):
+        return parse_json(text, label=label, allow_nan=allow_nan)
+    return parse_text(text, label=label, inline=False, allow_nan=allow_nan)
+
+
+def decode_text(data: bytes, label: str) -> str:
+    """UTF-8 bytes (an optional BOM is dropped) as text; ``ParseError`` saying where it is not.
+
+    >>> decode_text(b"1,2\\n3,\\xe9", "--input 'a.csv'")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    convcli.errors.ParseError: --input 'a.csv': line 2, column 3: not UTF-8 text (byte 0xE9); ...
+    """
+    skip = len(codecs.BOM_UTF8) if data.startswith(codecs.BOM_UTF8) else 0
+    body = memoryview(data)[skip:]
+    wide = _wide_encoding(bytes(body[:64]))
+    if wide:
+        msg = f"{label}: this is {wide} text; convert it to UTF-8 (e.g. iconv -f {wide} -t UTF-8)"
+        raise ParseError(msg)
+    nul = data.find(b"\0", skip)
+    nul = nul - skip if nul >= 0 else -1
+    try:
+        text = str(body, "utf-8")
+    except UnicodeDecodeError as error:
+        if 0 <= nul < error.start:
+            raise _nul_error(body, nul, label) from None
+        line, column = _byte_position(body, error.start)
+        byte = body[error.start]
+        msg = f"{_at(label, line, column)}: not UTF-8 text (byte 0x{byte:02X}); save it as UTF-8"
+        raise ParseError(msg) from None
+    if nul >= 0:
+        raise _nul_error(body, nul, label)
+    return text
+
+
+def _wide_encoding(head: bytes) -> str | None:
+    if head.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):
+        return "UTF-32"
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "UTF-16"
+    # ASCII text in UTF-16 without a BOM: every other byte is NUL, the others are not.
+    if len(head) >= 4 and 0 < head.count(0) < len(head):
+        for zeros, chars in ((head[1::2], head[0::2]), (head[0::2], head[1::2])):
+            if not any(zeros) and all(chars):
+                return "UTF-16"
+    return None
+
+
+def _nul_error(body: bytes | memoryview, index: int, label: str) -> ParseError:
+    line, column = _byte_position(body, index)
+    msg = f"{label}: line {line}, column {column}: a NUL byte; this looks like a binary file"
+    return ParseError(msg)
+
+
+def _byte_position(body: bytes | memoryview, index: int) -> tuple[int, int]:
+    """Line and column (characters, 1-based) of byte ``index``; the bytes before it are UTF-8."""
+    head = _normalise_newlines(str(body[:index], "utf-8"))
+    return head.count("\n") + 1, len(head) - head.rfind("\n")

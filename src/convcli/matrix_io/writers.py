@@ -1,0 +1,173 @@
+"""Writers: csv, json, markdown and latex as strings (pure, deterministic, no colour)."""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Iterator, Mapping
+from fractions import Fraction
+from typing import Any
+
+import numpy as np
+
+from convcli.numbers import (
+    Array,
+    format_number,
+    json_number,
+    to_nested,
+)
+
+# --------------------------------------------------------------------------- writers
+
+
+def _matrices(array: Array) -> Iterator[tuple[str | None, Array]]:
+    """The 2-D matrices of an array, titled ``channel k`` (3-D) or ``kernel o, channel c``."""
+    if array.ndim < 2:
+        yield None, array.reshape(1, -1)
+    elif array.ndim == 2:
+        yield None, array
+    elif array.ndim == 3:
+        for k, matrix in enumerate(array):
+            yield f"channel {k}", matrix
+    else:
+        for index in np.ndindex(*array.shape[:-2]):
+            title = ", ".join(
+                f"{name} {i}" for name, i in zip(("kernel", "channel"), index, strict=False)
+            )
+            yield title, array[index]
+
+
+def format_csv(array: Array) -> str:
+    """Comma-separated rows; channels one blank line apart. Reads back to the same array.
+
+    >>> from convcli.matrix_io.text import parse_text
+    >>> print(format_csv(parse_text("1 2|3 4", label="x", inline=True)), end="")
+    1,2
+    <BLANKLINE>
+    3,4
+    """
+    return "\n".join(_csv_block(matrix) for _, matrix in _matrices(array))
+
+
+def _csv_block(matrix: Array) -> str:
+    if matrix.dtype == np.int64 and matrix.ndim == 2:
+        return _int64_csv(matrix)
+    cell: Any = format_number
+    if matrix.dtype.kind == "f":
+        cell = repr  # tolist() gives Python floats: repr is format_number, only faster
+    elif matrix.dtype.kind in "iu":
+        cell = str
+    return "".join(",".join(map(cell, row)) + "\n" for row in matrix.tolist())
+
+
+_CSV_CHUNK = 1 << 20  # cells formatted at once: bounds the temporary digit arrays
+
+
+def _int64_csv(matrix: Array) -> str:
+    """int64 rows as CSV text, the digits computed by numpy (about twice as fast as str())."""
+    rows, cols = matrix.shape
+    step = max(1, _CSV_CHUNK // max(cols, 1))
+    parts = (_int64_csv_bytes(matrix[r : r + step]) for r in range(0, rows, step))
+    return b"".join(parts).decode("ascii")
+
+
+def _int64_csv_bytes(block: Array) -> bytes:
+    """Each value right-aligned in a fixed-width byte row, then only its own bytes kept."""
+    rows, cols = block.shape
+    flat = block.reshape(-1)
+    negative = flat < 0
+    magnitude = flat.astype(np.uint64)
+    magnitude[negative] = (~flat[negative]).astype(np.uint64) + np.uint64(1)  # |INT64_MIN| too
+    width = len(str(int(magnitude.max(initial=0))))
+    powers = np.uint64(10) ** np.arange(width - 1, -1, -1, dtype=np.uint64)
+    digits = (magnitude[:, None] // powers[None, :]) % np.uint64(10)
+    ndigits = np.where(magnitude == 0, 1, width - (digits != 0).argmax(axis=1))
+    cells = np.empty((flat.size, width + 2), dtype=np.uint8)  # sign slot, digits, separator
+    cells[:, 1:-1] = digits
+    cells[:, 1:-1] += ord("0")
+    cells[:, -1] = ord(",")
+    cells.reshape(rows, cols, width + 2)[:, -1, -1] = ord("\n")
+    where = np.flatnonzero(negative)
+    cells[where, width - ndigits[where]] = ord("-")
+    first = width + 1 - ndigits - negative
+    keep = np.arange(width + 2)[None, :] >= first[:, None]
+    return bytes(cells[keep].tobytes())
+
+
+def format_json(obj: Mapping[str, Any]) -> str:
+    """One JSON object on one line; arrays as nested lists, fractions as ``"a/b"``.
+
+    >>> format_json({"command": "conv", "output": np.array([[1, 2]]), "ok": np.bool_(True)})
+    '{"command": "conv", "output": [[1, 2]], "ok": true}\\n'
+    """
+    return json.dumps(_jsonable(obj)) + "\n"
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, np.ndarray):
+        return to_nested(value)
+    if isinstance(value, Mapping):
+        return {key: _jsonable(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(item) for item in value]
+    if isinstance(value, bool | np.bool_):
+        return bool(value)
+    if isinstance(value, np.integer | np.floating | Fraction):
+        return json_number(value)
+    return value
+
+
+def format_markdown(array: Array) -> str:
+    """A GitHub table per channel: column indices on top, the row index first.
+
+    >>> print(format_markdown(np.array([[1, -2]])), end="")
+    |     |   0 |   1 |
+    | --: | --: | --: |
+    |   0 |   1 |  -2 |
+    """
+    blocks = []
+    for title, matrix in _matrices(array):
+        table = _markdown_table(matrix)
+        blocks.append(f"**{title}**\n\n{table}" if title else table)
+    return "\n".join(blocks)
+
+
+def _markdown_table(matrix: Array) -> str:
+    header = ["", *map(str, range(matrix.shape[1]))]
+    rows = [[str(r), *map(format_number, row)] for r, row in enumerate(matrix.tolist())]
+    widths = [max(3, *(len(row[c]) for row in [header, *rows])) for c in range(len(header))]
+
+    def line(cells: list[str]) -> str:
+        return (
+            "| " + " | ".join(cell.rjust(w) for cell, w in zip(cells, widths, strict=True)) + " |\n"
+        )
+
+    rule = "| " + " | ".join("-" * (w - 1) + ":" for w in widths) + " |\n"
+    return line(header) + rule + "".join(line(row) for row in rows)
+
+
+def format_latex(array: Array) -> str:
+    r"""A ``bmatrix`` per channel; fractions as ``\frac``.
+
+    >>> from convcli.matrix_io.text import parse_text
+    >>> print(format_latex(parse_text("1 -1/2", label="x", inline=True)), end="")
+    \begin{bmatrix}
+    1 & -\frac{1}{2}
+    \end{bmatrix}
+    """
+    parts = []
+    for title, matrix in _matrices(array):
+        if title:
+            parts.append(f"% {title}\n")
+        rows = [" & ".join(map(_latex_number, row)) for row in matrix.tolist()]
+        parts.append("\\begin{bmatrix}\n" + " \\\\\n".join(rows) + "\n\\end{bmatrix}\n")
+    return "".join(parts)
+
+
+def _latex_number(value: Any) -> str:
+    if isinstance(value, Fraction) and value.denominator != 1:
+        sign = "-" if value < 0 else ""
+        return f"{sign}\\frac{{{abs(value.numerator)}}}{{{value.denominator}}}"
+    if isinstance(value, float) and not math.isfinite(value):
+        return "\\mathrm{NaN}" if math.isnan(value) else ("\\infty" if value > 0 else "-\\infty")
+    return format_number(value)
