@@ -81,6 +81,16 @@ _GAUSSIAN = re.compile(r"gaussian:([0-9]+),([0-9]*\.?[0-9]+)")
 MAX_PRESET_SIZE = 99
 
 
+def catalogue() -> list[tuple[str, str, str]]:
+    """(name, size, purpose) of every preset and of the sized families."""
+    rows = [(p.name, f"{len(p.rows)}×{len(p.rows[0])}", p.purpose) for p in PRESETS.values()]
+    return [
+        *rows,
+        ("box-N", "N×N", "mean blur of any size"),
+        ("gaussian:SIZE,SIGMA", "SIZE×SIZE", "sampled Gaussian (floats, sums to 1)"),
+    ]
+
+
 def is_kernel_name(text: str) -> bool:
     """True when ``text`` looks like a preset name rather than a matrix or a path."""
     return bool(re.fullmatch(r"[a-z][a-z0-9-]*(:[0-9.,]+)?", text.strip().lower()))

@@ -7,7 +7,7 @@ how to get the whole result (``--format csv`` or ``json``).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
@@ -672,3 +672,15 @@ def busy(message: str) -> Iterator[None]:
         return
     with console.status(Text(message), spinner="dots"):
         yield
+
+
+def show(build: Callable[[Console], Sequence[RenderableType]]) -> str:
+    """The text of what ``build`` makes for a stdout console (colour and width decided by Rich)."""
+    console = make_console()
+    return to_text(console, build(console))
+
+
+def matrix_block(matrix: Array, title: str, console: Console) -> list[RenderableType]:
+    """One matrix as tables that fit the console."""
+    view = matrix_view(matrix, title, symbols_for(console))
+    return matrix_tables(view, matrix.shape, columns_available(console))

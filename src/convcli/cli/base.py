@@ -228,11 +228,11 @@ def emit(text: str) -> None:
 
 
 COMMAND_MODULES = {
-    "conv": "commands",
-    "transpose": "commands",
-    "dilate": "commands",
-    "pool": "commands",
-    "kernels": "commands",
+    "conv": "convolve",
+    "transpose": "convolve",
+    "dilate": "convolve",
+    "pool": "pool_cmd",
+    "kernels": "kernels_cmd",
     "shape": "shape_cmd",
     "explain": "explain_cmd",
 }

@@ -30,7 +30,7 @@ from convcli.cli.base import (
     guarded,
     parsed,
 )
-from convcli.cli.commands import bias_values, check_stdin_once, conv_params, load, pick_cells
+from convcli.cli.shared import bias_values, check_stdin_once, conv_params, load, pick_cells
 
 if TYPE_CHECKING:
     from convcli.walkthrough import Lesson
