@@ -8,15 +8,14 @@ w' = ⌊(w + 2p − d·(k−1) − 1) / s⌋ + 1 = ⌊(4 + 2 − 2 − 1) / 1⌋
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from convcli.shape import AxisArithmetic, TransposeAxis, ceil_div, conv_axis, effective_kernel
 
 __all__ = ["conv_axis", "conv_line", "pool_line", "same_line", "transpose_line", "unread_line"]
 
 
-@dataclass(frozen=True)
-class Signs:
+class Signs(NamedTuple):
     """Typography of the formulas, with an ASCII fallback."""
 
     minus: str = "−"
@@ -29,12 +28,13 @@ class Signs:
         return text if self.minus == "−" else text.replace("−", self.minus)
 
 
+UNICODE_SIGNS = Signs()
 ASCII_SIGNS = Signs(
     minus="-", dot="*", floor=("floor(", ")"), ceil=("ceil(", ")"), pads=("p1", "p2")
 )
 
 
-def conv_line(name: str, axis: AxisArithmetic, signs: Signs = Signs()) -> str:
+def conv_line(name: str, axis: AxisArithmetic, signs: Signs = UNICODE_SIGNS) -> str:
     """``w' = ⌊(w + p₁ + p₂ − d·(k−1) − 1) / s⌋ + 1 = ⌊(…numbers…) / s⌋ + 1 = out``."""
     lo, hi = signs.floor
     p1, p2 = signs.pads
@@ -47,7 +47,9 @@ def conv_line(name: str, axis: AxisArithmetic, signs: Signs = Signs()) -> str:
     return signs.fix(f"{generic} = {numbers} = {axis.output}")
 
 
-def pool_line(name: str, axis: AxisArithmetic, ceil_mode: bool, signs: Signs = Signs()) -> str:
+def pool_line(
+    name: str, axis: AxisArithmetic, ceil_mode: bool, signs: Signs = UNICODE_SIGNS
+) -> str:
     """The pooled size: ``⌊(w + 2p − k) / s⌋ + 1`` (⌈…⌉ with ceil mode)."""
     lo, hi = signs.ceil if ceil_mode else signs.floor
     generic = f"{name}' = {lo}({name} + 2p − k) / s{hi} + 1"
@@ -63,7 +65,7 @@ def pool_line(name: str, axis: AxisArithmetic, ceil_mode: bool, signs: Signs = S
     return signs.fix(f"{generic} = {numbers}{tail}")
 
 
-def transpose_line(name: str, axis: TransposeAxis, signs: Signs = Signs()) -> str:
+def transpose_line(name: str, axis: TransposeAxis, signs: Signs = UNICODE_SIGNS) -> str:
     """``w' = (w − 1)·s − p₁ − p₂ + d·(k−1) + op + 1 = … = out``."""
     d = signs.dot
     p1, p2 = signs.pads
@@ -75,7 +77,7 @@ def transpose_line(name: str, axis: TransposeAxis, signs: Signs = Signs()) -> st
     return signs.fix(f"{generic} = {numbers} = {axis.output}")
 
 
-def same_line(name: str, axis: AxisArithmetic, signs: Signs = Signs()) -> str:
+def same_line(name: str, axis: AxisArithmetic, signs: Signs = UNICODE_SIGNS) -> str:
     """How 'same' padding was split: total = max((⌈in/s⌉ − 1)·s + d·(k−1) + 1 − in, 0)."""
     lo, hi = signs.ceil
     d = signs.dot
@@ -89,7 +91,7 @@ def same_line(name: str, axis: AxisArithmetic, signs: Signs = Signs()) -> str:
     )
 
 
-def unread_line(name: str, axis: AxisArithmetic, signs: Signs = Signs()) -> str:
+def unread_line(name: str, axis: AxisArithmetic, signs: Signs = UNICODE_SIGNS) -> str:
     """Why a floor dropped cells: the remainder and which padded rows are never read."""
     what = "rows" if name == "h" else "columns"
     first = axis.padded - axis.unread

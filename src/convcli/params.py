@@ -11,12 +11,13 @@ All raise :class:`ParameterError` with a sentence that names the option.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from fractions import Fraction
-from typing import Any, TypeAlias
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeAlias
 
 from convcli.errors import ParameterError
 from convcli.shape import PADDING_WORDS, resolve_axis_padding
+
+if TYPE_CHECKING:
+    from fractions import Fraction
 
 Pair: TypeAlias = tuple[int, int]
 Pads: TypeAlias = tuple[int, int, int, int]
@@ -148,8 +149,7 @@ def parse_numbers(text: str, name: str) -> tuple[int | Fraction | float, ...]:
         raise ParameterError(msg) from None
 
 
-@dataclass(frozen=True)
-class ConvParams:
+class ConvParams(NamedTuple):
     """Every parameter of a convolution except the matrices, validated."""
 
     stride: Pair = (1, 1)

@@ -13,7 +13,7 @@ exactly for any size, 10**12 included.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from convcli.errors import ParameterError, ShapeError
 
@@ -67,8 +67,7 @@ def resolve_axis_padding(
     return (before, after)
 
 
-@dataclass(frozen=True)
-class AxisArithmetic:
+class AxisArithmetic(NamedTuple):
     """One axis of a convolution: the inputs of the formula and what follows from them.
 
     ``unread`` counts the padded rows/columns at the end that no window reaches
@@ -129,8 +128,7 @@ def conv_axis(
     )
 
 
-@dataclass(frozen=True)
-class TransposeAxis:
+class TransposeAxis(NamedTuple):
     """One axis of a transposed convolution: (in − 1)·s − pb − pa + d·(k−1) + op + 1."""
 
     size: int
@@ -237,8 +235,7 @@ def output_size(
     return conv_axis(size, kernel, stride, dilation, before, after).output
 
 
-@dataclass(frozen=True)
-class PaddingSolution:
+class PaddingSolution(NamedTuple):
     """Paddings of one axis that give a target output size."""
 
     target: int

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import sys
-import traceback
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from enum import StrEnum
@@ -192,6 +191,8 @@ def guarded() -> Iterator[None]:
         raise fail(msg) from None
     except Exception as exc:
         if os.environ.get("CONVCLI_DEBUG"):
+            import traceback
+
             traceback.print_exc()
         name = type(exc).__name__
         msg = f"internal error: {name}: {exc}; set CONVCLI_DEBUG=1 for the traceback"

@@ -152,11 +152,11 @@ def explain(
 def _lesson(ctx: typer.Context, o: dict[str, Any]) -> Lesson:
     """Build the lesson for the chosen operation (options arrive as the command's locals)."""
     from convcli import core, walkthrough
-    from convcli.formulas import ASCII_SIGNS, Signs
+    from convcli.formulas import ASCII_SIGNS, UNICODE_SIGNS
     from convcli.report import ASCII, UNICODE
 
     ascii_only = _ascii_only()
-    symbols, signs = (ASCII, ASCII_SIGNS) if ascii_only else (UNICODE, Signs())
+    symbols, signs = (ASCII, ASCII_SIGNS) if ascii_only else (UNICODE, UNICODE_SIGNS)
     lang = o["lang"].value
     op: Op = o["op"]
     limit = 10**9 if o["every"] else 16

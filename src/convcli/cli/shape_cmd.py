@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from typing import Annotated, Any
 
@@ -14,6 +13,7 @@ from convcli.cli.base import Format, FormatOpt, app, emit, guarded, output_forma
 from convcli.errors import ShapeError
 from convcli.formulas import (
     ASCII_SIGNS,
+    UNICODE_SIGNS,
     Signs,
     conv_line,
     pool_line,
@@ -30,7 +30,7 @@ def _signs() -> Signs:
         "⌊⌋⌈⌉−·₁₂→–".encode(sys.stdout.encoding or "ascii")
     except (UnicodeEncodeError, LookupError):
         return ASCII_SIGNS
-    return Signs()
+    return UNICODE_SIGNS
 
 
 @app.command()
@@ -216,6 +216,8 @@ def _write(result: dict[str, Any], form: Format) -> str:
     if form is Format.csv:
         return f"height,width\n{out[0]},{out[1]}\n"
     if form is Format.json:
+        import json
+
         return json.dumps(result) + "\n"
     times = "×" if _signs().minus == "−" else "x"
     size = f"{out[0]}{times}{out[1]}"
@@ -271,6 +273,8 @@ def _solve(
     }
     best = [s.paddings[0] for s in solutions]
     if form is Format.json:
+        import json
+
         return json.dumps(payload) + "\n"
     if form in (Format.plain, Format.csv):
         sep = " " if form is Format.plain else ","
