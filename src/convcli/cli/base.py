@@ -208,6 +208,15 @@ def _silence_stdout() -> None:
         pass
 
 
+def stdout_encodes(text: str) -> bool:
+    """Whether stdout's encoding can print ``text`` (else the ASCII signs are used)."""
+    try:
+        text.encode(sys.stdout.encoding or "ascii")
+    except (UnicodeEncodeError, LookupError):
+        return False
+    return True
+
+
 def output_format(chosen: Format | None, *, machine_default: Format = Format.csv) -> Format:
     """The format asked for, else a table on a terminal and machine output in a pipe."""
     if chosen is not None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 import time
 from enum import StrEnum
 from typing import TYPE_CHECKING, Annotated, Any
@@ -29,6 +28,7 @@ from convcli.cli.base import (
     emit,
     guarded,
     parsed,
+    stdout_encodes,
 )
 from convcli.cli.shared import bias_values, check_stdin_once, conv_params, load, pick_cells
 
@@ -155,7 +155,7 @@ def _lesson(ctx: typer.Context, o: dict[str, Any]) -> Lesson:
     from convcli.formulas import ASCII_SIGNS, UNICODE_SIGNS
     from convcli.report import ASCII, UNICODE
 
-    ascii_only = _ascii_only()
+    ascii_only = not stdout_encodes("×−·ₚ⌊⌋")
     symbols, signs = (ASCII, ASCII_SIGNS) if ascii_only else (UNICODE, UNICODE_SIGNS)
     lang = o["lang"].value
     op: Op = o["op"]
@@ -215,14 +215,6 @@ def _cells(
         return None
     cells, _ = pick_cells(ctx, shape, o["cell"], False, True, Format.json)
     return cells
-
-
-def _ascii_only() -> bool:
-    try:
-        "×−·ₚ⌊⌋".encode(sys.stdout.encoding or "ascii")
-    except (UnicodeEncodeError, LookupError):
-        return True
-    return False
 
 
 def _write(

@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
-import sys
 from typing import Annotated, Any
 
 import typer
 
 from convcli import params as P
 from convcli import shape as S
-from convcli.cli.base import Format, FormatOpt, app, emit, guarded, output_format, parsed
+from convcli.cli.base import (
+    Format,
+    FormatOpt,
+    app,
+    emit,
+    guarded,
+    output_format,
+    parsed,
+    stdout_encodes,
+)
 from convcli.errors import ShapeError
 from convcli.formulas import (
     ASCII_SIGNS,
@@ -26,11 +34,7 @@ AXES = ("h", "w")
 
 
 def _signs() -> Signs:
-    try:
-        "⌊⌋⌈⌉−·₁₂→–".encode(sys.stdout.encoding or "ascii")
-    except (UnicodeEncodeError, LookupError):
-        return ASCII_SIGNS
-    return UNICODE_SIGNS
+    return UNICODE_SIGNS if stdout_encodes("⌊⌋⌈⌉−·₁₂→–×") else ASCII_SIGNS
 
 
 @app.command()
