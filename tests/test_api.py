@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from fractions import Fraction
+from typing import Any
 
 import numpy as np
 import pytest
@@ -62,3 +63,21 @@ def test_errors_are_conv_errors() -> None:
         output_size(2, 3)
     with pytest.raises(ConvError, match="boolean"):
         conv2d([[True]], [[1]])
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda: conv2d([[10**400]], [[0.5]]),
+        lambda: conv2d([[1]], [[0.5]], bias=10**400),
+        lambda: conv2d([[1]], [[0.5]], padding=1, pad_value=10**400),
+        lambda: conv_transpose2d([[1]], [[0.5]], bias=10**400),
+    ],
+)
+def test_huge_integers_meeting_floats_are_a_clear_error(call: Any) -> None:
+    with pytest.raises(ConvError, match="too large for float64"):
+        call()
+
+
+def test_huge_integers_meeting_fractions_stay_exact() -> None:
+    assert conv2d([[10**400]], [[Fraction(1, 2)]]).tolist() == [[Fraction(10**400, 2)]]

@@ -26,8 +26,12 @@ print("LOADED=" + json.dumps(heavy), file=sys.stderr)
 
 def loaded(*args: str) -> list[str]:
     proc = subprocess.run(
-        [sys.executable, "-c", PROBE, json.dumps(args)], capture_output=True, text=True,
-        cwd=ROOT, timeout=60, check=False,
+        [sys.executable, "-c", PROBE, json.dumps(args)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=60,
+        check=False,
     )
     line = next(x for x in proc.stderr.splitlines() if x.startswith("LOADED="))
     return list(json.loads(line.removeprefix("LOADED=")))

@@ -15,14 +15,15 @@ and fractions (see :mod:`convcli.numbers`).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import functools
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 
-from convcli import limits
+from convcli import algorithms, limits
 from convcli.errors import ConvError, ParameterError, ShapeError
 from convcli.numbers import (
     INT64_MAX,
@@ -100,6 +101,34 @@ def _dtype_for(arrays: Sequence[Array], scalars: Sequence[Number], bound: Number
     return np.int64
 
 
+def _converted(array: Array, dtype: Any, name: str) -> Array:
+    """The array in the computing dtype; an integer too large for float64 is an error."""
+    try:
+        return array.astype(dtype, copy=False)
+    except OverflowError:
+        msg = (
+            f"{name} holds an integer too large for float64, and a float elsewhere makes "
+            "the arithmetic float64; write the floats as fractions (a/b) to stay exact"
+        )
+        raise ConvError(msg) from None
+
+
+def _in_arithmetic(values: Sequence[Number], dtype: Any) -> list[Number]:
+    """Pad value or biases as the arithmetic needs them: floats for float64 (where a
+    Fraction could not be added to a float array), unchanged otherwise."""
+    if dtype is not np.float64:
+        return list(values)
+    try:
+        return [float(value) for value in values]
+    except OverflowError:
+        digits = max(len(str(abs(int(v)))) for v in values)
+        msg = (
+            f"a bias or pad value of {digits} digits is too large for float64 arithmetic; "
+            "write the floats as fractions (a/b) to stay exact"
+        )
+        raise ConvError(msg) from None
+
+
 def _int_bound(x: Array, w: Array, extra: Sequence[Number], terms: int) -> Number:
     """An upper bound of |Σ x·w| + |bias| over any output cell (for the int64 decision).
 
@@ -145,9 +174,28 @@ def dilate_kernel(kernel: Array, dilation: tuple[int, int]) -> Array:
     """The kernel with d−1 zeros between taps on the last two axes (size d·(k−1)+1)."""
     dh, dw = dilation
     kh, kw = kernel.shape[-2:]
-    out = np.zeros((*kernel.shape[:-2], dh * (kh - 1) + 1, dw * (kw - 1) + 1), dtype=kernel.dtype)
+    shape = (*kernel.shape[:-2], dh * (kh - 1) + 1, dw * (kw - 1) + 1)
+    cells = 1
+    for n in shape:
+        cells *= n
+    limits.check(cells=cells, work=0, exact_objects=False, what="this dilated kernel")
+    out = np.zeros(shape, dtype=kernel.dtype)
     out[..., ::dh, ::dw] = kernel
     return out
+
+
+SetupT = TypeVar("SetupT")
+
+
+def _ieee(run: Callable[[SetupT], Array]) -> Callable[[SetupT], Array]:
+    """Float64 overflow gives inf and 0·inf gives NaN, as IEEE 754 says: no numpy warning."""
+
+    @functools.wraps(run)
+    def quiet(setup: SetupT) -> Array:
+        with np.errstate(over="ignore", invalid="ignore"):
+            return run(setup)
+
+    return quiet
 
 
 def _taps(shape: tuple[int, ...]) -> list[tuple[int, int]]:
@@ -211,6 +259,8 @@ def prepare_conv(x: Any, kernel: Any, *, params: ConvParams, bias: Any = None) -
     terms = weight4.shape[1] * kh * kw
     bound = _int_bound(image3, weight4, [pad_value, *(biases or [])], terms)
     dtype = _dtype_for([image3, weight4], [pad_value, *(biases or [])], bound)
+    _in_arithmetic([pad_value], dtype)
+    biases = _in_arithmetic(biases, dtype) if biases is not None else None
     limits.check(
         cells=image3.shape[0] * max(rows.padded * cols.padded, rows.output * cols.output)
         + weight4.shape[0] * rows.output * cols.output,
@@ -219,8 +269,8 @@ def prepare_conv(x: Any, kernel: Any, *, params: ConvParams, bias: Any = None) -
         what="this convolution",
     )
     return ConvSetup(
-        x=image3.astype(dtype, copy=False),
-        weight=weight4.astype(dtype, copy=False),
+        x=_converted(image3, dtype, "the input"),
+        weight=_converted(weight4, dtype, "the kernel"),
         bias=biases,
         params=params,
         pads=pads,
@@ -250,28 +300,17 @@ def _check_conv_channels(channels: int, weight: tuple[int, ...], groups: int, nd
         raise ShapeError(msg)
 
 
+@_ieee
 def run_conv(setup: ConvSetup) -> Array:
-    """Compute a prepared convolution by shifted-slice accumulation over the kernel taps."""
-    xp = setup.padded_input()
-    weight = setup.weight
-    groups = setup.params.groups
-    sh, sw = setup.params.stride
-    dh, dw = setup.params.dilation
-    out_h, out_w = setup.rows.output, setup.cols.output
-    per_group_in, per_group_out = xp.shape[0] // groups, weight.shape[0] // groups
-    out = np.zeros((weight.shape[0], out_h, out_w), dtype=xp.dtype)
-    for g in range(groups):
-        xs = xp[g * per_group_in : (g + 1) * per_group_in]
-        ws = weight[g * per_group_out : (g + 1) * per_group_out]
-        acc = out[g * per_group_out : (g + 1) * per_group_out]
-        for i, j in _taps(ws.shape):
-            window = xs[:, i * dh : i * dh + sh * (out_h - 1) + 1 : sh,
-                        j * dw : j * dw + sw * (out_w - 1) + 1 : sw]  # fmt: skip
-            taps = ws[:, :, i, j]
-            if per_group_in == 1:
-                acc += taps[:, 0, None, None] * window[0]
-            else:
-                acc += np.tensordot(taps, window, axes=(1, 0))
+    """Compute a prepared convolution; :mod:`convcli.algorithms` picks the algorithm."""
+    out = algorithms.conv2d(
+        setup.padded_input(),
+        setup.weight,
+        setup.params.groups,
+        (setup.rows.output, setup.cols.output),
+        setup.params.stride,
+        setup.params.dilation,
+    )
     _add_bias(out, setup.bias)
     return out[0] if setup.squeeze else out
 
@@ -369,6 +408,7 @@ def prepare_transpose(
     biases = _bias_vector(bias, weight4.shape[1] * params.groups)
     bound = _int_bound(image3, weight4, [0, *(biases or [])], image3.shape[0] * kh * kw)
     dtype = _dtype_for([image3, weight4], biases or [], bound)
+    biases = _in_arithmetic(biases, dtype) if biases is not None else None
     limits.check(
         cells=weight4.shape[1] * params.groups * rows.full * cols.full,
         work=image3.shape[0] * height * width * weight4.shape[1] * kh * kw,
@@ -376,8 +416,8 @@ def prepare_transpose(
         what="this transposed convolution",
     )
     return TransposeSetup(
-        image3.astype(dtype, copy=False),
-        weight4.astype(dtype, copy=False),
+        _converted(image3, dtype, "the input"),
+        _converted(weight4, dtype, "the kernel"),
         biases,
         params,
         pads,
@@ -402,23 +442,20 @@ def _check_transpose_channels(channels: int, weight: tuple[int, ...], groups: in
         raise ShapeError(msg)
 
 
+@_ieee
 def run_transpose(setup: TransposeSetup) -> Array:
-    """Scatter-add: each input cell times the kernel, added at stride offsets, then cropped."""
-    x, weight, groups = setup.x, setup.weight, setup.params.groups
-    (sh, sw), (dh, dw) = setup.params.stride, setup.params.dilation
-    per_group_in, per_group_out = x.shape[0] // groups, weight.shape[1]
-    height, width = x.shape[-2:]
-    full = np.zeros((per_group_out * groups, setup.rows.full, setup.cols.full), dtype=x.dtype)
-    for g in range(groups):
-        xs = x[g * per_group_in : (g + 1) * per_group_in]
-        ws = weight[g * per_group_in : (g + 1) * per_group_in]
-        target = full[g * per_group_out : (g + 1) * per_group_out]
-        for i, j in _taps(ws.shape):
-            contribution = np.tensordot(ws[:, :, i, j], xs, axes=(0, 0))
-            target[:, i * dh : i * dh + sh * (height - 1) + 1 : sh,
-                   j * dw : j * dw + sw * (width - 1) + 1 : sw] += contribution  # fmt: skip
+    """Compute a prepared transposed convolution (output phases gathered as stride-1
+    correlations; see :mod:`convcli.algorithms`), cropped by the padding."""
     top, _, left, _ = setup.pads
-    out = full[:, top : top + setup.rows.output, left : left + setup.cols.output].copy()
+    out = algorithms.conv_transpose2d(
+        setup.x,
+        setup.weight,
+        setup.params.groups,
+        (top, left),
+        (setup.rows.output, setup.cols.output),
+        setup.params.stride,
+        setup.params.dilation,
+    )
     _add_bias(out, setup.bias)
     return out[0] if setup.squeeze else out
 
@@ -524,9 +561,10 @@ def _divisors(axis: AxisArithmetic, include_pad: bool) -> Array:
     return result
 
 
+@_ieee
 def run_pool(setup: PoolSetup) -> Array:
-    """Max/min by shifted-slice maxima; averages as exact fractions for exact inputs."""
-    x, rows, cols = setup.x, setup.rows, setup.cols
+    """Max/min by separable in-place maxima; averages as exact fractions for exact inputs."""
+    x = setup.x
     if setup.op == "avg":
         fill: Number = 0
     elif x.dtype == np.float64:
@@ -534,34 +572,31 @@ def run_pool(setup: PoolSetup) -> Array:
     else:  # padding never wins: fill with the input's own extreme value
         fill = x.min() if setup.op == "max" else x.max()
     padded = pool_windows(setup, fill)
-    slices = [
-        padded[
-            :,
-            i : i + rows.stride * (rows.output - 1) + 1 : rows.stride,
-            j : j + cols.stride * (cols.output - 1) + 1 : cols.stride,
-        ]
-        for i in range(rows.kernel)
-        for j in range(cols.kernel)
-    ]
-    if setup.op == "max":
-        out = np.maximum.reduce(slices)
-    elif setup.op == "min":
-        out = np.minimum.reduce(slices)
-    else:
-        out = _average(slices, setup)
+    out = _average(padded, setup) if setup.op == "avg" else _reduce(padded, setup.op, setup)
     result: Array = out[0] if setup.squeeze else out
     return result
 
 
-def _average(slices: list[Array], setup: PoolSetup) -> Array:
+def _reduce(padded: Array, op: str, setup: PoolSetup) -> Array:
+    rows, cols = setup.rows, setup.cols
+    return algorithms.pool_reduce(
+        padded,
+        op,
+        (rows.kernel, cols.kernel),
+        (rows.stride, cols.stride),
+        (rows.output, cols.output),
+    )
+
+
+def _average(padded: Array, setup: PoolSetup) -> Array:
     include = setup.count_include_pad
     divisor = np.outer(_divisors(setup.rows, include), _divisors(setup.cols, include))
     if setup.x.dtype == np.float64:
-        result: Array = np.add.reduce(slices) / divisor
+        result: Array = _reduce(padded, "sum", setup) / divisor
         return result
     bound = max_abs(setup.x) * setup.rows.kernel * setup.cols.kernel
-    exact = [s.astype(object) for s in slices] if bound > INT64_MAX else slices
-    sums = np.add.reduce(exact)
+    exact = padded.astype(object) if bound > INT64_MAX else padded
+    sums = _reduce(exact, "sum", setup)
     quotient: Array = np.frompyfunc(Fraction, 2, 1)(sums, divisor.astype(object))
     return quotient
 

@@ -136,7 +136,8 @@ def canonical(array: Array) -> Array:
         msg = f"an array of {array.dtype} is not a matrix of numbers"
         raise TypeError(msg)
     if array.dtype.kind == "f":
-        return array.astype(np.float64, copy=False)
+        with np.errstate(invalid="ignore"):  # a signalling NaN widens to NaN: no warning
+            return array.astype(np.float64, copy=False)
     if array.dtype.kind in "iu":
         if array.size and array.dtype == np.uint64 and int(array.max()) > INT64_MAX:
             return array_from_values([int(v) for v in array.flat], array.shape)

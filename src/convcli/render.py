@@ -7,6 +7,7 @@ how to get the whole result (``--format csv`` or ``json``).
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
@@ -202,13 +203,40 @@ def note(text: str) -> Text:
     return Text(text, style="dim")
 
 
+class _Memory(io.StringIO):
+    """A text buffer that reports an encoding, as Rich picks box characters by it."""
+
+    def __init__(self, encoding: str) -> None:
+        super().__init__()
+        self._encoding_name = encoding
+
+    @property
+    def encoding(self) -> str:  # type: ignore[override]
+        return self._encoding_name
+
+
 def to_text(console: Console, renderables: Iterable[RenderableType]) -> str:
-    """Render everything to a string first, so a failure never leaves half a table."""
-    with console.capture() as capture:
-        for item in renderables:
-            # prose lines are never wrapped by us: a terminal wraps them, a file keeps them whole
-            console.print(item, soft_wrap=isinstance(item, Text))
-    return capture.get()
+    """Render everything to a string first, so a failure never leaves half a table.
+
+    The rendering console is a twin of ``console`` (same terminal, colours, width and
+    encoding) that writes to memory: stdout is touched only by the caller, once.
+    """
+    buffer = _Memory(console.encoding)
+    twin = Console(
+        file=buffer,
+        force_terminal=console.is_terminal,
+        color_system=console.color_system,  # type: ignore[arg-type]
+        no_color=console.no_color,
+        width=console.width,
+        height=console.height,
+        highlight=False,
+        emoji=False,
+        legacy_windows=False,
+    )
+    for item in renderables:
+        # prose lines are never wrapped by us: a terminal wraps them, a file keeps them whole
+        twin.print(item, soft_wrap=isinstance(item, Text))
+    return buffer.getvalue()
 
 
 def columns_available(console: Console) -> int:
@@ -617,7 +645,7 @@ def pool_report(
 def kernel_list(rows: Sequence[tuple[str, str, str]]) -> Table:
     table = Table(title="kernel presets", title_justify="left")
     for name in ("name", "size", "purpose"):
-        table.add_column(name)
+        table.add_column(name, overflow="fold")  # fold a long word, never cut it
     for row in rows:
         table.add_row(*(escape(v) for v in row))
     return table

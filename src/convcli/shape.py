@@ -248,6 +248,9 @@ class PaddingSolution(NamedTuple):
         return bool(self.paddings)
 
 
+MAX_SOLUTIONS = 8  # paddings listed per axis by the solvers; the smallest come first
+
+
 def solve_conv_padding(
     size: int, kernel: int, stride: int, dilation: int, target: int
 ) -> PaddingSolution:
@@ -259,7 +262,8 @@ def solve_conv_padding(
     _check_positive(size=size, kernel=kernel, stride=stride, dilation=dilation, target=target)
     span = effective_kernel(kernel, dilation)
     low = (target - 1) * stride + span - size
-    totals = [p for p in range(max(low, 0), low + stride) if p >= 0]
+    # every total in [low, low + s − 1] works; list only the first few (s may be huge)
+    totals = list(range(max(low, 0), min(low + stride, max(low, 0) + MAX_SOLUTIONS)))
     splits = [(p // 2, p - p // 2) for p in totals]
     ordered = sorted(splits, key=lambda ba: (ba[0] != ba[1], ba[0] + ba[1]))
     best = ordered[0] if ordered else (0, 0)
@@ -274,9 +278,10 @@ def solve_transpose_padding(
     """Paddings (and output_padding) with (in − 1)·s − P + d·(k−1) + op + 1 = target."""
     _check_positive(size=size, kernel=kernel, stride=stride, dilation=dilation, target=target)
     found: list[tuple[tuple[int, int], int]] = []
-    for op in range(max(stride, dilation)):
-        total = (size - 1) * stride + dilation * (kernel - 1) + op + 1 - target
-        if total >= 0:
-            found.append(((total // 2, total - total // 2), op))
+    base = (size - 1) * stride + dilation * (kernel - 1) + 1 - target  # the total when op = 0
+    first_op = max(-base, 0)  # op must make the total padding non-negative
+    for op in range(first_op, min(max(stride, dilation), first_op + MAX_SOLUTIONS)):
+        total = base + op
+        found.append(((total // 2, total - total // 2), op))
     found.sort(key=lambda item: (item[0][0] != item[0][1], item[1]))
     return PaddingSolution(target, tuple(p for p, _ in found), tuple(op for _, op in found))

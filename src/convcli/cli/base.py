@@ -224,8 +224,21 @@ def output_format(chosen: Format | None, *, machine_default: Format = Format.csv
     return Format.table if sys.stdout.isatty() else machine_default
 
 
+ASCII_FALLBACKS = str.maketrans(
+    {"×": "x", "−": "-", "–": "-", "·": "*", "…": "...", "→": "->", "⌊": "floor(", "⌋": ")",
+     "⌈": "ceil(", "⌉": ")", "ₚ": "p", "₁": "1", "₂": "2", "°": " deg", "ᵀ": "^T"}
+)  # fmt: skip
+
+
 def emit(text: str) -> None:
-    """Write finished machine output in one go (nothing is half-written on an error)."""
+    """Write finished output in one go (nothing is half-written on an error).
+
+    Where stdout cannot encode a character (``PYTHONIOENCODING=ascii``), signs fall back
+    to ASCII and anything else (Chinese text, say) becomes ``?``.
+    """
+    if not stdout_encodes(text):
+        encoding = sys.stdout.encoding or "ascii"
+        text = text.translate(ASCII_FALLBACKS).encode(encoding, "replace").decode(encoding)
     try:
         sys.stdout.write(text)
         sys.stdout.flush()

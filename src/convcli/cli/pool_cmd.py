@@ -26,7 +26,7 @@ from convcli.cli.base import (
 if TYPE_CHECKING:
     pass
 
-from convcli.cli.shared import load, matrix_writer, pick_cells
+from convcli.cli.shared import check_stdin_once, load, matrix_writer, pick_cells
 
 
 class PoolOp(StrEnum):
@@ -86,6 +86,7 @@ def pool(
     from convcli.trace import trace_pool
 
     with guarded():
+        check_stdin_once(ctx, inputs)
         sizes = parsed(ctx, "--window", P.parse_pair, window, "window")
         strides = parsed(ctx, "--stride", P.parse_pair, stride, "stride") if stride else None
         pads = parsed(ctx, "--padding", P.parse_padding, padding)

@@ -51,7 +51,11 @@ def conv_params(
     flip: bool,
 ) -> P.ConvParams:
     """The validated parameters; a malformed value is a usage error naming its option."""
-    (value,) = parsed(ctx, "--pad-value", P.parse_numbers, pad_value, "--pad-value")
+    values = parsed(ctx, "--pad-value", P.parse_numbers, pad_value, "--pad-value")
+    if len(values) != 1:
+        msg = f"one number, got {len(values)}"
+        raise typer.BadParameter(msg, ctx=ctx, param_hint="'--pad-value'")
+    (value,) = values
     strides = parsed(ctx, "--stride", P.parse_pair, stride, "stride")
     pads = parsed(ctx, "--padding", P.parse_padding, padding)
     dilations = parsed(ctx, "--dilation", P.parse_pair, dilation, "dilation")
@@ -90,14 +94,16 @@ def pick_cells(
         chosen: list[tuple[int, ...]] = []
         for text in cells:
             cell = parsed(ctx, "--cell", P.parse_cell, text)
-            if len(cell) == 2 and len(shape) == 3:
-                chosen += [(o, *cell) for o in range(shape[0])]
-            elif len(cell) != len(shape) or any(i >= n for i, n in zip(cell, shape, strict=True)):
-                size = "×".join(map(str, shape))
-                msg = f"--cell {text} is outside the {size} output (indices start at 0)"
-                raise ShapeError(msg)
-            else:
-                chosen.append(cell)
+            # R,C on a multi-channel output means that cell in every channel
+            expanded = (
+                [(o, *cell) for o in range(shape[0])] if len(cell) == 2 < len(shape) else [cell]
+            )
+            for one in expanded:
+                if len(one) != len(shape) or any(i >= n for i, n in zip(one, shape, strict=True)):
+                    size = "×".join(map(str, shape))
+                    msg = f"--cell {text} is outside the {size} output (indices start at 0)"
+                    raise ShapeError(msg)
+            chosen += expanded
         return chosen, None
     if not (explain or every):
         return [], None

@@ -201,10 +201,10 @@ def _parse_npy(data: bytes, label: str, allow_nan: bool) -> Array:
         msg = f"{label}: an .npz archive, not a single .npy array"
         raise ParseError(msg)
     array = _npy_canonical(loaded, label)
+    if array.ndim < 2:  # before the finiteness check, which indexes cells
+        array = array.reshape(1, -1)
     if array.dtype == np.float64 and not allow_nan:
         _check_finite(array, label)
-    if array.ndim < 2:
-        array = array.reshape(1, -1)
     return array if array.flags.writeable else array.copy()
 
 

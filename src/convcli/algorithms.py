@@ -1,0 +1,959 @@
+"""The fast algorithms behind :mod:`convcli.core`: numpy only (``numpy.fft``, BLAS matmul).
+
+Every strided, dilated, grouped or transposed convolution is first rewritten as
+*shifts*: a sum of stride-1 correlations over images stored row after row
+(:class:`Shifts`). Output cell (r, c) of one group is
+
+    Σ over taps t of  weight_t[O][C] · flat[image_t][C][offset_t + r·width + c]
+
+so every tap reads one contiguous run of memory, whatever the stride or dilation:
+
+* stride s: the padded input is split into s_h·s_w *phases* ``x[p::s_h, q::s_w]`` and
+  each tap reads the phase its offset falls in, so no stride-1 result is computed
+  and thrown away (phases no tap reads are never built);
+* dilation d: only the offsets grow (i·d, j·d); nothing is materialised;
+* transposed: each output phase ``y[p::s_h, q::s_w]`` is a stride-1 correlation of the
+  zero-extended input with the taps that land in it (gather instead of scatter).
+
+A row of the flat grid has ``width`` ≥ ``out_w`` cells; the few cells past ``out_w``
+wrap into the next row and are computed and dropped (≤ (k−1)/width of the work).
+
+Methods (the cost model :func:`choose` picks one; ``method=`` forces it):
+
+* ``blocked``: im2col of a tile of the grid into a buffer of about :data:`TILE_BYTES`
+  (cache sized, so an im2col never exceeds it whatever the image), then BLAS matmuls
+  small enough to stay on the calling thread (:func:`blas_blocks`), in float64.
+  Integers take it too when max|x|·max|w|·taps ≤ 2**53: then every product and every
+  partial sum is an integer of at most 2**53, exactly representable, so float64
+  arithmetic in any order (FMA included) is exact and the result is cast back.
+* ``einsum``: the same tiles without an im2col: one ``numpy.einsum`` over a strided
+  window view per tile and output channel, whose inner loop is a fused multiply-add
+  along the grid (3 memory streams per tap instead of 5 for multiply-then-add). The
+  choice for few output channels and taps. Integers: a tile whose own bound is within
+  2**53 is cast to float64 on the way (exact, as above, and faster than numpy's int64
+  loops); any other tile is summed in int64, exact because ``prepare_conv`` already
+  proved that no partial sum leaves int64.
+* ``fft``: overlap-save blocks with ``numpy.fft`` for large float kernels; only for
+  finite float64 data. Its error is below ``FFT_RTOL · max|x| · Σ|w|`` per cell
+  (observed ~1e-15 of that scale; see ``benchmarks/README.md``).
+* ``taps``: the plain per-tap loop in the array's own dtype: object arrays (Python
+  ints, Fractions), exact whatever the sizes, and the oracle of the others.
+
+Tiles are independent, so they run on a small thread pool (numpy and BLAS release the
+GIL); each tile is computed the same way whatever the number of threads, so results do
+not depend on it. ``CONVCLI_THREADS`` sets the pool size (default 1: see
+:func:`workers` for why).
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import os
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+import numpy as np
+from numpy.lib.stride_tricks import as_strided
+
+from convcli.numbers import Array, max_abs
+
+EXACT_FLOAT_BOUND = 2**53  # integers up to this are exact in float64
+TILE_BYTES = 1 << 20  # the im2col buffer of one tile: fits the 1-2 MiB L2 of a core
+MIN_TILE = 256  # grid cells per tile at least (many-channel tiles stay near TILE_BYTES)
+BLAS_SINGLE_MACS = 1 << 18  # multiply-adds per matmul call (OpenBLAS stays on one thread)
+MIN_COLUMNS = 128  # columns per matmul call at least
+MIN_OUTPUTS = 4  # output channels per matmul call at least
+MIN_ROWS = 16  # im2col rows per matmul call at least
+FFT_RTOL = 1e-10  # the guaranteed FFT error, relative to max|x|·Σ|w|
+FFT_SAFE_SCALE = 1e290  # above this max|x|·Σ|w| an FFT could overflow: go direct
+FFT_SPECTRA_BYTES = 1 << 29  # the kernel spectra of one FFT plan at most (512 MiB)
+FFT_MIN_CELLS = 64 * 64  # smaller outputs never take the FFT (it would gain nothing)
+FFT_MARGIN = 0.8  # the FFT must be estimated this much faster: direct is more accurate
+EINSUM_TILE = 1 << 15  # grid cells per einsum call: its output tile stays in L2
+TINY_MACS = 50_000  # below this many multiply-adds the plain taps loop is quickest
+PARALLEL_MIN_NS = 5e6  # estimated work below this runs on the calling thread alone
+POOL_STRIP_BYTES = 1 << 21  # the input rows of one pooling strip
+POOL_PARALLEL_BYTES = 1 << 24  # smaller pooling inputs run on the calling thread alone
+DOUBLING_MIN = 6  # stride-1 pooling windows from this size reduce by doubling
+METHODS = ("blocked", "einsum", "fft", "taps")
+FORCED: str | None = None  # tests set one of METHODS to force it wherever it is exact
+
+# The cost model, in nanoseconds, measured on the reference machine (2-core AMD EPYC,
+# numpy 2.4 with OpenBLAS 0.3.31; `python benchmarks/bench.py --calibrate` refits it):
+# per grid cell of the blocked method, its fixed part, one im2col row copied and read
+# by gemv, and one multiply-add per further output channel; per FFT block, one unit of
+# n·log2(n) of a real 2-D transform and one complex multiply-add of spectra; the
+# Python overhead of one tile and of one matmul call; the fixed cost of an FFT plan;
+# per grid cell of the einsum method, its fixed part and one tap of one channel.
+CELL_NS = 1.3
+ROW_NS = 0.38
+MAC_NS = 0.05
+EINSUM_CELL_NS = 2.0
+EINSUM_NS = 0.25
+FFT_NS = 0.6
+CMUL_NS = 1.5
+TILE_NS = 20_000.0
+FFT_FIXED_NS = 500_000.0
+CALL_NS = 3_000.0
+INT_FACTOR = {"blocked": 1.3, "einsum": 1.3}  # integer data: the casts to float64
+
+_T = TypeVar("_T")
+Chunk = tuple[int, int, int, int]  # a tile of the grid: first row, rows, first column, columns
+
+
+@dataclass(frozen=True)
+class Block:
+    """Taps on a regular grid of one image: tap (i, j) reads from flat offset
+    ``offset + i·row_step + j·col_step``, with weights ``weight[:, :, i, j]`` ([O][C])."""
+
+    image: int
+    offset: int
+    row_step: int
+    col_step: int
+    weight: Array  # [O][C][rows][columns]
+
+    def offsets(self) -> list[tuple[int, int, int]]:
+        """(i, j, flat offset) of every tap."""
+        rows, cols = self.weight.shape[-2:]
+        return [
+            (i, j, self.offset + i * self.row_step + j * self.col_step)
+            for i in range(rows)
+            for j in range(cols)
+        ]
+
+    def window(self, flat: Array, start: int, n: int) -> Array:
+        """The im2col rows of this block for grid cells [start, start + n), as a view
+        [C][rows][columns][n] (in bounds: :class:`Shifts` checks the last cell read)."""
+        base = flat[self.image, :, start + self.offset :]
+        step = flat.itemsize
+        shape = (*self.weight.shape[1:], n)
+        strides = (base.strides[0], self.row_step * step, self.col_step * step, step)
+        return as_strided(base, shape=shape, strides=strides, writeable=False)
+
+
+@dataclass(frozen=True)
+class Shifts:
+    """A stride-1 correlation over flat images: see the module docstring."""
+
+    flat: Array  # [P][C][rows·width], C-contiguous
+    width: int
+    blocks: tuple[Block, ...]
+    out_h: int
+    out_w: int
+
+    def __post_init__(self) -> None:
+        # every window of every tile stays inside ``flat``: as_strided does not check it
+        last = (self.out_h - 1) * self.width + self.out_w - 1 + self.reach
+        if self.blocks and last >= self.flat.shape[2]:  # a bug, never the user's input
+            msg = f"internal: shifts read cell {last} of {self.flat.shape[2]}"
+            raise ValueError(msg)
+
+    @property
+    def reach(self) -> int:
+        """The largest tap offset."""
+        return max((off for block in self.blocks for _, _, off in block.offsets()), default=0)
+
+    @property
+    def outputs(self) -> int:
+        return int(self.blocks[0].weight.shape[0])
+
+    @property
+    def channels(self) -> int:
+        return int(self.flat.shape[1])
+
+    @property
+    def rows(self) -> int:
+        """Rows of the im2col matrix: taps × channels."""
+        return sum(int(np.prod(b.weight.shape[1:])) for b in self.blocks)
+
+    @property
+    def extent(self) -> tuple[int, int]:
+        """Rows and columns the taps span (the dense kernel an FFT needs)."""
+        cells = [divmod(off, self.width) for b in self.blocks for _, _, off in b.offsets()]
+        return max(r for r, _ in cells) + 1, max(c for _, c in cells) + 1
+
+    def matrix(self) -> Array:
+        """The weights as [O][rows], in the order of the im2col rows."""
+        parts = [b.weight.reshape(b.weight.shape[0], -1) for b in self.blocks]
+        return np.concatenate(parts, axis=1).astype(np.float64)
+
+
+# --- building shifts ----------------------------------------------------------------------
+
+
+def conv_shifts(
+    xp: Array,
+    weight: Array,
+    out_hw: tuple[int, int],
+    stride: tuple[int, int],
+    dilation: tuple[int, int],
+) -> Shifts:
+    """One group of a convolution of the padded input ``xp`` [C][H][W] as shifts."""
+    (out_h, out_w), (sh, sw), (dh, dw) = out_hw, stride, dilation
+    kh, kw = weight.shape[-2:]
+    rows = _phases(kh, sh, dh)
+    cols = _phases(kw, sw, dw)
+    height = out_h + ((kh - 1) * dh) // sh
+    width = out_w + ((kw - 1) * dw) // sw
+    phases = [(p, q) for p in rows for q in cols]
+    images = _phase_images(xp, phases, stride, (height, width))
+    flat = images.reshape(len(phases), xp.shape[0], -1)
+    blocks = []
+    for n, (p, q) in enumerate(phases):
+        (ti, ri), (tj, rj) = rows[p], cols[q]
+        blocks.append(
+            Block(
+                n,
+                ri[0] * width + rj[0],
+                (ri[1] - ri[0]) * width if len(ri) > 1 else 0,
+                rj[1] - rj[0] if len(rj) > 1 else 0,
+                weight[:, :, ti][:, :, :, tj],
+            )
+        )
+    return _merged(Shifts(flat, width, tuple(blocks), out_h, out_w))
+
+
+def _merged(shifts: Shifts) -> Shifts:
+    """Phases whose taps sit on the same grid, as one image with phases × C channels.
+
+    With a stride of at least the kernel's span every phase holds one tap at offset 0:
+    one window (one copy, one einsum, one FFT plane set) then covers them all.
+    """
+    first = shifts.blocks[0]
+    grid = (first.offset, first.row_step, first.col_step, first.weight.shape)
+    if len(shifts.blocks) == 1 or any(
+        (b.offset, b.row_step, b.col_step, b.weight.shape) != grid for b in shifts.blocks
+    ):
+        return shifts
+    flat = shifts.flat.reshape(1, -1, shifts.flat.shape[2])  # [1][P·C][cells], a view
+    weight = np.concatenate([b.weight for b in shifts.blocks], axis=1)  # [O][P·C][..]
+    block = Block(0, first.offset, first.row_step, first.col_step, weight)
+    return Shifts(flat, shifts.width, (block,), shifts.out_h, shifts.out_w)
+
+
+def _phases(kernel: int, stride: int, dilation: int) -> dict[int, tuple[list[int], list[int]]]:
+    """Per phase of one axis that some tap reads: (taps, their offsets in the phase image).
+
+    Tap i reads phase (i·d) mod s at offset (i·d) div s; within a phase the offsets of
+    successive taps grow by a constant step, so the taps form a regular grid.
+    """
+    phases: dict[int, tuple[list[int], list[int]]] = {}
+    for i in range(kernel):
+        offset, phase = divmod(i * dilation, stride)
+        taps, offsets = phases.setdefault(phase, ([], []))
+        taps.append(i)
+        offsets.append(offset)
+    return dict(sorted(phases.items()))
+
+
+def _phase_images(
+    xp: Array, phases: Sequence[tuple[int, int]], stride: tuple[int, int], size: tuple[int, int]
+) -> Array:
+    """``xp[:, p::sh, q::sw]`` for each phase, cut or zero-filled to ``size`` ([P][C][h][w]).
+
+    Cells past the input are read only by the dropped wrap-around cells, never by an
+    output that is kept (the last tap of the last output is inside the padded input).
+    """
+    sh, sw = stride
+    height, width = size
+    if phases == [(0, 0)] and xp.shape[1:] == (height, width):
+        return np.ascontiguousarray(xp)[None]
+    out = np.zeros((len(phases), xp.shape[0], height, width), dtype=xp.dtype)
+    for n, (p, q) in enumerate(phases):
+        part = xp[:, p::sh, q::sw][:, :height, :width]
+        out[n, :, : part.shape[1], : part.shape[2]] = part
+    return out
+
+
+def transpose_shifts(
+    x: Array,
+    weight: Array,
+    crop: tuple[int, int],
+    out_hw: tuple[int, int],
+    stride: tuple[int, int],
+    dilation: tuple[int, int],
+) -> list[tuple[tuple[int, int], Shifts]]:
+    """One group of a transposed convolution as one shifts per output phase.
+
+    The full result y[a·s + p] = Σ_i w[i]·x[a − e_i] over the taps i with i·d ≡ p
+    (mod s), e_i = (i·d − p)/s; ``crop`` (top, left) of it is kept, ``out_hw`` cells.
+    Returns ((first row, first column) of the phase in the kept output, shifts) pairs:
+    the phase fills ``out[:, r0::s_h, c0::s_w]``. Weight is [C_in][C_out][kh][kw].
+    """
+    (sh, sw), (dh, dw) = stride, dilation
+    kh, kw = weight.shape[-2:]
+    row_phases = _transpose_phases(kh, sh, dh, crop[0], out_hw[0])
+    col_phases = _transpose_phases(kw, sw, dw, crop[1], out_hw[1])
+    extend_h, extend_w = ((kh - 1) * dh) // sh, ((kw - 1) * dw) // sw
+    height = max(extend_h + x.shape[1], *(a0 + n + extend_h for _, a0, n, _ in row_phases))
+    width = max(extend_w + x.shape[2], *(b0 + n + extend_w for _, b0, n, _ in col_phases))
+    grid = np.zeros((1, x.shape[0], height + 1, width), dtype=x.dtype)
+    grid[0, :, extend_h : extend_h + x.shape[1], extend_w : extend_w + x.shape[2]] = x
+    flat = grid.reshape(1, x.shape[0], -1)
+    swapped = weight.transpose(1, 0, 2, 3)  # [C_out][C_in][kh][kw]
+    result = []
+    for r0, a0, n_rows, (ti, ei) in row_phases:
+        for c0, b0, n_cols, (tj, ej) in col_phases:
+            if not (ti and tj and n_rows > 0 and n_cols > 0):
+                continue
+            # offsets fall as i grows: list the taps backwards so that the steps are ≥ 0
+            ti_r, ei_r, tj_r, ej_r = ti[::-1], ei[::-1], tj[::-1], ej[::-1]
+            block = Block(
+                0,
+                (a0 + extend_h - ei_r[0]) * width + b0 + extend_w - ej_r[0],
+                (ei_r[0] - ei_r[1]) * width if len(ti) > 1 else 0,
+                ej_r[0] - ej_r[1] if len(tj) > 1 else 0,
+                swapped[:, :, ti_r][:, :, :, tj_r],
+            )
+            result.append(((r0, c0), Shifts(flat, width, (block,), n_rows, n_cols)))
+    return result
+
+
+def _transpose_phases(
+    kernel: int, stride: int, dilation: int, crop: int, size: int
+) -> list[tuple[int, int, int, tuple[list[int], list[int]]]]:
+    """Per output phase p of one axis: (first kept index, first phase index a0, count,
+    (taps i, their e_i)) where full index a·s + p − crop is kept and e_i = (i·d − p)/s."""
+    phases = []
+    for p in range(stride):
+        a0 = max(-(-(crop - p) // stride), 0)
+        first = a0 * stride + p - crop
+        count = len(range(first, size, stride))
+        taps = [i for i in range(kernel) if (i * dilation) % stride == p]
+        phases.append((first, a0, count, (taps, [(i * dilation - p) // stride for i in taps])))
+    return phases
+
+
+# --- the cost model -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Work:
+    """The sizes the cost model reads (one group)."""
+
+    planes: int  # images·channels of the flat input (phases × C)
+    outputs: int  # O
+    rows: int  # im2col rows: taps × C
+    out_h: int
+    out_w: int
+    width: int  # grid row length (≥ out_w)
+    extent: tuple[int, int]  # dense kernel rows, columns (for the FFT)
+
+    @classmethod
+    def of(cls, shifts: Shifts) -> Work:
+        return cls(
+            planes=int(shifts.flat.shape[0]) * shifts.channels,
+            outputs=shifts.outputs,
+            rows=shifts.rows,
+            out_h=shifts.out_h,
+            out_w=shifts.out_w,
+            width=shifts.width,
+            extent=shifts.extent,
+        )
+
+
+def blocked_cost(work: Work) -> float:
+    """Estimated nanoseconds of the im2col + BLAS method."""
+    cells = (work.out_h - 1) * work.width + work.out_w
+    per_cell = CELL_NS + work.rows * (ROW_NS + (work.outputs - 1) * MAC_NS)
+    tiles = math.ceil(cells / tile_cells(work.rows))
+    columns, outputs, rows = blas_blocks(work.outputs, work.rows)
+    calls = math.ceil(cells / columns) * math.ceil(work.outputs / outputs)
+    calls *= math.ceil(work.rows / rows)
+    return cells * per_cell + tiles * TILE_NS + calls * CALL_NS
+
+
+def einsum_cost(work: Work) -> float:
+    """Estimated nanoseconds of the fused multiply-add method (one pass per output)."""
+    cells = (work.out_h - 1) * work.width + work.out_w
+    calls = math.ceil(cells / EINSUM_TILE) * work.outputs * work.planes
+    return cells * work.outputs * (EINSUM_CELL_NS + work.rows * EINSUM_NS) + calls * CALL_NS
+
+
+def fft_cost(work: Work) -> float:
+    """Estimated nanoseconds of the overlap-save FFT method (its best block size)."""
+    plan = fft_plan(work.out_h, work.out_w, *work.extent, work.planes, work.outputs)
+    return plan[0] + FFT_FIXED_NS
+
+
+def costs(work: Work, kind: str) -> dict[str, float]:
+    """The estimated nanoseconds of every method that is exact enough for ``kind``."""
+    if kind == "object":
+        return {"taps": 0.0}
+    factor = INT_FACTOR if kind != "float" else {}
+    estimates = {"einsum": einsum_cost(work) * factor.get("einsum", 1.0)}
+    estimates["blocked"] = blocked_cost(work) * factor.get("blocked", 1.0)
+    if kind == "float" and work.out_h * work.out_w >= FFT_MIN_CELLS:
+        estimates["fft"] = fft_cost(work)
+    return estimates
+
+
+def choose(work: Work, kind: str) -> str:
+    """The method for data of ``kind`` (``float``, ``int`` or ``object``).
+
+    The FFT must be estimated FFT_MARGIN faster than the best direct method: it rounds
+    differently from PyTorch's direct sums, so it has to be worth it.
+    """
+    estimates = costs(work, kind)
+    if "fft" in estimates:
+        estimates["fft"] /= FFT_MARGIN
+    return min(estimates, key=estimates.__getitem__)
+
+
+def tile_cells(rows: int) -> int:
+    """Grid cells per tile: an im2col buffer of about TILE_BYTES, at least MIN_TILE."""
+    return max(TILE_BYTES // (8 * rows), MIN_TILE)
+
+
+def blas_blocks(outputs: int, rows: int) -> tuple[int, int, int]:
+    """(columns, outputs, rows) of the tile per matmul call: at most BLAS_SINGLE_MACS
+    multiply-adds, so that OpenBLAS computes each call on the calling thread.
+
+    OpenBLAS threads a call above 2**18 multiply-adds (M·N·K); on a loaded machine such
+    a call can wait a whole scheduler slice for its helper thread (measured 10 to 100
+    times slower). Our own threads run the tiles instead. The columns shrink first,
+    then the output channels (rows of the result: no extra work), and only then the
+    im2col rows (whose partial products must be added).
+    """
+    columns = max(BLAS_SINGLE_MACS // (outputs * rows), MIN_COLUMNS)
+    if outputs * rows * columns <= BLAS_SINGLE_MACS:
+        return columns, outputs, rows
+    per_call = max(BLAS_SINGLE_MACS // (rows * columns), MIN_OUTPUTS)
+    if per_call * rows * columns <= BLAS_SINGLE_MACS:
+        return columns, per_call, rows
+    return columns, per_call, max(BLAS_SINGLE_MACS // (per_call * columns), MIN_ROWS)
+
+
+# --- running shifts -------------------------------------------------------------------------
+
+
+def run_shifts(shifts: Shifts, out: Array, kind: str, method: str | None = None) -> None:
+    """Write the correlation into ``out`` [O][out_h][out_w] (any strides, its dtype)."""
+    if not shifts.blocks:
+        out[...] = 0
+        return
+    work = Work.of(shifts)
+    chosen = resolve(method, kind) if method else choose(work, kind)
+    if chosen == "fft" and not (fft_safe(shifts) and math.isfinite(fft_cost(work))):
+        chosen = "blocked"
+    if chosen == "blocked" and kind == "int" and not exact_in_float(shifts):
+        chosen = "einsum"  # float64 could round these integers; einsum checks per tile
+    estimate = costs(work, kind).get(chosen, 0.0)
+    threads = workers() if estimate >= PARALLEL_MIN_NS else 1
+    if chosen == "fft":
+        _fft(shifts, out, threads)
+    elif chosen == "blocked":
+        _tiled(shifts, out, _im2col_worker, tile_cells(shifts.rows), threads)
+    else:
+        _tiled(shifts, out, _einsum_worker, EINSUM_TILE, threads)
+
+
+def resolve(method: str, kind: str) -> str:
+    """A forced method, replaced where it would not be exact for ``kind``.
+
+    Integers never take the FFT (it rounds), objects only ``taps``; integers whose
+    bound is over 2**53 leave ``blocked`` for ``einsum`` in :func:`run_shifts`.
+    """
+    if method not in METHODS:
+        msg = f"unknown method {method!r} (one of {', '.join(METHODS)})"
+        raise ValueError(msg)
+    if kind == "object" or method == "taps":
+        return "taps"
+    if kind == "int" and method == "fft":
+        return "blocked"
+    return method
+
+
+def fft_safe(shifts: Shifts) -> bool:
+    """Float64, all finite and far from overflow: an FFT's rounding stays relative."""
+    if shifts.flat.dtype != np.float64:
+        return False
+    matrix = shifts.matrix()
+    if not (np.isfinite(matrix).all() and np.isfinite(shifts.flat).all()):
+        return False
+    scale = float(max_abs(shifts.flat)) * float(np.abs(matrix).sum(axis=1).max())
+    return scale < FFT_SAFE_SCALE
+
+
+def _chunks(shifts: Shifts, per_tile: int) -> list[Chunk]:
+    """Tiles of the grid. Whole rows when a row fits a tile (its wrap-around cells are
+    computed and dropped), else pieces of one row."""
+    width, out_h, out_w = shifts.width, shifts.out_h, shifts.out_w
+    if per_tile >= width:
+        step = per_tile // width
+        return [(r, min(step, out_h - r), 0, out_w) for r in range(0, out_h, step)]
+    return [
+        (r, 1, c, min(per_tile, out_w - c)) for r in range(out_h) for c in range(0, out_w, per_tile)
+    ]
+
+
+def _tiled(shifts: Shifts, out: Array, worker: Any, per_tile: int, threads: int) -> None:
+    """Run ``worker`` over the tiles of the grid, split between ``threads``."""
+    chunks = _chunks(shifts, per_tile)
+    size = max(rows * shifts.width if rows > 1 else cols for _, rows, _, cols in chunks)
+    parallel(lambda part: worker(shifts, out, part, size), split(chunks, threads))
+
+
+def _span(shifts: Shifts, chunk: Chunk) -> tuple[int, int]:
+    """The flat grid cells [start, stop) a tile computes."""
+    row, rows, col, cols = chunk
+    start = row * shifts.width + col
+    if rows == 1:
+        return start, start + cols
+    return start, (row + rows - 1) * shifts.width + shifts.out_w
+
+
+def _store(out: Array, acc: Array, chunk: Chunk, width: int) -> None:
+    row, rows, col, cols = chunk
+    if rows == 1:
+        out[:, row, col : col + cols] = acc[:, :cols]
+    else:
+        grid = acc[:, : rows * width].reshape(acc.shape[0], rows, width)
+        out[:, row : row + rows, :cols] = grid[:, :, :cols]
+
+
+def _im2col_worker(shifts: Shifts, out: Array, chunks: Sequence[Chunk], size: int) -> None:
+    matrix = shifts.matrix()
+    outputs, rows = matrix.shape
+    cols = np.empty((rows, size), dtype=np.float64)
+    acc = np.empty((outputs, size), dtype=np.float64)
+    step, group, depth = blas_blocks(outputs, rows)
+    partial = np.empty((group, step), dtype=np.float64)
+    for chunk in chunks:
+        start, stop = _span(shifts, chunk)
+        n = stop - start
+        first = 0
+        for block in shifts.blocks:
+            window = block.window(shifts.flat, start, n)
+            last = first + window.shape[0] * window.shape[1] * window.shape[2]
+            # one copy per block; an int64 input is cast here, at no extra pass
+            cols[first:last, :n].reshape(window.shape)[...] = window
+            first = last
+        for a in range(0, n, step):
+            b = min(a + step, n)
+            for o in range(0, outputs, group):
+                weights, target = matrix[o : o + group], acc[o : o + group, a:b]
+                _product(weights[:, :depth], cols[:depth, a:b], target)
+                for k in range(depth, rows, depth):  # wide kernels: add the other row blocks
+                    part = partial[: target.shape[0], : b - a]
+                    _product(weights[:, k : k + depth], cols[k : k + depth, a:b], part)
+                    target += part
+        _store(out, acc, chunk, shifts.width)
+
+
+def _product(matrix: Array, cols: Array, out: Array) -> None:
+    if matrix.shape[0] == 1:  # a matrix-vector product: BLAS gemv streams the tile once
+        np.matmul(matrix[0], cols, out=out[0])
+    else:
+        np.matmul(matrix, cols, out=out)
+
+
+def _einsum_worker(shifts: Shifts, out: Array, chunks: Sequence[Chunk], size: int) -> None:
+    if shifts.flat.dtype != np.float64:
+        _einsum_integers(shifts, out, chunks, size)
+        return
+    acc, extra = np.empty((shifts.outputs, size)), np.empty(size)
+    weights = [b.weight for b in shifts.blocks]
+    for chunk in chunks:
+        start, stop = _span(shifts, chunk)
+        _einsum_tile(shifts.blocks, weights, shifts.flat, start, stop - start, acc, extra)
+        _store(out, acc, chunk, shifts.width)
+
+
+def _einsum_integers(shifts: Shifts, out: Array, chunks: Sequence[Chunk], size: int) -> None:
+    """Each tile in float64 when its own bound allows (exact, faster), else in int64."""
+    reach, blocks = shifts.reach, shifts.blocks
+    as_float: list[Array] = [np.empty((shifts.outputs, size)), np.empty(size)]
+    as_int: list[Array] = [np.empty((shifts.outputs, size), np.int64), np.empty(size, np.int64)]
+    cast = np.empty((*shifts.flat.shape[:2], size + reach))
+    largest_w = max(int(max_abs(b.weight)) for b in blocks)
+    float_weights = [b.weight.astype(np.float64) for b in blocks]
+    int_weights = [b.weight for b in blocks]
+    for chunk in chunks:
+        start, stop = _span(shifts, chunk)
+        tile = shifts.flat[:, :, start : stop + reach]
+        part = cast[:, :, : tile.shape[2]]
+        part[...] = tile
+        # strict: a value past 2**53 may have rounded down to it in the cast
+        if int(max(-part.min(), part.max())) * largest_w * shifts.rows < EXACT_FLOAT_BOUND:
+            acc, extra = as_float
+            _einsum_tile(blocks, float_weights, cast, 0, stop - start, acc, extra)
+        else:  # this tile's sums need int64: numpy's integer loops, exact
+            acc, extra = as_int
+            _einsum_tile(blocks, int_weights, shifts.flat, start, stop - start, acc, extra)
+        _store(out, acc, chunk, shifts.width)
+
+
+def _einsum_tile(
+    blocks: Sequence[Block],
+    weights: Sequence[Array],
+    source: Array,
+    start: int,
+    n: int,
+    acc: Array,
+    extra: Array,
+) -> None:
+    for o in range(acc.shape[0]):
+        for k, (block, weight) in enumerate(zip(blocks, weights, strict=True)):
+            target = acc[o, :n] if k == 0 else extra[:n]
+            window = block.window(source, start, n)
+            # order="F" makes the grid the inner loop: a fused multiply-add per tap
+            np.einsum("ckl,cklp->p", weight[o], window, out=target, order="F")
+            if k:
+                acc[o, :n] += target
+
+
+# --- FFT --------------------------------------------------------------------------------------
+
+
+def _fft(shifts: Shifts, out: Array, threads: int) -> None:
+    """Overlap-save: each output block is the valid part of a circular correlation."""
+    k_h, k_w = shifts.extent
+    images, channels = shifts.flat.shape[0], shifts.channels
+    _, (n_h, t_h), (n_w, t_w) = fft_plan(
+        shifts.out_h, shifts.out_w, k_h, k_w, images * channels, shifts.outputs
+    )
+    planes = shifts.flat.reshape(images * channels, -1, shifts.width)
+    kernel = np.zeros((images, channels, shifts.outputs, k_h, k_w))
+    for b in shifts.blocks:
+        for i, j, off in b.offsets():
+            r, c = divmod(off, shifts.width)
+            kernel[b.image, :, :, r, c] += b.weight[:, :, i, j].T
+    flipped = kernel.reshape(images * channels, shifts.outputs, k_h, k_w)[..., ::-1, ::-1]
+    spectra = np.fft.rfft2(flipped, s=(n_h, n_w))
+    tiles = [
+        (r, min(t_h, shifts.out_h - r), c, min(t_w, shifts.out_w - c))
+        for r in range(0, shifts.out_h, t_h)
+        for c in range(0, shifts.out_w, t_w)
+    ]
+
+    def run(part: Sequence[Chunk]) -> None:
+        for r, h, c, w in part:
+            tile = planes[:, r : r + h + k_h - 1, c : c + w + k_w - 1]
+            x = np.fft.rfft2(tile, s=(n_h, n_w))
+            product = x[0] * spectra[0] if len(x) == 1 else np.einsum("kab,koab->oab", x, spectra)
+            y = np.fft.irfft2(product, s=(n_h, n_w))
+            out[:, r : r + h, c : c + w] = y[:, k_h - 1 : k_h - 1 + h, k_w - 1 : k_w - 1 + w]
+
+    parallel(run, split(tiles, threads))
+
+
+@functools.lru_cache(maxsize=256)
+def fft_plan(
+    out_h: int, out_w: int, k_h: int, k_w: int, planes: int, outputs: int
+) -> tuple[float, tuple[int, int], tuple[int, int]]:
+    """(estimated ns, (n_h, t_h), (n_w, t_w)): FFT lengths n and output blocks
+    t = n − k + 1 per axis that minimise the estimated time (inf when the kernel
+    spectra would need more than FFT_SPECTRA_BYTES at every size).
+
+    Per block: planes + outputs transforms and planes·outputs spectrum products; once:
+    planes·outputs kernel transforms (which is why many channels prefer small blocks).
+    """
+    best: tuple[float, tuple[int, int], tuple[int, int]] = (math.inf, (0, 0), (0, 0))
+    for n_h in _lengths(out_h, k_h):
+        for n_w in _lengths(out_w, k_w):
+            t_h, t_w = min(n_h - k_h + 1, out_h), min(n_w - k_w + 1, out_w)
+            size = n_h * n_w
+            if planes * outputs * n_h * (n_w // 2 + 1) * 16 > FFT_SPECTRA_BYTES:
+                continue  # the kernel spectra alone would not fit: not a plan
+            transform = FFT_NS * size * math.log2(size)
+            products = planes * outputs * CMUL_NS * n_h * (n_w // 2 + 1)
+            per_block = (planes + outputs) * transform + products + TILE_NS
+            blocks = math.ceil(out_h / t_h) * math.ceil(out_w / t_w)
+            cost = blocks * per_block + planes * outputs * transform
+            if cost < best[0]:
+                best = (cost, (n_h, t_h), (n_w, t_w))
+    return best
+
+
+def _lengths(out: int, kernel: int) -> list[int]:
+    """FFT lengths worth trying: 2**a, 3·2**a and 5·2**a from about 2k, and the whole axis."""
+    whole = next_fast_len(out + kernel - 1)
+    low = max(2 * kernel, 16)
+    return [n for n in _FAST if low <= n < whole] + [whole]
+
+
+def next_fast_len(n: int) -> int:
+    """The smallest 5-smooth number ≥ n (pocketfft is fastest on those)."""
+    best = 1 << max(n - 1, 0).bit_length()
+    p5 = 1
+    while p5 < best:
+        p35 = p5
+        while p35 < best:
+            quotient = -(-n // p35)
+            candidate = p35 * (1 << max(quotient - 1, 0).bit_length())
+            best = min(best, candidate)
+            p35 *= 3
+        p5 *= 5
+    return best
+
+
+_FAST = sorted({m << a for m in (1, 3, 5) for a in range(14)})
+
+
+# --- threads ----------------------------------------------------------------------------------
+
+
+def workers() -> int:
+    """Threads for independent tiles: CONVCLI_THREADS, else 1.
+
+    Opt-in because on the reference machine (2 shared vCPUs) a second thread measured
+    0.9-2.2× the time of one (GIL hand-offs between short numpy and BLAS calls, and
+    cores that other processes keep busy); only the FFT gained, by 9 %.
+    """
+    text = os.environ.get("CONVCLI_THREADS", "")
+    return int(text) if text.isdigit() and int(text) > 0 else 1
+
+
+def split(items: Sequence[_T], parts: int) -> list[list[_T]]:
+    """``items`` in at most ``parts`` contiguous runs of nearly equal length."""
+    parts = max(min(parts, len(items)), 1)
+    size, extra = divmod(len(items), parts)
+    runs, start = [], 0
+    for n in range(parts):
+        stop = start + size + (n < extra)
+        runs.append(list(items[start:stop]))
+        start = stop
+    return runs
+
+
+def parallel(fn: Callable[[list[_T]], None], runs: list[list[_T]]) -> None:
+    """Run ``fn`` on each run, on the pool when there are several (errors re-raised)."""
+    if len(runs) <= 1:
+        for run in runs:
+            fn(run)
+        return
+    pool = _pool(len(runs))
+    for future in [pool.submit(fn, run) for run in runs]:
+        future.result()
+
+
+@functools.cache
+def _pool(size: int) -> Any:
+    """One pool per size, made on first use (its import costs start-up time otherwise)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    return ThreadPoolExecutor(max_workers=size, thread_name_prefix="convcli")
+
+
+# --- entry points used by core --------------------------------------------------------------
+
+
+def arithmetic(x: Array, weight: Array) -> str:
+    """``float``, ``int`` (int64) or ``object`` (Python ints, Fractions): how to compute."""
+    if x.dtype == object or weight.dtype == object:
+        return "object"
+    return "float" if x.dtype == np.float64 else "int"
+
+
+def exact_in_float(shifts: Shifts) -> bool:
+    """Whether max|x|·max|w|·taps ≤ 2**53: every partial sum is then exact in float64."""
+    terms = shifts.rows
+    largest_w = max(int(max_abs(b.weight)) for b in shifts.blocks)
+    return int(max_abs(shifts.flat)) * largest_w * terms <= EXACT_FLOAT_BOUND
+
+
+def tiny(macs: int, method: str | None) -> bool:
+    """Too little work for anything but the plain taps loop (unless a method is forced)."""
+    return method is None and macs < TINY_MACS
+
+
+def conv2d(
+    xp: Array,
+    weight: Array,
+    groups: int,
+    out_hw: tuple[int, int],
+    stride: tuple[int, int],
+    dilation: tuple[int, int],
+    method: str | None = None,
+) -> Array:
+    """The convolution of the padded input ``xp`` [C][H][W] by ``weight`` [O][C/g][kh][kw].
+
+    ``method`` forces one of :data:`METHODS`; by default the cost model chooses.
+    """
+    kind = arithmetic(xp, weight)
+    method = method or FORCED
+    macs = weight.size * out_hw[0] * out_hw[1]
+    if kind == "object" or tiny(macs, method) or (method and resolve(method, kind) == "taps"):
+        return conv_taps(xp, weight, groups, out_hw, stride, dilation)
+    out = np.empty((weight.shape[0], *out_hw), dtype=xp.dtype)
+    per_in, per_out = xp.shape[0] // groups, weight.shape[0] // groups
+    for g in range(groups):
+        shifts = conv_shifts(
+            xp[g * per_in : (g + 1) * per_in],
+            weight[g * per_out : (g + 1) * per_out],
+            out_hw,
+            stride,
+            dilation,
+        )
+        run_shifts(shifts, out[g * per_out : (g + 1) * per_out], kind, method)
+    return out
+
+
+def conv_transpose2d(
+    x: Array,
+    weight: Array,
+    groups: int,
+    crop: tuple[int, int],
+    out_hw: tuple[int, int],
+    stride: tuple[int, int],
+    dilation: tuple[int, int],
+    method: str | None = None,
+) -> Array:
+    """The transposed convolution of ``x`` [C_in][H][W] by ``weight`` [C_in][C_out/g][kh][kw],
+    cropped to ``out_hw`` from (top, left) = ``crop`` of the full result."""
+    kind = arithmetic(x, weight)
+    method = method or FORCED
+    macs = weight.size * x.shape[1] * x.shape[2]
+    if kind == "object" or tiny(macs, method) or (method and resolve(method, kind) == "taps"):
+        return transpose_taps(x, weight, groups, crop, out_hw, stride, dilation)
+    per_in, per_out = x.shape[0] // groups, weight.shape[1]
+    out = np.zeros((per_out * groups, *out_hw), dtype=x.dtype)
+    sh, sw = stride
+    for g in range(groups):
+        xs = x[g * per_in : (g + 1) * per_in]
+        ws = weight[g * per_in : (g + 1) * per_in]
+        target = out[g * per_out : (g + 1) * per_out]
+        for (r0, c0), shifts in transpose_shifts(xs, ws, crop, out_hw, stride, dilation):
+            run_shifts(shifts, target[:, r0::sh, c0::sw], kind, method)
+    return out
+
+
+def conv_taps(
+    xp: Array,
+    weight: Array,
+    groups: int,
+    out_hw: tuple[int, int],
+    stride: tuple[int, int],
+    dilation: tuple[int, int],
+) -> Array:
+    """Shifted-slice accumulation tap by tap in the arrays' own dtype (exact for objects)."""
+    (sh, sw), (dh, dw), (out_h, out_w) = stride, dilation, out_hw
+    per_in, per_out = xp.shape[0] // groups, weight.shape[0] // groups
+    out = np.zeros((weight.shape[0], out_h, out_w), dtype=xp.dtype)
+    for g in range(groups):
+        xs = xp[g * per_in : (g + 1) * per_in]
+        ws = weight[g * per_out : (g + 1) * per_out]
+        acc = out[g * per_out : (g + 1) * per_out]
+        for i in range(ws.shape[2]):
+            for j in range(ws.shape[3]):
+                window = xs[:, i * dh : i * dh + sh * (out_h - 1) + 1 : sh,
+                            j * dw : j * dw + sw * (out_w - 1) + 1 : sw]  # fmt: skip
+                taps = ws[:, :, i, j]
+                if per_in == 1:
+                    acc += taps[:, 0, None, None] * window[0]
+                else:
+                    acc += np.tensordot(taps, window, axes=(1, 0))
+    return out
+
+
+def transpose_taps(
+    x: Array,
+    weight: Array,
+    groups: int,
+    crop: tuple[int, int],
+    out_hw: tuple[int, int],
+    stride: tuple[int, int],
+    dilation: tuple[int, int],
+) -> Array:
+    """Scatter-add: each input cell times the kernel, added at stride offsets, then cropped."""
+    (sh, sw), (dh, dw) = stride, dilation
+    per_in, per_out = x.shape[0] // groups, weight.shape[1]
+    height, width = x.shape[-2:]
+    kh, kw = weight.shape[-2:]
+    full_h = max((height - 1) * sh + (kh - 1) * dh + 1, crop[0] + out_hw[0])
+    full_w = max((width - 1) * sw + (kw - 1) * dw + 1, crop[1] + out_hw[1])
+    full = np.zeros((per_out * groups, full_h, full_w), dtype=x.dtype)
+    for g in range(groups):
+        xs = x[g * per_in : (g + 1) * per_in]
+        ws = weight[g * per_in : (g + 1) * per_in]
+        target = full[g * per_out : (g + 1) * per_out]
+        for i in range(kh):
+            for j in range(kw):
+                contribution = np.tensordot(ws[:, :, i, j], xs, axes=(0, 0))
+                target[:, i * dh : i * dh + sh * (height - 1) + 1 : sh,
+                       j * dw : j * dw + sw * (width - 1) + 1 : sw] += contribution  # fmt: skip
+    top, left = crop
+    return full[:, top : top + out_hw[0], left : left + out_hw[1]].copy()
+
+
+# --- pooling ----------------------------------------------------------------------------------
+
+
+def pool_reduce(
+    padded: Array,
+    op: str,
+    window: tuple[int, int],
+    stride: tuple[int, int],
+    out_hw: tuple[int, int],
+) -> Array:
+    """Max, min or sum over every window of ``padded`` [C][H][W], one axis at a time.
+
+    Rows first: a pass then reads whole contiguous rows, and with stride s only 1/s of
+    them, so the second (strided, column) axis works on the already reduced array.
+    Never more than a few arrays of the input's size are alive (not the kh·kw slices of
+    a one-shot reduce).
+    """
+    ufunc = {"max": np.maximum, "min": np.minimum, "sum": np.add}[op]
+    (kh, kw), (sh, sw), (out_h, out_w) = window, stride, out_hw
+    # strips of output rows whose input fits the cache; each is reduced on its own
+    row_bytes = padded.shape[0] * padded.shape[2] * padded.itemsize * sh
+    per_strip = max(POOL_STRIP_BYTES // row_bytes, 2 * kh // sh, 1)
+    out = np.empty((padded.shape[0], out_h, out_w), dtype=padded.dtype)
+
+    def run(strips: list[int]) -> None:
+        for first in strips:
+            count = min(per_strip, out_h - first)
+            strip = padded[:, first * sh : (first + count - 1) * sh + kh]
+            rows = _reduce_axis(strip, 1, kh, sh, count, ufunc)
+            out[:, first : first + count] = _reduce_axis(rows, 2, kw, sw, out_w, ufunc)
+
+    threads = workers() if padded.nbytes >= POOL_PARALLEL_BYTES else 1
+    parallel(run, split(range(0, out_h, per_strip), threads))
+    return out
+
+
+def _reduce_axis(a: Array, axis: int, k: int, s: int, n: int, ufunc: Any) -> Array:
+    """out[o] = ufunc-reduce of a[o·s + t] over t < k along ``axis``, for o < n."""
+    if s == 1 and k >= DOUBLING_MIN:
+        return _doubling(a, axis, k, n, ufunc)
+    if s == k and axis == a.ndim - 2:  # tiling rows: one reduce over whole contiguous rows
+        tiles = _along(a, axis, 0, 1, n * k)
+        return ufunc.reduce(tiles.reshape(*a.shape[:axis], n, k, a.shape[-1]), axis=axis + 1)  # type: ignore[no-any-return]
+    out = _along(a, axis, 0, s, n).copy()
+    for t in range(1, k):
+        ufunc(out, _along(a, axis, t, s, n), out=out)
+    return out
+
+
+def _doubling(a: Array, axis: int, k: int, n: int, ufunc: Any) -> Array:
+    """Stride-1 windows in about 2·log2(k) passes instead of k.
+
+    Windows of 2**b cells come from two of 2**(b−1); a window of k cells is the disjoint
+    union of the power-of-two windows of k's binary digits, so sums stay exact (ints)
+    and max/min need no overlap trick.
+    """
+    part: Array = a  # windows of `size` cells, starting at every position
+    size, offset = 1, 0
+    out: Array | None = None
+    while True:
+        if k & size:
+            term = _along(part, axis, offset, 1, n)
+            out = term.copy() if out is None else ufunc(out, term, out=out)
+            offset += size
+        if size * 2 > k:
+            break
+        length = part.shape[axis] - size
+        part = ufunc(_along(part, axis, 0, 1, length), _along(part, axis, size, 1, length))
+        size *= 2
+    assert out is not None
+    return out
+
+
+def _along(a: Array, axis: int, start: int, step: int, count: int) -> Array:
+    """``count`` cells of ``a`` along ``axis`` from ``start`` every ``step``."""
+    index: list[slice] = [slice(None)] * a.ndim
+    index[axis] = slice(start, start + step * (count - 1) + 1, step)
+    return a[tuple(index)]
