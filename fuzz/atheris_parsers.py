@@ -96,7 +96,7 @@ class Provider:
         return self.ConsumeBytes(count).decode("utf-8", "replace")
 
 
-STRICT = os.environ.get("CONVCLI_FUZZ_STRICT", "").strip() not in ("", "0")
+STRICT = os.environ.get("CONVCLI_FUZZ_STRICT", "1").strip() not in ("", "0")
 
 
 def known_bug(array: Any, allow_nan: bool) -> bool:
