@@ -700,8 +700,8 @@ def workers() -> int:
     """Threads for independent tiles: CONVCLI_THREADS, else 1.
 
     Opt-in because on the reference machine (2 shared vCPUs) a second thread measured
-    0.9-2.2× the time of one (GIL hand-offs between short numpy and BLAS calls, and
-    cores that other processes keep busy); only the FFT gained, by 9 %.
+    from 0.6 to 2.2 times the time of one, mostly more (GIL hand-offs between short
+    numpy and BLAS calls, and a core that other processes keep busy).
     """
     text = os.environ.get("CONVCLI_THREADS", "")
     return int(text) if text.isdigit() and int(text) > 0 else 1

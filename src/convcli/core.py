@@ -563,7 +563,8 @@ def _divisors(axis: AxisArithmetic, include_pad: bool) -> Array:
 
 @_ieee
 def run_pool(setup: PoolSetup) -> Array:
-    """Max/min by separable in-place maxima; averages as exact fractions for exact inputs."""
+    """Max/min/sums one axis at a time (:func:`convcli.algorithms.pool_reduce`); averages
+    of exact inputs as exact fractions."""
     x = setup.x
     if setup.op == "avg":
         fill: Number = 0
@@ -590,10 +591,17 @@ def _reduce(padded: Array, op: str, setup: PoolSetup) -> Array:
 
 def _average(padded: Array, setup: PoolSetup) -> Array:
     include = setup.count_include_pad
-    divisor = np.outer(_divisors(setup.rows, include), _divisors(setup.cols, include))
+    rows, cols = _divisors(setup.rows, include), _divisors(setup.cols, include)
     if setup.x.dtype == np.float64:
-        result: Array = _reduce(padded, "sum", setup) / divisor
-        return result
+        sums = _reduce(padded, "sum", setup)
+        # in place; one number when every window counts the same cells (no output-sized
+        # divisor to build), else a float64 one (an int64 one is cast cell by cell)
+        if rows.min() == rows.max() and cols.min() == cols.max():
+            sums /= float(rows[0] * cols[0])
+        else:
+            sums /= np.outer(rows, cols).astype(np.float64)
+        return sums
+    divisor = np.outer(rows, cols)
     bound = max_abs(setup.x) * setup.rows.kernel * setup.cols.kernel
     exact = padded.astype(object) if bound > INT64_MAX else padded
     sums = _reduce(exact, "sum", setup)

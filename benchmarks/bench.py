@@ -1,0 +1,452 @@
+"""convcli's core against scipy, PyTorch (float64) and numpy one-liners.
+
+Run with the virtual environment's own python (the pyenv shim adds ~90 ms to every
+start):
+
+    .venv/bin/python benchmarks/bench.py            # the default set (~5 minutes)
+    .venv/bin/python benchmarks/bench.py --quick    # the subset of the targets (< 2 minutes)
+    .venv/bin/python benchmarks/bench.py --full     # 64² … 4096², kernels 3 … 31 (~20 minutes)
+    .venv/bin/python benchmarks/bench.py --calibrate  # blocked vs FFT, for the cost model
+
+The machine is shared and noisy: every row runs its implementations interleaved
+(one call of each in turn, repeated), and only medians and ratios are printed.
+A reference whose estimated time or memory is out of reach is skipped, and the row
+says why. ``ratio`` is convcli's median over the fastest reference's (< 1: faster).
+On processors where OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE are set, unset both for the
+command that runs this script (never in tests or CI).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import scipy.ndimage as ndi
+import scipy.signal as sig
+from numpy.lib.stride_tricks import sliding_window_view as windows
+
+from convcli import algorithms, conv2d, conv_transpose2d, pool2d
+
+try:
+    import torch
+    import torch.nn.functional as F
+
+    torch.set_num_threads(os.cpu_count() or 1)
+except ImportError:  # pragma: no cover - torch is optional
+    torch = None
+
+GIB = 1 << 30
+Fn = Callable[[], Any]
+
+
+@dataclass
+class Row:
+    """One benchmark row: convcli and its references (a str is a reason for skipping)."""
+
+    name: str
+    ours: Fn
+    refs: dict[str, Fn | str] = field(default_factory=dict)
+    repeats: int = 5
+
+
+@dataclass
+class Budget:
+    """How long one call of a reference may take before the row skips it."""
+
+    seconds: float
+
+    def allows(self, estimate_s: float) -> bool:
+        return estimate_s <= self.seconds
+
+
+# --------------------------------------------------------------------------- timing
+
+
+def measure(row: Row) -> dict[str, float]:
+    """Median seconds per implementation, calls interleaved so that noise hits all alike."""
+    calls = {"convcli": row.ours} | {k: v for k, v in row.refs.items() if callable(v)}
+    if row.repeats >= 5:
+        for fn in calls.values():  # warm-up: caches, FFT plans, lazy imports
+            fn()
+    times: dict[str, list[float]] = {name: [] for name in calls}
+    for _ in range(row.repeats):
+        for name, fn in calls.items():
+            start = time.perf_counter()
+            fn()
+            times[name].append(time.perf_counter() - start)
+    return {name: statistics.median(values) for name, values in times.items()}
+
+
+def ms(seconds: float) -> str:
+    return f"{seconds * 1e3:.1f}" if seconds < 10 else f"{seconds * 1e3:.0f}"
+
+
+def report(row: Row) -> str:
+    """One printed line. References named ``convcli …`` are convcli itself in another
+    setting (one thread, float64 for an int row): shown with convcli's ratio to them,
+    never counted as the fastest reference."""
+    medians = measure(row)
+    ours = medians.pop("convcli")
+    outside = {k: v for k, v in medians.items() if not k.startswith("convcli")}
+    if outside:
+        best = min(outside, key=outside.__getitem__)
+        fastest = f"{best} {ms(outside[best])}"
+        ratio = f"{ours / outside[best]:.2f}"
+    else:
+        best, fastest, ratio = "", "-", "-"
+    inside = [f"{k} {ms(v)} (×{ours / v:.2f})" for k, v in medians.items() if k not in outside]
+    others = [f"{k} {ms(v)}" for k, v in sorted(outside.items(), key=lambda kv: kv[1]) if k != best]
+    others += [f"{k}: skipped ({v})" for k, v in row.refs.items() if isinstance(v, str)]
+    line = f"{row.name:<40} {ms(ours):>9} {fastest:>26} {ratio:>6}  {'; '.join(inside + others)}"
+    print(line, flush=True)
+    return line
+
+
+HEADER = f"{'case (median ms)':<40} {'convcli':>9} {'fastest reference':>26} {'ratio':>6}  others"
+
+
+# --------------------------------------------------------------------------- references
+
+
+def two_threads(fn: Fn) -> Fn:
+    """``fn`` with convcli's opt-in tile threads on (CONVCLI_THREADS=2)."""
+
+    def run() -> Any:
+        before = os.environ.get("CONVCLI_THREADS")
+        os.environ["CONVCLI_THREADS"] = "2"
+        try:
+            return fn()
+        finally:
+            if before is None:
+                del os.environ["CONVCLI_THREADS"]
+            else:
+                os.environ["CONVCLI_THREADS"] = before
+
+    return run
+
+
+def conv_refs(x: np.ndarray, w: np.ndarray, budget: Budget) -> dict[str, Fn | str]:
+    """Single-channel valid cross-correlation references (float64)."""
+    (h, wd), (kh, kw) = x.shape, w.shape
+    macs = (h - kh + 1) * (wd - kw + 1) * kh * kw
+    flipped = np.ascontiguousarray(w[::-1, ::-1])
+    refs: dict[str, Fn | str] = {}
+    refs["ndimage"] = (
+        (lambda: ndi.correlate(x, w, mode="constant"))
+        if budget.allows(macs * 1.0e-9)
+        else f"~{macs * 1.0e-9:.0f} s"
+    )
+    refs["correlate2d"] = (
+        (lambda: sig.correlate2d(x, w, mode="valid"))
+        if budget.allows(macs * 2.5e-9)
+        else f"~{macs * 2.5e-9:.0f} s"
+    )
+    refs["oaconvolve"] = lambda: sig.oaconvolve(x, flipped, mode="valid")
+    refs["einsum"] = (
+        (lambda: np.einsum("ijkl,kl->ij", windows(x, (kh, kw)), w))
+        if budget.allows(macs * 4e-9)
+        else f"~{macs * 4e-9:.0f} s"
+    )
+    refs |= torch_conv(x[None], w[None, None], budget)
+    return refs
+
+
+def torch_conv(x: np.ndarray, w: np.ndarray, budget: Budget, **kw: Any) -> dict[str, Fn | str]:
+    """PyTorch float64 conv2d; it builds a full im2col, so skip what would not fit."""
+    if torch is None:
+        return {"torch": "not installed"}
+    out_cells = x.shape[-2] * x.shape[-1]
+    im2col = out_cells * w.shape[1] * w.shape[-2] * w.shape[-1] * 8
+    # measured: ~7 ns per multiply-add with one channel (its slow path), ~1 ns with many
+    estimate = out_cells * w.size * (7e-9 if w.shape[0] * w.shape[1] == 1 else 1e-9)
+    if im2col > 4 * GIB:
+        return {"torch": f"im2col {im2col / GIB:.0f} GiB"}
+    if not budget.allows(estimate):
+        return {"torch": f"~{estimate:.0f} s"}
+    xt, wt = torch.from_numpy(x)[None], torch.from_numpy(np.ascontiguousarray(w))
+    return {"torch": lambda: F.conv2d(xt, wt, **kw)}
+
+
+# --------------------------------------------------------------------------- rows
+
+
+def single_channel_rows(sizes: list[int], kernels: list[int], budget: Budget) -> list[Row]:
+    rng = np.random.default_rng(0)
+    rows = []
+    for n in sizes:
+        x = rng.standard_normal((n, n))
+        for k in kernels:
+            if k > n // 2:
+                continue
+            w = rng.standard_normal((k, k))
+            repeats = 5 if n * n * k * k < 4e9 else 3
+            refs = conv_refs(x, w, budget)
+            if n == 2048 and k in (3, 11):
+                refs["convcli 2 threads"] = two_threads(lambda x=x, w=w: conv2d(x, w))
+            ours = lambda x=x, w=w: conv2d(x, w)  # noqa: E731 - bound per row
+            rows.append(Row(f"conv {n}² ⋆ {k}×{k} float", ours, refs, repeats))
+    return rows
+
+
+def int_rows(budget: Budget) -> list[Row]:
+    """Exact int64 against the float path of the same data (target 2)."""
+    rng = np.random.default_rng(1)
+    rows = []
+    for k in (3, 11):
+        xi = rng.integers(-1000, 1000, (2048, 2048))
+        wi = rng.integers(-100, 100, (k, k))
+        xf, wf = xi.astype(np.float64), wi.astype(np.float64)
+        refs: dict[str, Fn | str] = {"convcli float64": lambda xf=xf, wf=wf: conv2d(xf, wf)}
+        if k == 3:
+            refs["correlate2d int64"] = lambda xi=xi, wi=wi: sig.correlate2d(xi, wi, mode="valid")
+        rows.append(
+            Row(f"conv 2048² ⋆ {k}×{k} int64 (exact)", lambda xi=xi, wi=wi: conv2d(xi, wi), refs)
+        )
+    return rows
+
+
+def channel_rows(budget: Budget) -> list[Row]:
+    rng = np.random.default_rng(2)
+    rows = []
+    for c, n, o, k in [(3, 512, 16, 3), (16, 256, 32, 3), (3, 512, 16, 11)]:
+        x, w = rng.standard_normal((c, n, n)), rng.standard_normal((o, c, k, k))
+        refs: dict[str, Fn | str] = dict(torch_conv(x, w, budget))
+        refs["convcli 2 threads"] = two_threads(lambda x=x, w=w: conv2d(x, w))
+        refs["einsum"] = lambda x=x, w=w, k=k: np.einsum(
+            "cijkl,ockl->oij", windows(x, (k, k), axis=(1, 2)), w, optimize=True
+        )
+        rows.append(
+            Row(f"conv {c}×{n}² → {o} kernels {k}×{k}", lambda x=x, w=w: conv2d(x, w), refs)
+        )
+    return rows
+
+
+def stride_dilation_rows(budget: Budget) -> list[Row]:
+    rng = np.random.default_rng(3)
+    x, w = rng.standard_normal((2048, 2048)), rng.standard_normal((3, 3))
+    holes = np.zeros((5, 5))
+    holes[::2, ::2] = w
+    dilated: dict[str, Fn | str] = {
+        "ndimage (kernel with holes)": lambda: ndi.correlate(x, holes, mode="constant"),
+        "einsum strided view": lambda: np.einsum(
+            "ijkl,kl->ij", windows(x, (5, 5))[:, :, ::2, ::2], w
+        ),
+    }
+    dilated |= torch_conv(x[None], w[None, None], budget, dilation=2)
+    strided: dict[str, Fn | str] = {
+        "ndimage then [::4]": lambda: ndi.correlate(x, w, mode="constant")[1:-1:4, 1:-1:4],
+        "einsum strided view": lambda: np.einsum("ijkl,kl->ij", windows(x, (3, 3))[::4, ::4], w),
+    }
+    strided |= torch_conv(x[None], w[None, None], budget, stride=4)
+    big = rng.standard_normal((31, 31))
+    strided_fft: dict[str, Fn | str] = {
+        "oaconvolve then [::2]": lambda: sig.oaconvolve(x, big[::-1, ::-1], mode="valid")[::2, ::2],
+    }
+    strided_fft |= torch_conv(x[None], big[None, None], budget, stride=2)
+    return [
+        Row("conv 2048² ⋆ 3×3 dilation 2", lambda: conv2d(x, w, dilation=2), dilated),
+        Row("conv 2048² ⋆ 3×3 stride 4", lambda: conv2d(x, w, stride=4), strided),
+        Row("conv 2048² ⋆ 31×31 stride 2", lambda: conv2d(x, big, stride=2), strided_fft),
+    ]
+
+
+def transpose_rows(budget: Budget) -> list[Row]:
+    rng = np.random.default_rng(4)
+    rows = []
+    for n, k, s in [(512, 3, 2), (1024, 4, 2), (256, 11, 3)]:
+        x, w = rng.standard_normal((n, n)), rng.standard_normal((k, k))
+        refs: dict[str, Fn | str] = {"numpy scatter-add": lambda x=x, w=w, s=s: scatter(x, w, s)}
+        if torch is not None:
+            xt, wt = torch.from_numpy(x)[None, None], torch.from_numpy(w)[None, None]
+            refs["torch"] = lambda xt=xt, wt=wt, s=s: F.conv_transpose2d(xt, wt, stride=s)
+        out = (n - 1) * s + k
+        rows.append(
+            Row(
+                f"transpose {n}² → {out}² {k}×{k} stride {s}",
+                lambda x=x, w=w, s=s: conv_transpose2d(x, w, stride=s),
+                refs,
+            )
+        )
+    return rows
+
+
+def scatter(x: np.ndarray, w: np.ndarray, s: int) -> np.ndarray:
+    """The textbook numpy transposed convolution: add x·w[i, j] at stride offsets."""
+    (h, wd), (kh, kw) = x.shape, w.shape
+    out = np.zeros(((h - 1) * s + kh, (wd - 1) * s + kw))
+    for i in range(kh):
+        for j in range(kw):
+            out[i : i + s * (h - 1) + 1 : s, j : j + s * (wd - 1) + 1 : s] += w[i, j] * x
+    return out
+
+
+def pool_rows(budget: Budget) -> list[Row]:
+    rng = np.random.default_rng(5)
+    x = rng.standard_normal((2048, 2048))
+    rows = []
+    for op, k, s in [("max", 2, 2), ("max", 3, 1), ("avg", 3, 1), ("avg", 8, 8), ("max", 31, 1)]:
+        refs: dict[str, Fn | str] = {}
+        if torch is not None:
+            xt = torch.from_numpy(x)[None, None]
+            fn = F.max_pool2d if op == "max" else F.avg_pool2d
+            refs["torch"] = lambda fn=fn, k=k, s=s, xt=xt: fn(xt, k, stride=s)
+        if s == 1:
+            flt = ndi.maximum_filter if op == "max" else ndi.uniform_filter
+            refs["ndimage filter"] = lambda flt=flt, k=k: flt(x, size=k)
+        if k * k <= 64:
+            red = np.max if op == "max" else np.mean
+            refs["numpy windows"] = lambda red=red, k=k, s=s: red(
+                windows(x, (k, k))[::s, ::s], axis=(-2, -1)
+            )
+        rows.append(
+            Row(
+                f"pool {op} 2048² {k}×{k} stride {s}",
+                lambda op=op, k=k, s=s: pool2d(x, k, stride=s, op=op),
+                refs,
+            )
+        )
+    return rows
+
+
+# --------------------------------------------------------------------------- the CLI
+
+
+def cli_rows(runs: int) -> list[str]:
+    """Start-up of a trivial command, and a 2000×2000 integer CSV end to end."""
+    bindir = Path(sys.executable).parent
+    convcli, python = str(bindir / "convcli"), sys.executable
+    shape = [convcli, "shape", "-w", "4", "-k", "3", "-p", "1", "-s", "1", "--format", "plain"]
+    lines = [
+        report(
+            Row(
+                "CLI start-up: convcli shape … --format plain",
+                lambda: subprocess.run(shape, check=True, capture_output=True),
+                {
+                    "python -c 'import typer'": lambda: subprocess.run(
+                        [python, "-c", "import typer"], check=True
+                    )
+                },
+                repeats=runs,
+            )
+        )
+    ]
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        image = np.random.default_rng(6).integers(0, 256, (2000, 2000))
+        np.savetxt(folder / "big.csv", image, fmt="%d", delimiter=",")
+        kernel = "-1 0 1; -2 0 2; -1 0 1"  # a 3×3 integer kernel (sobel-x)
+        script = (
+            "import numpy as np, scipy.signal as s\n"
+            "x = np.loadtxt('big.csv', delimiter=',', dtype=np.int64)\n"
+            "k = np.array([[-1, 0, 1], [-2, 0, 2], [-1, 0, 1]])\n"
+            "np.savetxt('ref.csv', s.correlate2d(x, k, mode='valid'), fmt='%d', delimiter=',')\n"
+        )
+
+        def ours() -> None:
+            with open(folder / "out.csv", "wb") as out:
+                command = [convcli, "conv", "-i", "big.csv", "-k", kernel, "--format", "csv"]
+                subprocess.run(command, check=True, stdout=out, cwd=folder)
+
+        def theirs() -> None:
+            subprocess.run([python, "-c", script], check=True, cwd=folder)
+
+        lines.append(
+            report(
+                Row(
+                    "CLI: 2000² int CSV ⋆ 3×3 → CSV",
+                    ours,
+                    {"loadtxt+correlate2d+savetxt": theirs},
+                    repeats=5,
+                )
+            )
+        )
+        same = (folder / "out.csv").read_bytes() == (folder / "ref.csv").read_bytes()
+        print(f"{'':<40} (the two CSV outputs are {'identical' if same else 'DIFFERENT'})")
+    return lines
+
+
+# --------------------------------------------------------------------------- calibration
+
+
+def calibrate() -> None:
+    """Every direct method and the FFT on one thread, next to the model's estimates."""
+    os.environ["CONVCLI_THREADS"] = "1"
+    rng = np.random.default_rng(7)
+    methods = ("einsum", "blocked", "fft")
+    print("C  O  size  k: measured ms (model ms) for " + ", ".join(methods) + " | best/chosen")
+    for c, o, sizes in [(1, 1, (128, 512, 2048)), (3, 16, (128, 512)), (16, 16, (128, 256))]:
+        for n in sizes:
+            x = rng.standard_normal((c, n, n))
+            for k in (3, 5, 7, 9, 11, 15, 21, 31):
+                if k > n // 4:
+                    continue
+                w = rng.standard_normal((o, c, k, k))
+                out = (n - k + 1, n - k + 1)
+                work = algorithms.Work.of(algorithms.conv_shifts(x, w, out, (1, 1), (1, 1)))
+                model = algorithms.costs(work, "float")
+                times = {}
+                for method in methods:
+                    if model.get(method, 0) > 3e9:  # an estimated 3 s: not worth measuring
+                        times[method] = float("inf")
+                        continue
+                    call = lambda m=method, x=x, w=w, out=out: algorithms.conv2d(  # noqa: E731
+                        x, w, 1, out, (1, 1), (1, 1), method=m
+                    )
+                    times[method] = measure(Row("", call, repeats=3))["convcli"]
+                cells = " | ".join(
+                    f"{ms(times[m]):>7} ({model.get(m, float('inf')) / 1e6:6.1f})" for m in methods
+                )
+                best = min(times, key=times.__getitem__)
+                chosen = algorithms.choose(work, "float")
+                print(f"{c:>2} {o:>2} {n:>5} {k:>2}: {cells} | {best}/{chosen}", flush=True)
+
+
+# --------------------------------------------------------------------------- main
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    mode = parser.add_mutually_exclusive_group()
+    mode.add_argument("--quick", action="store_true", help="the targets only (< 2 minutes)")
+    mode.add_argument("--full", action="store_true", help="all sizes 64² … 4096²")
+    mode.add_argument("--calibrate", action="store_true", help="blocked vs FFT crossovers")
+    args = parser.parse_args()
+    if args.calibrate:
+        calibrate()
+        return
+    print(
+        f"numpy {np.__version__}, torch {torch.__version__ if torch else '-'}, "
+        f"threads {algorithms.workers()}, {time.strftime('%Y-%m-%d %H:%M')}"
+    )
+    if args.quick:
+        budget = Budget(2.0)
+        sizes, kernels = [2048], [3, 11]
+    elif args.full:
+        budget = Budget(20.0)
+        sizes, kernels = [64, 256, 1024, 2048, 4096], [3, 5, 11, 31]
+    else:
+        budget = Budget(6.0)
+        sizes, kernels = [256, 2048], [3, 5, 11, 31]
+    rows = single_channel_rows(sizes, kernels, budget) + int_rows(budget) + channel_rows(budget)
+    if not args.quick:
+        rows += stride_dilation_rows(budget) + transpose_rows(budget) + pool_rows(budget)
+    else:
+        rows += transpose_rows(budget)[:1]
+    print(HEADER)
+    for row in rows:
+        report(row)
+    cli_rows(15)
+
+
+if __name__ == "__main__":
+    main()
