@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -67,6 +69,32 @@ class PoolKind(StrEnum):
     max = "max"
     avg = "avg"
     min = "min"
+
+
+@dataclass(frozen=True)
+class Request:
+    """The options that shape a lesson, as the command received them."""
+
+    allow_nan: bool
+    bias: str | None
+    ceil_mode: bool
+    cell: Sequence[str] | None
+    count_include_pad: bool
+    dilation: str | None
+    every: bool
+    flip: bool
+    groups: int
+    inputs: Sequence[str] | None
+    kernels: Sequence[str] | None
+    lang: Lang
+    op: Op
+    output_padding: str
+    pad_value: str
+    padding: str
+    padding_mode: str
+    pool: PoolKind
+    stride: str
+    window: str
 
 
 @app.command()
@@ -139,7 +167,29 @@ def explain(
             msg = "explain writes table, markdown, latex or json"
             raise typer.BadParameter(msg, ctx=ctx, param_hint="'--format'")
         check_stdin_once(ctx, inputs, kernels)
-        lesson = _lesson(ctx, locals())
+        request = Request(
+            allow_nan=allow_nan,
+            bias=bias,
+            ceil_mode=ceil_mode,
+            cell=cell,
+            count_include_pad=count_include_pad,
+            dilation=dilation,
+            every=every,
+            flip=flip,
+            groups=groups,
+            inputs=inputs,
+            kernels=kernels,
+            lang=lang,
+            op=op,
+            output_padding=output_padding,
+            pad_value=pad_value,
+            padding=padding,
+            padding_mode=padding_mode,
+            pool=pool,
+            stride=stride,
+            window=window,
+        )
+        lesson = _lesson(ctx, request)
         step_word = phrase(lang.value, "step", n="{n}", total="{total}")
         if step is not None:
             if step > len(lesson.steps):
@@ -149,71 +199,69 @@ def explain(
         _write(lesson, form, step_word, lang.value, animate=animate, delay=delay)
 
 
-def _lesson(ctx: typer.Context, o: dict[str, Any]) -> Lesson:
-    """Build the lesson for the chosen operation (options arrive as the command's locals)."""
+def _lesson(ctx: typer.Context, o: Request) -> Lesson:
+    """Build the lesson for the chosen operation."""
     from convcli import core, walkthrough
     from convcli.formulas import ASCII_SIGNS, UNICODE_SIGNS
     from convcli.report import ASCII, UNICODE
 
     ascii_only = not stdout_encodes("×−·ₚ⌊⌋")
     symbols, signs = (ASCII, ASCII_SIGNS) if ascii_only else (UNICODE, UNICODE_SIGNS)
-    lang = o["lang"].value
-    op: Op = o["op"]
-    limit = 10**9 if o["every"] else 16
+    lang = o.lang.value
+    op: Op = o.op
+    limit = 10**9 if o.every else 16
     if op is Op.pool:
-        x = load(ctx, o["inputs"], "--input", o["allow_nan"]) if o["inputs"] else NOTES_POOL
+        x = load(ctx, o.inputs, "--input", o.allow_nan) if o.inputs else NOTES_POOL
         setup = core.prepare_pool(
             x,
-            parsed(ctx, "--window", P.parse_pair, o["window"], "window"),
-            stride=parsed(ctx, "--stride", P.parse_pair, o["stride"], "stride")
-            if o["stride"] != "1"
+            parsed(ctx, "--window", P.parse_pair, o.window, "window"),
+            stride=parsed(ctx, "--stride", P.parse_pair, o.stride, "stride")
+            if o.stride != "1"
             else None,
-            padding=parsed(ctx, "--padding", P.parse_padding, o["padding"]),
-            op=o["pool"].value,
-            ceil_mode=o["ceil_mode"],
-            count_include_pad=o["count_include_pad"],
+            padding=parsed(ctx, "--padding", P.parse_padding, o.padding),
+            op=o.pool.value,
+            ceil_mode=o.ceil_mode,
+            count_include_pad=o.count_include_pad,
         )
         cells = _cells(ctx, setup.output_shape, o)
         return walkthrough.pool_lesson(
             setup, cells, lang=lang, symbols=symbols, signs=signs, limit=limit
         )
-    dilation = o["dilation"] or ("2" if op is Op.dilate else "1")
+    dilation = o.dilation or ("2" if op is Op.dilate else "1")
     params = conv_params(
         ctx,
-        o["stride"],
-        o["padding"],
+        o.stride,
+        o.padding,
         dilation,
-        o["groups"],
-        o["padding_mode"],
-        o["pad_value"],
-        o["flip"],
+        o.groups,
+        o.padding_mode,
+        o.pad_value,
+        o.flip,
     )
     default_x = {Op.transpose: NOTES_TRANSPOSE, Op.dilate: NOTES_DILATE}.get(op, NOTES_INPUT)
-    x = load(ctx, o["inputs"], "--input", o["allow_nan"]) if o["inputs"] else default_x
-    w = load(ctx, o["kernels"], "--kernel", o["allow_nan"]) if o["kernels"] else NOTES_KERNEL
+    x = load(ctx, o.inputs, "--input", o.allow_nan) if o.inputs else default_x
+    w = load(ctx, o.kernels, "--kernel", o.allow_nan) if o.kernels else NOTES_KERNEL
     if op is Op.transpose:
         out_pad = parsed(
-            ctx, "--output-padding", P.parse_pair, o["output_padding"], "output padding", minimum=0
+            ctx, "--output-padding", P.parse_pair, o.output_padding, "output padding", minimum=0
         )
         tsetup = core.prepare_transpose(
-            x, w, params=params, output_padding=out_pad, bias=bias_values(ctx, o["bias"])
+            x, w, params=params, output_padding=out_pad, bias=bias_values(ctx, o.bias)
         )
         return walkthrough.transpose_lesson(
             tsetup, lang=lang, symbols=symbols, signs=signs, limit=limit
         )
-    csetup = core.prepare_conv(x, w, params=params, bias=bias_values(ctx, o["bias"]))
+    csetup = core.prepare_conv(x, w, params=params, bias=bias_values(ctx, o.bias))
     cells = _cells(ctx, csetup.output_shape, o)
     return walkthrough.conv_lesson(
         csetup, cells, lang=lang, symbols=symbols, signs=signs, dilated=op is Op.dilate, limit=limit
     )
 
 
-def _cells(
-    ctx: typer.Context, shape: tuple[int, ...], o: dict[str, Any]
-) -> list[tuple[int, ...]] | None:
-    if not o["cell"]:
+def _cells(ctx: typer.Context, shape: tuple[int, ...], o: Request) -> list[tuple[int, ...]] | None:
+    if not o.cell:
         return None
-    cells, _ = pick_cells(ctx, shape, o["cell"], False, True, Format.json)
+    cells, _ = pick_cells(ctx, shape, o.cell, False, True, Format.json)
     return cells
 
 
