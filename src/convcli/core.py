@@ -377,6 +377,11 @@ class TransposeSetup:
         hw = (self.rows.output, self.cols.output)
         return hw if self.squeeze else (self.weight.shape[1] * self.params.groups, *hw)
 
+    @property
+    def exact(self) -> bool:
+        """Always: every input cell is scattered into the output (none is skipped)."""
+        return True
+
 
 def prepare_transpose(
     x: Any, kernel: Any, *, params: ConvParams, output_padding: Any = 0, bias: Any = None

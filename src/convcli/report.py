@@ -17,11 +17,12 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
+from convcli.core import TransposeSetup  # trace.py imports the core already
 from convcli.numbers import Array, format_number, json_number
 from convcli.trace import CellTrace, PoolTrace
 
 if TYPE_CHECKING:
-    from convcli.core import ConvSetup, PoolSetup, TransposeSetup
+    from convcli.core import ConvSetup, PoolSetup
 
 
 @dataclass(frozen=True)
@@ -153,15 +154,15 @@ def conv_payload(
         "padding": list(setup.pads),
         "dilation": list(p.dilation),
         "groups": p.groups,
-        "exact": getattr(setup, "exact", True),
+        "exact": setup.exact,
         "bias": None if setup.bias is None else [json_number(b) for b in setup.bias],
         "flip": p.flip,
     }
-    if command != "transpose":
+    if isinstance(setup, TransposeSetup):
+        payload["output_padding"] = list(setup.output_padding)
+    else:
         payload["padding_mode"] = p.padding_mode
         payload["pad_value"] = json_number(p.pad_value)
-    else:
-        payload["output_padding"] = list(getattr(setup, "output_padding", (0, 0)))
     if traces is not None:
         payload["steps"] = [step(t) for t in traces]
     return payload
