@@ -1,0 +1,349 @@
+"""Every option the commands share, declared once and parsed to a typed value at the boundary.
+
+Each option's parser (Typer's ``parser=``) turns the text into the value the core takes;
+``None`` always means "not given", so a command can tell a default from a choice
+(``explain --op pool -s 1`` is a stride of 1, not "no stride"). A malformed value is a
+usage error (exit 2) that names the option. Commands never see option text.
+"""
+
+from __future__ import annotations
+
+import locale
+import os
+from collections.abc import Callable
+from enum import StrEnum
+from typing import TYPE_CHECKING, Annotated, Any, NamedTuple, TypeAlias, TypeVar
+
+import typer
+
+from convcli import params as P
+from convcli.errors import ParameterError
+
+if TYPE_CHECKING:
+    from fractions import Fraction
+
+T = TypeVar("T")
+Number: TypeAlias = "int | Fraction | float"
+
+
+class Axes(NamedTuple):
+    """A per-axis value given as one number or an H,W pair (stride, dilation, sizes)."""
+
+    h: int
+    w: int
+
+
+class PaddingSpec(NamedTuple):
+    """``--padding`` as the core takes it: a word or (top, bottom, left, right)."""
+
+    value: P.Padding
+
+
+class Scalar(NamedTuple):
+    """One exact number (``--pad-value``)."""
+
+    value: Number
+
+
+class Numbers(NamedTuple):
+    """Comma-separated exact numbers (``--bias 1,1/2``)."""
+
+    values: tuple[Number, ...]
+
+
+class CellIndex(NamedTuple):
+    """``--cell R,C`` or ``O,R,C`` (0-based), with the text for messages."""
+
+    at: tuple[int, ...]
+    text: str
+
+
+def _parser(option: str, parse: Callable[[str], T]) -> Callable[[str], T]:
+    """A Typer parser: the value, or a usage error naming ``option`` with our message."""
+
+    def run(text: str) -> T:
+        if not isinstance(text, str):  # Typer passes defaults through the parser too
+            return text
+        try:
+            return parse(text)
+        except ParameterError as exc:
+            raise typer.BadParameter(exc.message) from None
+
+    run.__name__ = option.strip("-").replace("-", "_")
+    return run
+
+
+def _axes(name: str, minimum: int = 1) -> Callable[[str], Axes]:
+    return _parser(f"--{name}", lambda text: Axes(*P.parse_pair(text, name, minimum=minimum)))
+
+
+def _one_number(text: str) -> Scalar:
+    values = P.parse_numbers(text, "--pad-value")
+    if len(values) != 1:
+        msg = f"one number, got {len(values)}"
+        raise ParameterError(msg)
+    return Scalar(values[0])
+
+
+def _cell(text: str) -> CellIndex:
+    return CellIndex(P.parse_cell(text), text)
+
+
+parse_stride = _axes("stride")
+parse_dilation = _axes("dilation")
+parse_output_padding = _axes("output padding", minimum=0)
+parse_padding = _parser("--padding", lambda text: PaddingSpec(P.parse_padding(text)))
+parse_pad_value = _parser("--pad-value", _one_number)
+parse_bias = _parser("--bias", lambda text: Numbers(P.parse_numbers(text, "--bias")))
+parse_cell = _parser("--cell", _cell)
+
+
+def axes_option(*names: str, metavar: str = "N|H,W", help: str, minimum: int = 1) -> Any:
+    """An option that takes one number or an H,W pair, each at least ``minimum``."""
+    return typer.Option(*names, metavar=metavar, help=help, parser=_axes(names[0][2:], minimum))
+
+
+# --- the options of the commands that compute --------------------------------------------
+
+InputOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--input",
+        "-i",
+        metavar="MATRIX",
+        help="Input matrix: a file (.csv .tsv .txt .json .npy), '-' for stdin, or inline "
+        "text ('1 2; 3 4', channels split by '|'). Repeat to stack channels.",
+    ),
+]
+KernelOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--kernel",
+        "-k",
+        metavar="MATRIX",
+        help="Kernel matrix (as --input) or a preset name (see 'convcli kernels'). "
+        "Repeat for several output kernels.",
+    ),
+]
+StrideOpt = Annotated[
+    Axes | None,
+    typer.Option(
+        "--stride",
+        "-s",
+        metavar="S|H,W",
+        help="Stride, at least 1 [default: 1].",
+        parser=parse_stride,
+    ),
+]
+PaddingOpt = Annotated[
+    PaddingSpec | None,
+    typer.Option(
+        "--padding",
+        "-p",
+        metavar="P",
+        help="Padding: N, H,W, TOP,BOTTOM,LEFT,RIGHT, valid, same or full [default: 0].",
+        parser=parse_padding,
+    ),
+]
+TransposePaddingOpt = Annotated[
+    PaddingSpec | None,
+    typer.Option(
+        "--padding",
+        "-p",
+        metavar="P",
+        help="Cells cropped from the output: N, H,W or TOP,BOTTOM,LEFT,RIGHT [default: 0].",
+        parser=parse_padding,
+    ),
+]
+DilationOpt = Annotated[
+    Axes | None,
+    typer.Option(
+        "--dilation",
+        "-d",
+        metavar="D|H,W",
+        help="Dilation, at least 1 [default: 1].",
+        parser=parse_dilation,
+    ),
+]
+GroupsOpt = Annotated[
+    int | None, typer.Option("--groups", "-g", min=1, help="Channel groups [default: 1].")
+]
+BiasOpt = Annotated[
+    Numbers | None,
+    typer.Option(
+        "--bias",
+        "-b",
+        metavar="B[,B…]",
+        help="Bias: one number, or one per output channel.",
+        parser=parse_bias,
+    ),
+]
+
+
+class PaddingMode(StrEnum):
+    zeros = "zeros"
+    reflect = "reflect"
+    replicate = "replicate"
+    circular = "circular"
+
+
+PaddingModeOpt = Annotated[
+    PaddingMode | None,
+    typer.Option("--padding-mode", help="How padding cells are filled [default: zeros]."),
+]
+PadValueOpt = Annotated[
+    Scalar | None,
+    typer.Option(
+        "--pad-value",
+        metavar="V",
+        help="Pad with this constant (zeros mode) [default: 0].",
+        parser=parse_pad_value,
+    ),
+]
+FlipOpt = Annotated[
+    bool,
+    typer.Option(
+        "--flip", help="True convolution: rotate the kernel by 180° (scipy's convolve2d)."
+    ),
+]
+OutputPaddingOpt = Annotated[
+    Axes | None,
+    typer.Option(
+        "--output-padding",
+        metavar="OP|H,W",
+        help="Extra rows/columns at the bottom/right, below max(stride, dilation) [default: 0].",
+        parser=parse_output_padding,
+    ),
+]
+ExplainOpt = Annotated[
+    bool, typer.Option("--explain", "-e", help="Show the expanded arithmetic of each output cell.")
+]
+CellOpt = Annotated[
+    list[CellIndex] | None,
+    typer.Option(
+        "--cell",
+        metavar="R,C",
+        help="Explain this output cell (0-based; O,R,C for one channel). Repeatable.",
+        parser=parse_cell,
+    ),
+]
+AllOpt = Annotated[bool, typer.Option("--all", help="Explain every output cell.")]
+AllowNanOpt = Annotated[
+    bool, typer.Option("--allow-nan", help="Accept NaN and infinities in the inputs.")
+]
+QuietOpt = Annotated[
+    bool, typer.Option("--quiet", "-q", help="No notes on stderr (warnings still show).")
+]
+PrecisionOpt = Annotated[
+    int | None,
+    typer.Option(
+        "--precision",
+        min=1,
+        max=17,
+        metavar="DIGITS",
+        help="Show floats with this many significant digits (csv/json too, when given) "
+        "[default: tables 6, csv/json round-trip].",
+    ),
+]
+
+
+class PoolOp(StrEnum):
+    max = "max"
+    avg = "avg"
+    min = "min"
+
+
+WindowOpt = Annotated[
+    Axes | None,
+    typer.Option(
+        "--window",
+        "-k",
+        metavar="K|H,W",
+        help="Pooling window size [default: 2].",
+        parser=_axes("window"),
+    ),
+]
+CeilModeOpt = Annotated[
+    bool, typer.Option("--ceil-mode", help="Round the output size up (PyTorch ceil_mode).")
+]
+CountIncludePadOpt = Annotated[
+    bool | None,
+    typer.Option(
+        "--count-include-pad/--no-count-include-pad",
+        help="Averages divide by the padded window size [default: include].",
+    ),
+]
+
+
+class Lang(StrEnum):
+    en = "en"
+    zh = "zh"
+
+
+def default_lang() -> Lang:
+    """Chinese when the locale says so (LC_ALL, LC_MESSAGES, LANG), else English."""
+    for name in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        value = os.environ.get(name)
+        if value:
+            return Lang.zh if value.lower().startswith("zh") else Lang.en
+    code = locale.getlocale()[0] or ""
+    return Lang.zh if code.lower().startswith("zh") else Lang.en
+
+
+LangOpt = Annotated[
+    Lang | None,
+    typer.Option("--lang", help="Language of the explanations: en or zh [default: the locale]."),
+]
+
+
+# --- formats: each command offers exactly the formats it writes ---------------------------
+
+
+class Format(StrEnum):
+    """Every output format; a command's ``--format`` offers a subset (see below)."""
+
+    table = "table"
+    csv = "csv"
+    json = "json"
+    markdown = "markdown"
+    latex = "latex"
+    plain = "plain"
+
+
+class MatrixFormat(StrEnum):
+    table = "table"
+    csv = "csv"
+    json = "json"
+    markdown = "markdown"
+    latex = "latex"
+
+
+class LessonFormat(StrEnum):
+    table = "table"
+    json = "json"
+    markdown = "markdown"
+    latex = "latex"
+
+
+MatrixFormatOpt = Annotated[
+    MatrixFormat | None,
+    typer.Option(
+        "--format", "-f", help="Output format [default: table on a terminal, csv in a pipe]."
+    ),
+]
+LessonFormatOpt = Annotated[
+    LessonFormat | None,
+    typer.Option("--format", "-f", help="Output format [default: table]."),
+]
+
+
+def refuse(option: str, reason: str) -> typer.BadParameter:
+    """A usage error for an option that does not apply (raise it)."""
+    return typer.BadParameter(reason, param_hint=f"'{option}'")
+
+
+def check_applies(given: dict[str, object], reason: str) -> None:
+    """Refuse the first option in ``given`` whose value is set (not None, not False)."""
+    for option, value in given.items():
+        if value is not None and value is not False:
+            raise refuse(option, reason)
