@@ -103,7 +103,8 @@ def test_explain_json_steps_match_the_notes(run: Run) -> None:
         [2, 0],
         [2, 1],
     ]
-    assert first["bias"] is None
+    assert first["bias"] == 0  # SPEC §4: the number added, 0 without a bias
+    assert sum(x * w for x, w in first["terms"]) + first["bias"] == first["value"]
     assert first["value"] == 8
     for step in out["steps"]:
         assert sum(x * w for x, w in step["terms"]) == step["value"]
@@ -243,7 +244,8 @@ def test_unread_rows_warn_and_json_says_inexact(run: Run) -> None:
     )
     assert result.exit_code == 0
     assert json.loads(result.stdout)["exact"] is False
-    assert "warning:" in result.stderr
+    assert "note:" in result.stderr  # one line for both axes (issue 9, defect 16)
+    assert len(result.stderr.splitlines()) == 1
     assert "never read" in result.stderr
 
 
@@ -273,7 +275,7 @@ def test_cli_matches_scipy(run: Run, image: list, kernel: list, mode: str) -> No
         (["-i", "1 2; 3 4", "-k", "1", "-g", "0"], 2, "groups"),
         (["-i", "1 2; 3 4", "-k", "1", "-b", "x"], 2, "--bias"),
         (["-i", "1 2; 3 4", "-k", "1", "-b", "1,2"], 1, "bias has 2 values"),
-        (["-i", "1 2; 3 4", "-k", "1", "--padding-mode", "mirror"], 2, "padding mode"),
+        (["-i", "1 2; 3 4", "-k", "1", "--padding-mode", "mirror"], 2, "--padding-mode"),
         (
             ["-i", "1 2; 3 4", "-k", "1", "-p", "2", "--padding-mode", "reflect"],
             1,

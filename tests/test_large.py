@@ -20,7 +20,7 @@ def test_a_large_result_is_a_window_with_a_note(run: Run, tmp_path: Path) -> Non
     values = np.arange(1000 * 1000).reshape(1000, 1000) % 97
     np.savetxt(big, values, fmt="%d", delimiter=",")
     text = run("conv", "-i", str(big), "-k", "1", "-f", "table").stdout
-    assert "showing 20 of 1000 rows" in text
+    assert "showing rows 0–19 of 1000" in text
     assert "use --format csv or --format json for all of it" in text
     assert "…" not in text
     lines = text.splitlines()
@@ -59,7 +59,7 @@ def test_slow_work_shows_a_spinner_on_a_terminal_only(tmp_path: Path) -> None:
                 break
     os.close(primary)
     assert proc.wait(timeout=60) == 0
-    assert b"convolving 248" in seen
+    assert b"conv 248" in seen
     piped = subprocess.run(args, capture_output=True, cwd=ROOT, timeout=120, check=False)
     assert piped.returncode == 0
     assert piped.stderr == b""

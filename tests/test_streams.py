@@ -161,7 +161,7 @@ def test_ascii_only_stdout_still_prints() -> None:
     )
     assert result.returncode == 0, result.stderr
     text = result.stdout.decode("ascii")
-    assert "out[0,0] = 0px1 + 0px1 + 0px1 + 1x1 = 1" in text
+    assert "out[0,0] = pad(0)*1 + pad(0)*1 + pad(0)*1 + 1*1 = 1" in text
     shape = convcli(
         "shape",
         "-w",

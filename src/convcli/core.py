@@ -35,7 +35,7 @@ from convcli.numbers import (
     kind_of_value,
     max_abs,
 )
-from convcli.params import ConvParams, Pads, as_padding, as_pair, as_pool_op, resolve_padding
+from convcli.params import ConvParams, Pads, PoolParams, as_pair, resolve_padding
 from convcli.shape import AxisArithmetic, TransposeAxis, conv_axis, pool_axis, transpose_axis
 
 _NP_PAD_MODES = {"zeros": "constant", "reflect": "reflect", "replicate": "edge", "circular": "wrap"}
@@ -229,8 +229,13 @@ class ConvSetup:
     def exact(self) -> bool:
         return self.rows.exact and self.cols.exact
 
-    def padded_input(self) -> Array:
+    @functools.cached_property
+    def padded(self) -> Array:
+        """The padded input, built once (the run, the traces and the views share it)."""
         return pad_input(self.x, self.pads, self.params.padding_mode, self.params.pad_value)
+
+    def padded_input(self) -> Array:
+        return self.padded
 
 
 def prepare_conv(x: Any, kernel: Any, *, params: ConvParams, bias: Any = None) -> ConvSetup:
@@ -389,7 +394,7 @@ def prepare_transpose(
     """Validate a transposed convolution; PyTorch allows only zero padding of whole cells."""
     if isinstance(params.padding, str) and params.padding != "valid":
         msg = "a transposed convolution takes a number of padding cells, not 'same' or 'full'"
-        raise ParameterError(msg)
+        raise ParameterError(msg, option="--padding")
     if params.padding_mode != "zeros" or params.pad_value != 0:
         msg = "a transposed convolution supports only zero padding (as PyTorch)"
         raise ParameterError(msg)
@@ -406,7 +411,7 @@ def prepare_transpose(
     kh, kw = weight4.shape[-2:]
     height, width = image3.shape[-2:]
     pads = resolve_padding(params.padding, (height, width), (kh, kw))
-    out_pad = as_pair(output_padding, "output_padding", minimum=0)
+    out_pad = as_pair(output_padding, "output padding", minimum=0)
     (sh, sw), (dh, dw) = params.stride, params.dilation
     rows = transpose_axis(height, kh, sh, dh, pads[0], pads[1], out_pad[0], axis="height")
     cols = transpose_axis(width, kw, sw, dw, pads[2], pads[3], out_pad[1], axis="width")
@@ -519,17 +524,20 @@ def prepare_pool(
     ceil_mode: bool = False,
     count_include_pad: bool = True,
 ) -> PoolSetup:
+    params = PoolParams.build(
+        window,
+        stride=stride,
+        padding=padding,
+        op=op,
+        ceil_mode=ceil_mode,
+        count_include_pad=count_include_pad,
+    )
     image = as_matrix(x, "the input", ndims=(2, 3))
     image3 = image if image.ndim == 3 else image[None]
-    kh, kw = as_pair(window, "window")
-    sh, sw = as_pair(stride if stride is not None else (kh, kw), "stride")
-    pads = as_padding(padding)
-    if isinstance(pads, str) or pads[0] != pads[1] or pads[2] != pads[3]:
-        msg = "pooling padding must be a number or an H,W pair (the same on both sides)"
-        raise ParameterError(msg)
+    (kh, kw), (sh, sw), (ph, pw) = params.window, params.stride, params.padding
     height, width = image3.shape[-2:]
-    rows = pool_axis(height, kh, sh, pads[0], ceil_mode=ceil_mode, axis="height")
-    cols = pool_axis(width, kw, sw, pads[2], ceil_mode=ceil_mode, axis="width")
+    rows = pool_axis(height, kh, sh, ph, ceil_mode=ceil_mode, axis="height")
+    cols = pool_axis(width, kw, sw, pw, ceil_mode=ceil_mode, axis="width")
     limits.check(
         cells=image3.shape[0] * (rows.padded + rows.stride) * (cols.padded + cols.stride),
         work=image3.shape[0] * rows.output * cols.output * kh * kw,
@@ -537,7 +545,7 @@ def prepare_pool(
         what="this pooling",
     )
     return PoolSetup(
-        image3, as_pool_op(op), rows, cols, count_include_pad, image.ndim == 2, ceil_mode
+        image3, params.op, rows, cols, params.count_include_pad, image.ndim == 2, params.ceil_mode
     )
 
 

@@ -1,8 +1,9 @@
-"""The ``explain`` lesson as a document a student can paste into notes: Markdown or LaTeX.
+"""A :class:`~convcli.model.Document` as Markdown or LaTeX a student can paste into notes.
 
-Window cells are bold, padding and holes italic, cells not computed yet are ``·``.
-The LaTeX is a complete document (``amsmath``; ``ctex`` for Chinese, compiled with
-xelatex), matrices as ``bmatrix``, the floor brackets as ``\\left\\lfloor … \\right\\rfloor``.
+Window and current cells are bold, padding italic, holes italic with an ``h`` mark, cells
+not computed yet ``·``; arithmetic and formulas are code (Markdown) or display math
+(LaTeX). The LaTeX is a complete document (``amsmath``; ``ctex`` for Chinese, compiled
+with xelatex), matrices as ``bmatrix``, the floor brackets as ``\\left\\lfloor … \\right\\rfloor``.
 """
 
 from __future__ import annotations
@@ -10,59 +11,67 @@ from __future__ import annotations
 import re
 from fractions import Fraction
 
-from convcli.numbers import format_number
-from convcli.report import Segment
-from convcli.walkthrough import Grid, Lesson
+from convcli import model as M
+from convcli.typography import Typeset
 
-
-def _plain(line: tuple[Segment, ...]) -> str:
-    return "".join(text for text, _ in line)
+TYPESET = Typeset()
 
 
 # --- Markdown ------------------------------------------------------------------------------
 
 
-def _md_cell(value: object, mark: str | None) -> str:
+def _md_cell(value: object, mark: str | None, typeset: Typeset) -> str:
     if mark == "blank":
         return "·"
-    text = format_number(value, unicode=True)
-    if mark in ("window", "new"):
+    text = typeset.number(value)
+    if mark in ("window", "current"):
         return f"**{text}**"
-    if mark in ("pad", "hole"):
+    if mark == "padding":
         return f"*{text}*"
+    if mark == "hole":
+        return f"*{text}*ₕ"
     return text
 
 
-def _md_grid(grid: Grid) -> str:
+def _md_grid(grid: M.Grid, typeset: Typeset) -> str:
     rows, cols = grid.values.shape
     r0, c0 = grid.offset
     head = "| | " + " | ".join(str(c + c0) for c in range(cols)) + " |"
     rule = "|---:|" + "---:|" * cols
+    values = grid.values.tolist()
     body = [
         f"| {r + r0} | "
-        + " | ".join(_md_cell(grid.values[r, c], grid.marks.get((r, c))) for c in range(cols))
+        + " | ".join(_md_cell(values[r][c], grid.marks.get((r, c)), typeset) for c in range(cols))
         + " |"
         for r in range(rows)
     ]
     return "\n".join([f"*{grid.label}*", "", head, rule, *body])
 
 
-def lesson_markdown(lesson: Lesson, step_word: str) -> str:
-    """The whole lesson as Markdown: a heading per step, tables, the arithmetic in code."""
-    out = [f"# {lesson.title}", ""]
-    for n, total, step in lesson.numbered():
-        out += [f"## {step_word.format(n=n, total=total)}: {step.title}", ""]
-        for line in step.lines:
-            text = _plain(line)
-            out += [f"`{text}`" if _is_math(text) else text, ""]
-        for grid in step.grids:
-            out += [_md_grid(grid), ""]
-    out += list(lesson.notes)
+def _md_blocks(blocks: tuple[M.Block, ...], typeset: Typeset) -> list[str]:
+    out: list[str] = []
+    for block in blocks:
+        if isinstance(block, M.Heading):
+            out += [f"**{block.title}**", "", "```text", *block.lines, "```", ""]
+        elif isinstance(block, M.Grids):
+            out += [part for grid in block.grids for part in (_md_grid(grid, typeset), "")]
+        elif isinstance(block, M.Panel):
+            out += [f"## {block.title}", "", *_md_blocks(block.blocks, typeset)]
+        else:
+            text = M.plain(block.line)
+            if block.kind == "math":
+                out += ["```text", text, "```"] if "\n" in text else [f"`{text}`"]
+            else:
+                out.append({"title": f"**{text}**", "note": f"*{text}*"}.get(block.kind, text))
+            out.append("")
+    return out
+
+
+def markdown(document: M.Document, typeset: Typeset = TYPESET) -> str:
+    """The document as Markdown: headings, tables, the arithmetic as code, one per line."""
+    out = [f"# {document.title}", ""] if document.title else []
+    out += _md_blocks(document.blocks, typeset)
     return "\n".join(out).rstrip() + "\n"
-
-
-def _is_math(text: str) -> bool:
-    return bool(re.match(r"^(out\[|[hw]' =|same )", text)) or "\n" in text
 
 
 # --- LaTeX ---------------------------------------------------------------------------------
@@ -97,30 +106,32 @@ def tex_escape(text: str) -> str:
     return "".join(_TEX_ESCAPES.get(ch, ch) for ch in text)
 
 
-def tex_number(value: object) -> str:
+def tex_number(value: object, typeset: Typeset = TYPESET) -> str:
     """A number in math mode: fractions as \\frac, the minus as -."""
     if isinstance(value, Fraction) and value.denominator != 1:
         sign = "-" if value < 0 else ""
         return f"{sign}\\frac{{{abs(value.numerator)}}}{{{value.denominator}}}"
-    return format_number(value)
+    return typeset.number(value).replace("−", "-")
 
 
-def _tex_cell(value: object, mark: str | None) -> str:
+def _tex_cell(value: object, mark: str | None, typeset: Typeset) -> str:
     if mark == "blank":
         return r"\cdot"
-    text = tex_number(value)
-    if mark in ("window", "new"):
+    text = tex_number(value, typeset)
+    if mark in ("window", "current"):
         return f"\\mathbf{{{text}}}"
-    if mark in ("pad", "hole"):
+    if mark == "padding":
         return f"\\mathit{{{text}}}"
+    if mark == "hole":
+        return f"\\mathit{{{text}}}_h"
     return text
 
 
-def _tex_grid(grid: Grid) -> str:
-    rows, cols = grid.values.shape
+def _tex_grid(grid: M.Grid, typeset: Typeset) -> str:
+    values = grid.values.tolist()
     body = " \\\\\n".join(
-        " & ".join(_tex_cell(grid.values[r, c], grid.marks.get((r, c))) for c in range(cols))
-        for r in range(rows)
+        " & ".join(_tex_cell(v, grid.marks.get((r, c)), typeset) for c, v in enumerate(row))
+        for r, row in enumerate(values)
     )
     return f"{tex_escape(grid.label)}: $\\begin{{bmatrix}}\n{body}\n\\end{{bmatrix}}$"
 
@@ -147,6 +158,7 @@ def tex_math(text: str) -> str:
     text = re.sub(r"(\d+)/(\d+)", r"\\frac{\1}{\2}", text)
     text = text.replace("out[", r"\mathrm{out}[").replace(" op ", r" \mathrm{op} ")
     text = re.sub(r"\(([^()]*?) ?(bias|偏置)\)", r"\\,(\\text{\2})", text)
+    text = re.sub(r"(ch|通道)(\d+): ", r"\\text{\1}_{\2}\\colon ", text)
     return text
 
 
@@ -167,24 +179,49 @@ def _aligned(math: str) -> str:
     return f"{head} &= " + " \\\\\n&\\quad + ".join(chunks)
 
 
-def lesson_latex(lesson: Lesson, step_word: str, lang: str) -> str:
-    """The whole lesson as a LaTeX document."""
-    head = [r"\documentclass{article}", r"\usepackage{amsmath}"]
-    if lang == "zh":
-        head.append(r"\usepackage{ctex}  % compile with xelatex")
-    out = [*head, r"\begin{document}", f"\\section*{{{tex_escape(lesson.title)}}}", ""]
-    for n, total, step in lesson.numbered():
-        title = tex_escape(f"{step_word.format(n=n, total=total)}: {step.title}")
-        out += [f"\\subsection*{{{title}}}", ""]
-        for line in step.lines:
-            text = _plain(line)
-            if _is_math(text):
-                rows = " \\\\\n".join(_aligned(tex_math(part.strip())) for part in text.split("\n"))
-                out += ["\\begin{align*}", rows, "\\end{align*}", ""]
+def _is_formula(text: str) -> bool:
+    return bool(re.match(r"^(out\[|[hw]' =)", text))
+
+
+def _tex_math_block(text: str) -> list[str]:
+    rows = " \\\\\n".join(_aligned(tex_math(part.strip())) for part in text.split("\n"))
+    return ["\\begin{align*}", rows, "\\end{align*}", ""]
+
+
+def _tex_blocks(blocks: tuple[M.Block, ...], typeset: Typeset) -> list[str]:
+    out: list[str] = []
+    for block in blocks:
+        if isinstance(block, M.Heading):
+            out.append(f"\\paragraph{{{tex_escape(block.title)}}}")
+            for line in block.lines:
+                out += _tex_math_block(line) if _is_formula(line) else [tex_escape(line), ""]
+        elif isinstance(block, M.Grids):
+            out += [part for grid in block.grids for part in (_tex_grid(grid, typeset), "")]
+        elif isinstance(block, M.Panel):
+            out += [f"\\subsection*{{{tex_escape(block.title)}}}", ""]
+            out += _tex_blocks(block.blocks, typeset)
+        else:
+            text = M.plain(block.line)
+            if block.kind == "math":
+                out += _tex_math_block(text)
+            elif block.kind == "title":
+                out += [f"\\paragraph{{{tex_escape(text)}}}", ""]
+            elif block.kind == "note":
+                out += [f"\\emph{{{tex_escape(text)}}}", ""]
             else:
                 out += [tex_escape(text), ""]
-        for grid in step.grids:
-            out += [_tex_grid(grid), ""]
-    out += [tex_escape(note) for note in lesson.notes]
+    return out
+
+
+def latex(document: M.Document, typeset: Typeset = TYPESET) -> str:
+    """The document as a complete LaTeX document (pdflatex; xelatex for Chinese)."""
+    head = [r"\documentclass{article}", r"\usepackage{amsmath}"]
+    if document.lang == "zh":
+        head.append(r"\usepackage{ctex}  % compile with xelatex")
+    head.append(r"\setcounter{MaxMatrixCols}{200}")
+    out = [*head, r"\begin{document}"]
+    if document.title:
+        out += [f"\\section*{{{tex_escape(document.title)}}}", ""]
+    out += _tex_blocks(document.blocks, typeset)
     out.append(r"\end{document}")
     return "\n".join(out) + "\n"

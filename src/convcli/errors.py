@@ -24,7 +24,15 @@ class ShapeError(ConvError):
 
 
 class ParameterError(ConvError):
-    """A parameter value (stride, padding, dilation, groups, bias, ...) is not allowed."""
+    """A parameter value (stride, padding, dilation, groups, bias, ...) is not allowed.
+
+    ``option`` names the command-line option it came from, when one did: the command line
+    then reports a usage error against that option.
+    """
+
+    def __init__(self, message: str, hint: str | None = None, *, option: str | None = None):
+        super().__init__(message, hint)
+        self.option = option
 
 
 class LimitError(ConvError):

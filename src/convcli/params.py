@@ -34,7 +34,7 @@ def _ints(text: str, name: str) -> tuple[int, ...]:
         values = ()
     if len(values) != len(parts) or not parts:
         msg = f"{name} must be whole numbers separated by commas, got {text!r}"
-        raise ParameterError(msg)
+        raise ParameterError(msg, option=_option(name))
     return values
 
 
@@ -50,12 +50,17 @@ def as_pair(value: Any, name: str, *, minimum: int = 1) -> Pair:
         items = (items[0], items[0])
     if len(items) != 2:
         msg = f"{name} takes one number or an H,W pair, got {len(items)} numbers"
-        raise ParameterError(msg)
+        raise ParameterError(msg, option=_option(name))
     for item in items:
         if item < minimum:
             msg = f"{name} must be {minimum} or more, got {item}"
-            raise ParameterError(msg)
+            raise ParameterError(msg, option=_option(name))
     return (items[0], items[1])
+
+
+def _option(name: str) -> str:
+    """The command-line option a parameter comes from: "output padding" → --output-padding."""
+    return name if name.startswith("--") else "--" + name.replace(" ", "-")
 
 
 def _sequence(value: Any, name: str) -> tuple[int, ...]:
@@ -64,7 +69,7 @@ def _sequence(value: Any, name: str) -> tuple[int, ...]:
     for item in raw:
         if isinstance(item, bool) or not hasattr(item, "__index__"):
             msg = f"{name} must be whole numbers, got {item!r}"
-            raise ParameterError(msg)
+            raise ParameterError(msg, option=_option(name))
         items.append(int(item))
     return tuple(items)
 
@@ -77,7 +82,7 @@ def parse_padding(text: str) -> Padding:
     if word.replace(",", "").replace(" ", "").isalpha():
         words = ", ".join(PADDING_WORDS)
         msg = f"padding must be N, H,W, TOP,BOTTOM,LEFT,RIGHT or one of {words}; got {text!r}"
-        raise ParameterError(msg)
+        raise ParameterError(msg, option="--padding")
     return as_padding(_ints(text, "padding"))
 
 
@@ -95,10 +100,10 @@ def as_padding(value: Any) -> Padding:
         items = (items[0], items[0], items[1], items[1])
     elif len(items) != 4:
         msg = f"padding takes 1, 2 (H,W) or 4 (top,bottom,left,right) numbers, got {len(items)}"
-        raise ParameterError(msg)
+        raise ParameterError(msg, option="--padding")
     if min(items) < 0:
         msg = f"padding must be 0 or more, got {min(items)}"
-        raise ParameterError(msg)
+        raise ParameterError(msg, option="--padding")
     return (items[0], items[1], items[2], items[3])
 
 
@@ -117,7 +122,7 @@ def as_padding_mode(value: str) -> str:
     mode = value.strip().lower()
     if mode not in PADDING_MODES:
         msg = f"padding mode {value!r} is not one of {', '.join(PADDING_MODES)}"
-        raise ParameterError(msg)
+        raise ParameterError(msg, option="--padding-mode")
     return mode
 
 
@@ -125,7 +130,7 @@ def as_pool_op(value: str) -> str:
     op = value.strip().lower()
     if op not in POOL_OPS:
         msg = f"pooling op {value!r} is not one of {', '.join(POOL_OPS)}"
-        raise ParameterError(msg)
+        raise ParameterError(msg, option="--op")
     return op
 
 
@@ -134,7 +139,7 @@ def parse_cell(text: str) -> tuple[int, ...]:
     cell = _ints(text, "--cell")
     if len(cell) not in (2, 3) or min(cell) < 0:
         msg = f"--cell takes R,C or O,R,C with 0-based indices, got {text!r}"
-        raise ParameterError(msg)
+        raise ParameterError(msg, option="--cell")
     return cell
 
 
@@ -145,8 +150,7 @@ def parse_numbers(text: str, name: str) -> tuple[int | Fraction | float, ...]:
     try:
         return tuple(parse_number(part) for part in text.split(","))
     except ValueError as exc:
-        msg = f"{name}: {exc}"
-        raise ParameterError(msg) from None
+        raise ParameterError(str(exc), option=name) from None
 
 
 class ConvParams(NamedTuple):
@@ -175,11 +179,11 @@ class ConvParams(NamedTuple):
         (group_count,) = _sequence(groups, "groups")
         if group_count < 1:
             msg = f"groups must be 1 or more, got {group_count}"
-            raise ParameterError(msg)
+            raise ParameterError(msg, option="--groups")
         mode = as_padding_mode(padding_mode)
         if mode != "zeros" and pad_value != 0:
             msg = f"a pad value applies to constant padding, not to padding mode {mode!r}"
-            raise ParameterError(msg)
+            raise ParameterError(msg, option="--pad-value")
         return cls(
             stride=as_pair(stride, "stride"),
             padding=as_padding(padding),
@@ -188,4 +192,40 @@ class ConvParams(NamedTuple):
             padding_mode=mode,
             pad_value=pad_value,
             flip=bool(flip),
+        )
+
+
+class PoolParams(NamedTuple):
+    """Every parameter of a pooling except the input, validated (PyTorch's rules)."""
+
+    window: Pair
+    stride: Pair
+    padding: Pair  # on each side of each axis
+    op: str = "max"
+    ceil_mode: bool = False
+    count_include_pad: bool = True
+
+    @classmethod
+    def build(
+        cls,
+        window: Any,
+        *,
+        stride: Any = None,
+        padding: Any = 0,
+        op: str = "max",
+        ceil_mode: bool = False,
+        count_include_pad: bool = True,
+    ) -> PoolParams:
+        kernel = as_pair(window, "window")
+        pads = as_padding(padding)
+        if isinstance(pads, str) or pads[0] != pads[1] or pads[2] != pads[3]:
+            msg = "pooling padding must be a number or an H,W pair (the same on both sides)"
+            raise ParameterError(msg, option="--padding")
+        return cls(
+            kernel,
+            as_pair(stride if stride is not None else kernel, "stride"),
+            (pads[0], pads[2]),
+            as_pool_op(op),
+            bool(ceil_mode),
+            bool(count_include_pad),
         )

@@ -1,17 +1,21 @@
-"""Everything Rich: consoles, matrix tables with padding and windows marked, explanations.
+"""Everything Rich: a :class:`~convcli.model.Document` as terminal text.
 
-The only module that imports Rich. Tables never truncate a number: wide matrices are
-split into column pages and very large ones are shown as a window with a note saying
-how to get the whole result (``--format csv`` or ``json``).
+The only module that imports Rich. It maps marks and text kinds to styles and nothing
+more: what is shown, and every word of it, comes from the builders. Tables never cut a
+number: wide grids are split into column pages, and a grid larger than a screen is shown
+as a window around its focus cell with a note saying how to get all of it. Without
+colour (``NO_COLOR``, ``TERM=dumb``, a pipe) the marks become text: ``[v]`` for a window
+or the current cell, ``vₚ`` for padding, ``vₕ`` for a hole, ``·`` for a cell not computed
+yet.
 """
 
 from __future__ import annotations
 
 import io
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass
 
 from rich import box
 from rich.console import Console, Group, RenderableType
@@ -21,30 +25,30 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from convcli.core import ConvSetup, TransposeSetup
+from convcli import model as M
 from convcli.numbers import Array
-from convcli.report import ASCII, UNICODE, Segment, Symbols, arithmetic, pool_arithmetic
+from convcli.phrases import phrase
+from convcli.typography import HOLE_MARK, PAD_MARK, Typeset
 
-if TYPE_CHECKING:
-    from convcli.core import PoolSetup
-    from convcli.trace import CellTrace, PoolTrace
-    from convcli.walkthrough import Grid, Lesson
-
-MAX_ROWS = 40  # a matrix up to this many rows (and 3 column pages) is shown whole
+MAX_ROWS = 40  # a grid up to this many rows (and 3 column pages) is shown whole
 MAX_COLUMN_PAGES = 3
-WINDOW_ROWS = 20  # a larger one is shown as a window: the top-left corner, one page
+WINDOW_ROWS = 20  # a larger one is shown as a window of this many rows around its focus
 MAX_COLUMNS = 160  # no more columns are ever formatted (3 pages of the narrowest cells)
-SMALL_MATRIX = 400  # cells: a matrix this small is always shown whole, in as many pages as needed
-STYLES = {
+SMALL_GRID = 400  # cells: a grid this small is always shown whole, in as many pages as needed
+TEXT_STYLES = {
     "pad": "dim italic",
     "bias": "magenta",
     "value": "bold green",
     "partial": "green",
     "label": "bold cyan",
     "channel": "cyan",
-    "new": "bold black on green",
 }
-WINDOW_STYLES = ("bold black on yellow", "bold black on cyan", "bold black on magenta")
+MARK_STYLES: dict[str, str] = {
+    "padding": "dim italic",
+    "hole": "dim magenta",
+    "window": "bold black on yellow",
+    "current": "bold black on green",
+}
 
 
 def make_console(*, stderr: bool = False) -> Console:
@@ -52,95 +56,46 @@ def make_console(*, stderr: bool = False) -> Console:
     return Console(stderr=stderr, highlight=False, soft_wrap=False, emoji=False)
 
 
-def symbols_for(console: Console) -> Symbols:
-    """Unicode signs when the output encoding can carry them, ASCII otherwise."""
-    plain = console.color_system is None
-    try:
-        "×−·ₚ…│".encode(console.encoding)
-    except (UnicodeEncodeError, LookupError):
-        return replace(ASCII, plain=plain)
-    return replace(UNICODE, plain=plain)
+def colourless(console: Console) -> bool:
+    return console.no_color or console.color_system is None
 
 
-def styled(segments: Iterable[Segment]) -> Text:
+def styled(line: M.Line) -> Text:
     text = Text()
-    for chunk, style in segments:
-        text.append(chunk, style=STYLES.get(style or "", ""))
+    for chunk, style in line:
+        text.append(chunk, style=TEXT_STYLES.get(style or "", ""))
     return text
 
 
-@dataclass
-class MatrixView:
-    """A 2-D matrix to show: its values as text and per-cell styles."""
-
-    title: str
-    cells: list[list[str]]
-    styles: dict[tuple[int, int], str] = field(default_factory=dict)
-    row_offset: int = 0  # index shown for row 0 (−pad for a padded input)
-    col_offset: int = 0
-    minus: str = "−"
-    pad_mark: str = "ₚ"
-    plain_marks: bool = False  # no colour: brackets for windows, a subscript for padding
-
-    def text(self, r: int, c: int) -> str:
-        value = self.cells[r][c]
-        style = self.styles.get((r, c), "")
-        if not self.plain_marks or not style:
-            return value
-        if style == STYLES["pad"]:
-            return value + self.pad_mark if value != "·" else value
-        return f"[{value}]"
+# --- grids ----------------------------------------------------------------------------------
 
 
-def matrix_view(
-    array: Array,
-    title: str,
-    symbols: Symbols,
-    *,
-    styles: Mapping[tuple[int, int], str] | None = None,
-    offset: tuple[int, int] = (0, 0),
-) -> MatrixView:
-    rows = min(array.shape[0], MAX_ROWS)
-    cells = [[symbols.number(v) for v in array[r, :MAX_COLUMNS].tolist()] for r in range(rows)]
-    return MatrixView(
-        title,
-        cells,
-        dict(styles or {}),
-        offset[0],
-        offset[1],
-        symbols.minus,
-        symbols.pad,
-        symbols.plain,
-    )
+@dataclass(frozen=True)
+class _Window:
+    """The part of a grid that is shown: rows [r0, r1), columns [c0, c1)."""
+
+    r0: int
+    r1: int
+    c0: int
+    c1: int
 
 
-def matrix_tables(view: MatrixView, total_shape: Sequence[int], width: int) -> list[RenderableType]:
-    """The matrix as tables that fit ``width``: whole, in column pages, or — when it is
-    larger than a screen — a window of its top-left corner with a note. Never a cut number.
-    """
-    n_cols = len(view.cells[0]) if view.cells else 0
-    cell_width = max((len(c) for row in view.cells for c in row), default=1) + 2
-    index_width = len(str(len(view.cells) + view.row_offset)) + 1
-    per_page = max(1, (width - index_width - 4) // (max(cell_width, len(str(n_cols))) + 3))
-    pages = [range(start, min(start + per_page, n_cols)) for start in range(0, n_cols, per_page)]
-    few = len(pages) <= MAX_COLUMN_PAGES or total_shape[0] * total_shape[1] <= SMALL_MATRIX
-    whole = total_shape[0] <= MAX_ROWS and total_shape[1] <= n_cols and few
-    shown = pages if whole else pages[:1]
-    rows = len(view.cells) if whole else min(len(view.cells), WINDOW_ROWS)
-    tables: list[RenderableType] = []
-    for columns in shown:
-        part = f" (columns {columns.start + view.col_offset}–{columns.stop - 1 + view.col_offset})"
-        title = view.title + (part if len(pages) > 1 and whole else "")
-        tables.append(_table(view, columns, title, rows))
-    if not whole:
-        tables.append(
-            Text(
-                f"showing {rows} of {total_shape[0]} rows and {shown[0].stop} of "
-                f"{total_shape[1]} columns; use --format csv or --format json for all of it",
-                style="dim",
-            )
-        )
-    return tables
+def _start(focus: int, total: int, span: int) -> int:
+    """The first index of a ``span``-long window over ``total`` that holds ``focus``."""
+    return max(0, min(focus - span // 2, total - span))
+
+
+def _cell_text(value: object, mark: str | None, typeset: Typeset, plain: bool) -> str:
+    if mark == "blank":
+        return "·"
+    text = typeset.number(value)
+    if not plain or mark is None:
+        return text
+    if mark == "padding":
+        return text + PAD_MARK
+    if mark == "hole":
+        return text + HOLE_MARK
+    return f"[{text}]"
 
 
 class SizedGroup(Group):
@@ -151,18 +106,73 @@ class SizedGroup(Group):
         self.width = width
 
 
-def _table(view: MatrixView, columns: range, title: str, rows: int) -> SizedGroup:
+def grid_tables(
+    grid: M.Grid, typeset: Typeset, width: int, *, plain: bool, lang: str
+) -> list[RenderableType]:
+    """The grid as tables that fit ``width``: whole, in column pages, or a window around
+    its focus cell with a note. Never a cut number."""
+    height, total_cols = grid.values.shape
+    focus_r, focus_c = grid.focus or (0, 0)
+    rows_whole = height <= MAX_ROWS
+    r0 = 0 if rows_whole else _start(focus_r, height, WINDOW_ROWS)
+    r1 = height if rows_whole else r0 + WINDOW_ROWS
+    c0 = _start(focus_c, total_cols, MAX_COLUMNS) if total_cols > MAX_COLUMNS else 0
+    c1 = min(total_cols, c0 + MAX_COLUMNS)
+    block = grid.values[r0:r1, c0:c1].tolist()
+    cells = [
+        [_cell_text(v, grid.marks.get((r0 + i, c0 + j)), typeset, plain) for j, v in enumerate(row)]
+        for i, row in enumerate(block)
+    ]
+    cell_width = max((len(c) for row in cells for c in row), default=1) + 2
+    label_width = max(len(str(c1 + grid.offset[1])), 1)
+    index_width = len(str(r1 + grid.offset[0])) + 1
+    per_page = max(1, (width - index_width - 4) // (max(cell_width, label_width) + 3))
+    pages = [range(s, min(s + per_page, c1)) for s in range(c0, c1, per_page)]
+    few = len(pages) <= MAX_COLUMN_PAGES or height * total_cols <= SMALL_GRID
+    whole = rows_whole and (c0, c1) == (0, total_cols) and few
+    if not whole:
+        pages = [next((p for p in pages if focus_c in p), pages[0])]
+    tables: list[RenderableType] = []
+    for columns in pages:
+        title = grid.label
+        if whole and len(pages) > 1:
+            first, last = columns.start + grid.offset[1], columns.stop - 1 + grid.offset[1]
+            part = "columns_part" if last > first else "column_part"
+            title += " " + phrase(lang, part, first=first, last=last)
+        tables.append(_table(grid, cells, _Window(r0, r1, c0, c1), columns, title))
+    if not whole:
+        shown = phrase(
+            lang,
+            "showing",
+            r0=r0 + grid.offset[0],
+            r1=r1 - 1 + grid.offset[0],
+            rows=height,
+            c0=pages[0].start + grid.offset[1],
+            c1=pages[0].stop - 1 + grid.offset[1],
+            cols=total_cols,
+        )
+        tables.append(Text(shown, style="dim"))
+    return tables
+
+
+def _table(
+    grid: M.Grid, cells: list[list[str]], window: _Window, columns: range, title: str
+) -> SizedGroup:
     table = Table(box=box.ROUNDED, show_lines=False, pad_edge=True, border_style="dim")
-    index = [str(r + view.row_offset).replace("-", view.minus) for r in range(rows)]
+    rows = range(window.r0, window.r1)
+    index = [str(r + grid.offset[0]).replace("-", "−") for r in rows]
     table.add_column("", style="dim", justify="right", no_wrap=True)
     widths = [max(map(len, index), default=0)]
     for c in columns:
-        label = str(c + view.col_offset).replace("-", view.minus)
+        label = str(c + grid.offset[1]).replace("-", "−")
         table.add_column(label, justify="right", header_style="dim", overflow="fold")
-        widths.append(max([len(label), *(len(view.text(r, c)) for r in range(rows))]))
-    for r in range(rows):
-        items = [Text(view.text(r, c), style=view.styles.get((r, c), "")) for c in columns]
-        table.add_row(index[r], *items)
+        widths.append(max([len(label), *(len(row[c - window.c0]) for row in cells)]))
+    for i, r in enumerate(rows):
+        items = [
+            Text(cells[i][c - window.c0], style=MARK_STYLES.get(grid.marks.get((r, c), ""), ""))
+            for c in columns
+        ]
+        table.add_row(index[i], *items)
     table_width = sum(w + 2 for w in widths) + len(widths) + 1
     return SizedGroup(Text(title, style="bold"), table, width=max(table_width, len(title)))
 
@@ -193,14 +203,39 @@ def flow(console: Console, items: Sequence[RenderableType], width: int) -> list[
     return out
 
 
-def heading(text: str, subtitle: str | None = None) -> Panel:
-    return Panel(
-        Text(text), title=escape(subtitle) if subtitle else None, expand=False, border_style="blue"
-    )
+# --- documents ------------------------------------------------------------------------------
 
 
-def note(text: str) -> Text:
-    return Text(text, style="dim")
+def renderables(
+    document: M.Document, console: Console, typeset: Typeset, *, width: int | None = None
+) -> list[RenderableType]:
+    """Each block of ``document`` as Rich renderables."""
+    width = width or console.width
+    plain = colourless(console)
+    lang = document.lang
+    out: list[RenderableType] = [Text(document.title, style="bold")] if document.title else []
+    for block in document.blocks:
+        if isinstance(block, M.Heading):
+            body = Text("\n".join(block.lines))
+            out.append(Panel(body, title=escape(block.title), expand=False, border_style="blue"))
+        elif isinstance(block, M.Grids):
+            tables: list[RenderableType] = []
+            for grid in block.grids:
+                tables += grid_tables(grid, typeset, width, plain=plain, lang=lang)
+            out += flow(console, tables, width)
+        elif isinstance(block, M.Text):
+            text = styled(block.line)
+            if block.kind == "title":
+                text.stylize("bold")
+            elif block.kind == "note":
+                text.stylize("dim")
+            out.append(text)
+        else:
+            inner = M.Document(block.blocks, lang=lang)
+            group = Group(*renderables(inner, console, typeset, width=max(width - 4, 20)))
+            title = escape(block.title)
+            out.append(Panel(group, title=title, title_align="left", border_style="blue"))
+    return out
 
 
 class _Memory(io.StringIO):
@@ -215,11 +250,11 @@ class _Memory(io.StringIO):
         return self._encoding_name
 
 
-def to_text(console: Console, renderables: Iterable[RenderableType]) -> str:
-    """Render everything to a string first, so a failure never leaves half a table.
+def to_text(console: Console, items: Iterable[RenderableType]) -> str:
+    """Render to a string first, so a failure never leaves half a table on stdout.
 
     The rendering console is a twin of ``console`` (same terminal, colours, width and
-    encoding) that writes to memory: stdout is touched only by the caller, once.
+    encoding) that writes to memory.
     """
     buffer = _Memory(console.encoding)
     twin = Console(
@@ -233,467 +268,39 @@ def to_text(console: Console, renderables: Iterable[RenderableType]) -> str:
         emoji=False,
         legacy_windows=False,
     )
-    for item in renderables:
-        # prose lines are never wrapped by us: a terminal wraps them, a file keeps them whole
+    for item in items:
+        # prose is never wrapped by us: a terminal wraps it, a file keeps it whole
         twin.print(item, soft_wrap=isinstance(item, Text))
     return buffer.getvalue()
 
 
-def columns_available(console: Console) -> int:
-    """The width tables must fit: the terminal's, COLUMNS, or Rich's 80 off a terminal."""
-    return console.width
+def document_text(document: M.Document, typeset: Typeset) -> str:
+    """The document as it shows on stdout (colour and width as Rich finds them)."""
+    console = make_console()
+    return to_text(console, renderables(document, console, typeset))
 
 
-def _size(shape: Sequence[int], symbols: Symbols) -> str:
-    return symbols.times.join(str(n) for n in shape)
+def animate(document: M.Document, typeset: Typeset, delay: float) -> bool:
+    """Play a lesson's panels in place on a terminal; False when stdout is no terminal."""
+    console = make_console()
+    if not console.is_terminal:
+        return False
+    from rich.live import Live
 
-
-def _padded_styles(
-    shape: tuple[int, int], pads: Sequence[int], windows: Sequence[Sequence[tuple[int, int]]]
-) -> dict[tuple[int, int], str]:
-    top, _, left, _ = pads
-    height, width = shape
-    styles = {  # only where a table can show it
-        (r, c): STYLES["pad"]
-        for r in range(min(height + pads[0] + pads[1], MAX_ROWS))
-        for c in range(min(width + pads[2] + pads[3], MAX_COLUMNS))
-        if not (top <= r < top + height and left <= c < left + width)
-    }
-    for n, window in enumerate(windows):
-        for position in window:
-            styles[position] = WINDOW_STYLES[n % len(WINDOW_STYLES)]
-    return styles
-
-
-def result_report(
-    command: str,
-    setup: ConvSetup | TransposeSetup,
-    output: Array,
-    traces: Sequence[CellTrace],
-    *,
-    highlight: bool,
-    console: Console,
-    notes: Sequence[str] = (),
-    views: Sequence[str] = (),
-) -> list[RenderableType]:
-    """The table view of a ``conv``, ``dilate`` or ``transpose`` result."""
-    if isinstance(setup, TransposeSetup):
-        return transpose_report(setup, output, traces, console=console, notes=notes, views=views)
-    return conv_report(
-        setup, output, traces, highlight=highlight, console=console, notes=notes, title=command
-    )
-
-
-def conv_report(
-    setup: ConvSetup,
-    output: Array,
-    traces: Sequence[CellTrace],
-    *,
-    highlight: bool,
-    console: Console,
-    notes: Sequence[str] = (),
-    title: str = "conv",
-) -> list[RenderableType]:
-    """Heading, padded input (padding dim, chosen windows lit), kernels, feature map, arithmetic."""
-    from convcli.trace import conv_window
-
-    symbols = symbols_for(console)
-    width = columns_available(console)
-    chosen = list(traces) if highlight else []
-    parts: list[RenderableType] = [heading(conv_summary(setup, symbols), title)]
-    padded = setup.padded_input()
-    top, _, left, _ = setup.pads
-    blocks: list[RenderableType] = []
-    for channel in range(padded.shape[0]):
-        windows = [
-            conv_window(setup, t.cell) for t in chosen if _reads_channel(setup, t.cell, channel)
-        ]
-        styles = _padded_styles(setup.x.shape[-2:], setup.pads, windows)
-        title = f"input{f' channel {channel}' if padded.shape[0] > 1 else ''}"
-        title += " (padded)" if any(setup.pads) else ""
-        view = matrix_view(padded[channel], title, symbols, styles=styles, offset=(-top, -left))
-        blocks += matrix_tables(view, padded.shape[-2:], width)
-    blocks += _kernel_tables(setup.weight, symbols, width)
-    if setup.params.dilation != (1, 1):
-        blocks += _dilated_tables(setup.weight, setup.params.dilation, symbols, width)
-    blocks += _feature_maps(output, chosen, symbols, width)
-    parts += flow(console, blocks, width)
-    parts += [note(n) for n in notes]
-    if traces:
-        parts.append(
-            Text(
-                "arithmetic"
-                + (f" ({symbols.pad} marks a padding cell)" if _any_pad(traces) else ""),
-                style="bold",
-            )
-        )
-        parts += [styled(arithmetic(t, symbols)) for t in traces]
-    return parts
-
-
-def _reads_channel(setup: ConvSetup, cell: tuple[int, ...], channel: int) -> bool:
-    groups = setup.params.groups
-    o = cell[0] if len(cell) == 3 else 0
-    per_in, per_out = setup.x.shape[0] // groups, setup.weight.shape[0] // groups
-    return bool(o // per_out == channel // per_in)
-
-
-def _any_pad(traces: Sequence[CellTrace]) -> bool:
-    return any(term.source is None for t in traces for term in t.terms)
-
-
-MAX_KERNEL_TABLES = 12
-
-
-def _kernel_tables(weight: Array, symbols: Symbols, width: int) -> list[RenderableType]:
-    out_channels, in_channels = weight.shape[:2]
-    tables: list[RenderableType] = []
-    for o in range(out_channels):
-        for c in range(in_channels):
-            label = "kernel" + (f" {o}" if out_channels > 1 else "")
-            label += f" channel {c}" if in_channels > 1 else ""
-            view = matrix_view(weight[o, c], label, symbols)
-            tables += matrix_tables(view, weight.shape[-2:], width)
-    if len(tables) > MAX_KERNEL_TABLES:
-        hidden = len(tables) - MAX_KERNEL_TABLES
-        tables = [*tables[:MAX_KERNEL_TABLES], note(f"{hidden} more kernel tables not shown")]
-    return tables
-
-
-def _feature_maps(
-    output: Array, chosen: Sequence[CellTrace], symbols: Symbols, width: int
-) -> list[RenderableType]:
-    maps = output if output.ndim == 3 else output[None]
-    parts: list[RenderableType] = []
-    for o in range(maps.shape[0]):
-        styles: dict[tuple[int, int], str] = {}
-        for n, trace in enumerate(chosen):
-            if len(trace.cell) == 2 or trace.cell[0] == o:
-                styles[(trace.cell[-2], trace.cell[-1])] = WINDOW_STYLES[n % len(WINDOW_STYLES)]
-        title = "feature map" + (f" {o}" if maps.shape[0] > 1 else "")
-        title += f" ({_size(maps.shape[-2:], symbols)})"
-        parts += matrix_tables(
-            matrix_view(maps[o], title, symbols, styles=styles), maps.shape[-2:], width
-        )
-    return parts
-
-
-def conv_summary(setup: ConvSetup, symbols: Symbols) -> str:
-    p = setup.params
-    pads = ",".join(str(n) for n in setup.pads)
-    word = f" ({p.padding})" if isinstance(p.padding, str) else ""
-    mode = f", {p.padding_mode}" if p.padding_mode != "zeros" else ""
-    value = f", value {symbols.number(p.pad_value)}" if p.pad_value != 0 else ""
-    extras = []
-    if p.dilation != (1, 1):
-        extras.append(f"dilation {_pair(p.dilation)}")
-    if p.groups != 1:
-        extras.append(f"groups {p.groups}")
-    if setup.bias is not None:
-        extras.append("bias " + ",".join(symbols.number(b) for b in setup.bias))
-    if p.flip:
-        extras.append("flipped kernel (true convolution)")
-    return (
-        f"input {_size(setup.input_shape, symbols)}  kernel {_size(setup.kernel_shape, symbols)}  "
-        f"stride {_pair(p.stride)}  padding {pads}{word}{mode}{value}"
-        + "".join(f"  {e}" for e in extras)
-        + f"\noutput {_size(setup.output_shape, symbols)}"
-    )
-
-
-def _pair(pair: tuple[int, int]) -> str:
-    return str(pair[0]) if pair[0] == pair[1] else f"{pair[0]},{pair[1]}"
-
-
-def _arithmetic_parts(
-    traces: Sequence[CellTrace], symbols: Symbols, title: str
-) -> list[RenderableType]:
-    if not traces:
-        return []
-    legend = f" ({symbols.pad} marks a padding cell)" if _any_pad(traces) else ""
-    return [Text(title + legend, style="bold"), *(styled(arithmetic(t, symbols)) for t in traces)]
-
-
-def transpose_report(
-    setup: TransposeSetup,
-    output: Array,
-    traces: Sequence[CellTrace],
-    *,
-    console: Console,
-    notes: Sequence[str] = (),
-    views: Sequence[str] = (),
-) -> list[RenderableType]:
-    """Input, kernel and output of a transposed convolution, with the views asked for."""
-    from convcli.core import conv_matrix, transpose_as_direct
-    from convcli.formulas import transpose_line
-
-    symbols = symbols_for(console)
-    width = columns_available(console)
-    p = setup.params
-    summary = (
-        f"input {_size(setup.input_shape, symbols)}  kernel {_size(setup.kernel_shape, symbols)}  "
-        f"stride {_pair(p.stride)}  padding {','.join(map(str, setup.pads))}  "
-        f"output padding {_pair(setup.output_padding)}  dilation {_pair(p.dilation)}"
-    )
-    formulas = "\n".join(transpose_line(n, a) for n, a in (("h", setup.rows), ("w", setup.cols)))
-    parts: list[RenderableType] = [heading(summary + "\n" + formulas, "transpose")]
-    blocks: list[RenderableType] = []
-    for channel in range(setup.x.shape[0]):
-        title = "input" + (f" channel {channel}" if setup.x.shape[0] > 1 else "")
-        blocks += matrix_tables(
-            matrix_view(setup.x[channel], title, symbols), setup.x.shape[-2:], width
-        )
-    blocks += _kernel_tables(setup.weight, symbols, width)
-    blocks += _feature_maps(output, traces if len(traces) <= 3 else [], symbols, width)
-    parts += flow(console, blocks, width)
-    parts += [note(n) for n in notes]
-    if "scatter" in views:
-        parts.append(
-            Text(
-                "scatter view: each input cell times the kernel, added into the output",
-                style="bold",
-            )
-        )
-        parts += _scatter_lines(setup, symbols)
-        parts += _arithmetic_parts(traces, symbols, "contributions to each output cell")
-    if "direct" in views:
-        parts += _direct_view(console, setup, symbols, width, transpose_as_direct)
-    if "matrix" in views:
-        parts += _matrix_view(setup, symbols, width, conv_matrix)
-    return parts
-
-
-MAX_SCATTER_LINES = 16
-
-
-def _scatter_lines(setup: TransposeSetup, symbols: Symbols) -> list[RenderableType]:
-    (sh, sw), (dh, dw) = setup.params.stride, setup.params.dilation
-    kh, kw = setup.weight.shape[-2:]
-    top, _, left, _ = setup.pads
-    lines: list[RenderableType] = []
-    channels, height, width = setup.x.shape
-    for c in range(channels):
-        for a in range(height):
-            for b in range(width):
-                r0, c0 = a * sh - top, b * sw - left
-                r1, c1 = r0 + dh * (kh - 1), c0 + dw * (kw - 1)
-                rows_at = f"{symbols.number(r0)}..{symbols.number(r1)}"
-                cols_at = f"{symbols.number(c0)}..{symbols.number(c1)}"
-                where = f"x[{c},{a},{b}]" if channels > 1 else f"x[{a},{b}]"
-                lines.append(
-                    Text(
-                        f"{where} = {symbols.number(setup.x[c, a, b])}: "
-                        f"{symbols.number(setup.x[c, a, b], bracket=True)}{symbols.dot}kernel "
-                        f"added at rows {rows_at}, columns {cols_at}"
-                        + (f" (step {dh},{dw})" if (dh, dw) != (1, 1) else "")
-                    )
-                )
-    if len(lines) > MAX_SCATTER_LINES:
-        lines = [
-            *lines[:MAX_SCATTER_LINES],
-            note(f"{len(lines) - MAX_SCATTER_LINES} more input cells"),
-        ]
-    if any(setup.pads):
-        lines.append(note("(negative or too-large indices fall in the cropped padding)"))
-    return lines
-
-
-def _direct_view(
-    console: Console, setup: TransposeSetup, symbols: Symbols, width: int, direct: Any
-) -> list[RenderableType]:
-    stretched, kernel, pads = direct(setup)
-    (sh, sw), p = setup.params.stride, pads
-    parts: list[RenderableType] = [
-        Text(
-            f"direct view: {sh - 1},{sw - 1} zeros inserted between input cells, padded by "
-            f"d{symbols.dot}(k{symbols.minus}1){symbols.minus}p = {p[0]},{p[1]},{p[2]},{p[3]} "
-            f"(top,bottom,left,right, output padding included), kernel rotated 180°, stride 1",
-            style="bold",
-        )
+    panels = [b for b in document.blocks if isinstance(b, M.Panel)]
+    frames = [
+        renderables(M.Document((p,), lang=document.lang), console, typeset)[0] for p in panels
     ]
-    blocks: list[RenderableType] = []
-    for channel in range(stretched.shape[0]):
-        title = "stretched input" + (f" channel {channel}" if stretched.shape[0] > 1 else "")
-        blocks += matrix_tables(
-            matrix_view(stretched[channel], title, symbols), stretched.shape[-2:], width
-        )
-    blocks += _kernel_tables(kernel, symbols, width)
-    parts += flow(console, blocks, width)
-    parts.append(note("an ordinary convolution of these two gives the output above"))
-    return parts
-
-
-MAX_MATRIX_CELLS = 64
-
-
-def _matrix_view(
-    setup: TransposeSetup, symbols: Symbols, width: int, build: Any
-) -> list[RenderableType]:
-    in_cells = setup.x.shape[-1] * setup.x.shape[-2]
-    out_cells = setup.rows.output * setup.cols.output
-    if (
-        setup.x.shape[0] != 1
-        or setup.weight.shape[1] != 1
-        or max(in_cells, out_cells) > MAX_MATRIX_CELLS
-    ):
-        return [
-            note(f"matrix view: only for one channel and at most {MAX_MATRIX_CELLS} cells per side")
-        ]
-    matrix = build(setup)
-    return [
-        Text(
-            "matrix view: the forward convolution is vec(y) = C·vec(x) with C below "
-            f"({_size(matrix.shape, symbols)}, rows and columns in row-major order); "
-            "the transposed convolution is vec(out) = Cᵀ·vec(input)",
-            style="bold",
-        ),
-        *matrix_tables(matrix_view(matrix, "C", symbols), matrix.shape, width),
-    ]
-
-
-def dilate_report(
-    kernel: Array, dilated: Array, dilation: tuple[int, int], console: Console
-) -> list[RenderableType]:
-    """The kernel, the dilated kernel with its holes dim, the effective size."""
-    symbols = symbols_for(console)
-    width = columns_available(console)
-    dh, dw = dilation
-    kh, kw = kernel.shape[-2:]
-    eh, ew = dilated.shape[-2:]
-    d, m = symbols.dot, symbols.minus
-    parts: list[RenderableType] = [
-        heading(
-            f"dilation {_pair(dilation)}: effective size d{d}(k{m}1)+1 per axis\n"
-            f"height {dh}{d}({kh}{m}1)+1 = {eh}, width {dw}{d}({kw}{m}1)+1 = {ew}\n"
-            f"one layer sees a {eh}{symbols.times}{ew} receptive field through {kh * kw} taps",
-            "dilate",
-        )
-    ]
-    flat = kernel.reshape((-1, kh, kw))
-    blocks: list[RenderableType] = []
-    for n in range(min(flat.shape[0], MAX_KERNEL_TABLES)):
-        suffix = f" {n}" if flat.shape[0] > 1 else ""
-        blocks += matrix_tables(matrix_view(flat[n], "kernel" + suffix, symbols), (kh, kw), width)
-    blocks += _dilated_tables(kernel, dilation, symbols, width)
-    return parts + flow(console, blocks, width)
-
-
-def _dilated_tables(
-    kernel: Array, dilation: tuple[int, int], symbols: Symbols, width: int
-) -> list[RenderableType]:
-    """Each kernel slice dilated, the holes (inserted zeros) dim."""
-    from convcli.core import dilate_kernel
-
-    dh, dw = dilation
-    dilated = dilate_kernel(kernel, dilation)
-    eh, ew = dilated.shape[-2:]
-    holes = {(r, c): STYLES["pad"] for r in range(eh) for c in range(ew) if r % dh or c % dw}
-    flat = dilated.reshape((-1, eh, ew))
-    tables: list[RenderableType] = []
-    for n in range(min(flat.shape[0], MAX_KERNEL_TABLES)):
-        suffix = f" {n}" if flat.shape[0] > 1 else ""
-        view = matrix_view(flat[n], f"dilated kernel{suffix} (holes dim)", symbols, styles=holes)
-        tables += matrix_tables(view, (eh, ew), width)
-    return tables
-
-
-def pool_report(
-    setup: PoolSetup,
-    output: Array,
-    traces: Sequence[PoolTrace],
-    *,
-    highlight: bool,
-    console: Console,
-    notes: Sequence[str] = (),
-) -> list[RenderableType]:
-    """Input (windows lit for chosen cells), pooled map, each window's arithmetic."""
-    symbols = symbols_for(console)
-    width = columns_available(console)
-    rows, cols = setup.rows, setup.cols
-    output_in = setup.x.shape[1:] if setup.squeeze else setup.x.shape
-    summary = (
-        f"{setup.op} pooling  input {_size(output_in, symbols)}  "
-        f"window {rows.kernel}{symbols.times}{cols.kernel}  "
-        f"stride {_pair((rows.stride, cols.stride))}  "
-        f"padding {_pair((rows.pad_before, cols.pad_before))}"
-        + ("  ceil mode" if setup.ceil_mode else "")
-        + ("" if setup.count_include_pad or setup.op != "avg" else "  padding not counted")
-        + f"\noutput {_size(output.shape, symbols)}"
-    )
-    parts: list[RenderableType] = [heading(summary, "pool")]
-    chosen = list(traces) if highlight else []
-    for channel in range(setup.x.shape[0]):
-        styles: dict[tuple[int, int], str] = {}
-        for n, t in enumerate(chosen):
-            if len(t.cell) == 2 or t.cell[0] == channel:
-                for a, b in t.positions:
-                    styles[(a, b)] = WINDOW_STYLES[n % len(WINDOW_STYLES)]
-        title = "input" + (f" channel {channel}" if setup.x.shape[0] > 1 else "")
-        view = matrix_view(setup.x[channel], title, symbols, styles=styles)
-        parts += matrix_tables(view, setup.x.shape[-2:], width)
-    maps = output if output.ndim == 3 else output[None]
-    for o in range(maps.shape[0]):
-        title = "pooled" + (f" channel {o}" if maps.shape[0] > 1 else "")
-        parts += matrix_tables(matrix_view(maps[o], title, symbols), maps.shape[-2:], width)
-    parts += [note(n) for n in notes]
-    if traces:
-        parts.append(Text("windows", style="bold"))
-        parts += [Text(pool_arithmetic(t, setup.op, symbols)) for t in traces]
-    return parts
-
-
-def kernel_list(rows: Sequence[tuple[str, str, str]]) -> Table:
-    table = Table(title="kernel presets", title_justify="left")
-    for name in ("name", "size", "purpose"):
-        table.add_column(name, overflow="fold")  # fold a long word, never cut it
-    for row in rows:
-        table.add_row(*(escape(v) for v in row))
-    return table
-
-
-MARK_STYLES = {
-    "pad": STYLES["pad"],
-    "hole": STYLES["pad"],
-    "window": WINDOW_STYLES[0],
-    "new": STYLES["new"],
-}
-
-
-def grid_tables(grid: Grid, symbols: Symbols, width: int) -> list[RenderableType]:
-    """A lesson grid as tables: marks become styles, not-yet-computed cells show as ·."""
-    view = matrix_view(grid.values, grid.label, symbols, offset=grid.offset)
-    for (r, c), mark in grid.marks.items():
-        if r >= len(view.cells):
-            continue
-        if mark == "blank":
-            view.cells[r][c] = "·"
-        elif mark in MARK_STYLES:
-            view.styles[(r, c)] = MARK_STYLES[mark]
-    return matrix_tables(view, grid.values.shape, width)
-
-
-def lesson_panels(lesson: Lesson, console: Console, lang_step: str) -> list[RenderableType]:
-    """One Rich panel per step, titled 'Step n of N · title'."""
-    symbols = symbols_for(console)
-    width = max(console.width - 4, 20)
-    panels: list[RenderableType] = []
-    for n, total, step in lesson.numbered():
-        blocks: list[RenderableType] = []
-        for grid in step.grids:
-            blocks += grid_tables(grid, symbols, width)
-        body: list[RenderableType] = [styled(line) for line in step.lines[:1]]
-        body += flow(console, blocks, width) if blocks else []
-        body += [styled(line) for line in step.lines[1:]]
-        title = f"{lang_step.format(n=n, total=total)} · {step.title}"
-        panels.append(
-            Panel(Group(*body), title=escape(title), title_align="left", border_style="blue")
-        )
-    return panels
+    with Live(frames[0], console=console, auto_refresh=False, transient=False) as live:
+        for frame in frames[1:]:
+            time.sleep(delay)
+            live.update(frame, refresh=True)
+    return True
 
 
 @contextmanager
 def busy(message: str) -> Iterator[None]:
-    """A spinner with the elapsed time on stderr while slow work runs (terminals only)."""
+    """A spinner on stderr while slow work runs (terminals only)."""
     console = make_console(stderr=True)
     if not console.is_terminal:
         yield
@@ -703,12 +310,23 @@ def busy(message: str) -> Iterator[None]:
 
 
 def show(build: Callable[[Console], Sequence[RenderableType]]) -> str:
-    """The text of what ``build`` makes for a stdout console (colour and width decided by Rich)."""
+    """The text of what ``build`` makes for a stdout console."""
     console = make_console()
     return to_text(console, build(console))
 
 
+def kernel_list(rows: Sequence[tuple[str, str, str]]) -> Table:
+    """The kernel presets as a table (names and purposes printed literally)."""
+    table = Table(title="kernel presets", title_justify="left")
+    for name in ("name", "size", "purpose"):
+        table.add_column(name, overflow="fold")  # fold a long word, never cut it
+    for row in rows:
+        table.add_row(*(escape(v) for v in row))
+    return table
+
+
 def matrix_block(matrix: Array, title: str, console: Console) -> list[RenderableType]:
-    """One matrix as tables that fit the console."""
-    view = matrix_view(matrix, title, symbols_for(console))
-    return matrix_tables(view, matrix.shape, columns_available(console))
+    """One matrix (every channel) as tables that fit the console."""
+    from convcli.reports import matrix_document
+
+    return renderables(matrix_document(matrix, title), console, Typeset())

@@ -1,9 +1,12 @@
 """The arithmetic of each output cell, as data: which input cell meets which kernel tap.
 
->>> from convcli.core import prepare_conv
+Traces are read off a result already computed (the output is passed in, never
+recomputed) and the setup's padded input, which is built once.
+
+>>> from convcli.core import prepare_conv, run_conv
 >>> from convcli.params import ConvParams
 >>> setup = prepare_conv([[1, 2], [3, 4]], [[1, -1]], params=ConvParams.build(padding=(0, 0, 0, 1)))
->>> [(t.x, t.w, t.source) for t in trace_conv(setup, [(0, 1)])[0].terms]
+>>> [(t.x, t.w, t.source) for t in trace_conv(setup, run_conv(setup), [(0, 1)])[0].terms]
 [(2, 1, (0, 1)), (0, -1, None)]
 """
 
@@ -13,7 +16,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from convcli.core import ConvSetup, PoolSetup, TransposeSetup
-from convcli.numbers import Number
+from convcli.numbers import Array, Number
 
 
 @dataclass(frozen=True)
@@ -68,11 +71,10 @@ def conv_window(setup: ConvSetup, cell: tuple[int, ...]) -> list[tuple[int, int]
     return [(r * sh + i * dh, c * sw + j * dw) for i in range(kh) for j in range(kw)]
 
 
-def trace_conv(setup: ConvSetup, cells: Iterable[tuple[int, ...]]) -> list[CellTrace]:
-    """The terms of each requested output cell of a prepared convolution."""
-    from convcli.core import run_conv
-
-    output = run_conv(setup)
+def trace_conv(
+    setup: ConvSetup, output: Array, cells: Iterable[tuple[int, ...]]
+) -> list[CellTrace]:
+    """The terms of each requested cell of a computed convolution (``output``)."""
     padded = setup.padded_input()
     top, _, left, _ = setup.pads
     height, width = setup.x.shape[-2:]
@@ -98,15 +100,14 @@ def trace_conv(setup: ConvSetup, cells: Iterable[tuple[int, ...]]) -> list[CellT
     return traces
 
 
-def trace_transpose(setup: TransposeSetup, cells: Iterable[tuple[int, ...]]) -> list[CellTrace]:
+def trace_transpose(
+    setup: TransposeSetup, output: Array, cells: Iterable[tuple[int, ...]]
+) -> list[CellTrace]:
     """For each output cell of a transposed convolution, the input cells scattered into it.
 
     Output cell (r, c) receives x[ci, a, b]·w[ci, o, i, j] whenever
     a·s + i·d − pad_top = r and b·s + j·d − pad_left = c.
     """
-    from convcli.core import run_transpose
-
-    output = run_transpose(setup)
     (sh, sw), (dh, dw) = setup.params.stride, setup.params.dilation
     top, _, left, _ = setup.pads
     height, width = setup.x.shape[-2:]
@@ -152,11 +153,10 @@ class PoolTrace:
     value: Number
 
 
-def trace_pool(setup: PoolSetup, cells: Iterable[tuple[int, ...]]) -> list[PoolTrace]:
+def trace_pool(
+    setup: PoolSetup, output: Array, cells: Iterable[tuple[int, ...]]
+) -> list[PoolTrace]:
     """The window of each requested pooled cell (PyTorch's window and divisor rules)."""
-    from convcli.core import run_pool
-
-    output = run_pool(setup)
     rows, cols = setup.rows, setup.cols
     height, width = setup.x.shape[-2:]
     traces = []

@@ -1,25 +1,25 @@
-"""The Typer application, the error boundary and the output helpers every command shares.
+"""The Typer application and the error boundary.
 
-Commands live in sibling modules and stay thin: read options, call the core and the
-I/O layer, hand the result to a writer or to :mod:`convcli.render`. Heavy modules
-(numpy, Rich) are imported inside commands so ``--help`` and ``shape`` start fast.
+Commands live in sibling modules and stay thin: typed options (:mod:`.options`) in, a
+:class:`~convcli.cli.output.Result` out through :func:`~convcli.cli.output.emit`. Heavy
+modules (numpy, Rich) are imported inside commands so ``--help`` and ``shape`` start fast.
 """
 
 from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
-from enum import StrEnum
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any
 
 import typer
 
 from convcli import __version__
+from convcli.cli.output import fail
+from convcli.cli.output import silence_stdout as _silence_stdout
+from convcli.cli.output import write as emit
 from convcli.errors import ConvError, ParameterError
-
-T = TypeVar("T")
 
 # Exact results can have thousands of digits; Python refuses to print ints over 4300
 # digits unless told otherwise (a guard meant for parsing untrusted text, which the
@@ -35,15 +35,6 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
-
-
-class Format(StrEnum):
-    table = "table"
-    csv = "csv"
-    json = "json"
-    markdown = "markdown"
-    latex = "latex"
-    plain = "plain"
 
 
 def _version(value: bool) -> None:
@@ -67,109 +58,7 @@ def _root(
     """
 
 
-# --- options shared by the commands that compute -------------------------------------
-
-InputOpt = Annotated[
-    list[str] | None,
-    typer.Option(
-        "--input",
-        "-i",
-        metavar="MATRIX",
-        help="Input matrix: a file (.csv .tsv .txt .json .npy), '-' for stdin, or inline "
-        "text ('1 2; 3 4', channels split by '|'). Repeat to stack channels.",
-    ),
-]
-KernelOpt = Annotated[
-    list[str] | None,
-    typer.Option(
-        "--kernel",
-        "-k",
-        metavar="MATRIX",
-        help="Kernel matrix (as --input) or a preset name (see 'convcli kernels'). "
-        "Repeat for several output kernels.",
-    ),
-]
-StrideOpt = Annotated[
-    str, typer.Option("--stride", "-s", metavar="S|H,W", help="Stride, at least 1.")
-]
-PaddingOpt = Annotated[
-    str,
-    typer.Option(
-        "--padding",
-        "-p",
-        metavar="P",
-        help="Padding: N, H,W, TOP,BOTTOM,LEFT,RIGHT, valid, same or full.",
-    ),
-]
-DilationOpt = Annotated[
-    str, typer.Option("--dilation", "-d", metavar="D|H,W", help="Dilation, at least 1.")
-]
-GroupsOpt = Annotated[int, typer.Option("--groups", "-g", help="Channel groups.")]
-BiasOpt = Annotated[
-    str | None,
-    typer.Option(
-        "--bias", "-b", metavar="B[,B…]", help="Bias: one number, or one per output channel."
-    ),
-]
-PaddingModeOpt = Annotated[
-    str,
-    typer.Option("--padding-mode", metavar="MODE", help="zeros, reflect, replicate or circular."),
-]
-PadValueOpt = Annotated[
-    str, typer.Option("--pad-value", metavar="V", help="Pad with this constant.")
-]
-FlipOpt = Annotated[
-    bool,
-    typer.Option(
-        "--flip", help="True convolution: rotate the kernel by 180° (scipy's convolve2d)."
-    ),
-]
-ExplainOpt = Annotated[
-    bool, typer.Option("--explain", "-e", help="Show the expanded arithmetic of each output cell.")
-]
-CellOpt = Annotated[
-    list[str] | None,
-    typer.Option(
-        "--cell",
-        metavar="R,C",
-        help="Explain this output cell (0-based; O,R,C for one channel). Repeatable.",
-    ),
-]
-AllOpt = Annotated[bool, typer.Option("--all", help="With --explain, explain every cell.")]
-AllowNanOpt = Annotated[
-    bool, typer.Option("--allow-nan", help="Accept NaN and infinities in the inputs.")
-]
-FormatOpt = Annotated[
-    Format | None,
-    typer.Option(
-        "--format", "-f", help="Output format; default: table on a terminal, csv in a pipe."
-    ),
-]
-
-
-# --- parsing, errors and output ------------------------------------------------------------
-
-
-def parsed(
-    ctx: typer.Context, option: str, parse: Callable[..., T], *args: Any, **kwargs: Any
-) -> T:
-    """Parse an option value; a malformed one is a usage error (exit 2) naming the option."""
-    try:
-        return parse(*args, **kwargs)
-    except ParameterError as exc:
-        raise typer.BadParameter(exc.message, ctx=ctx, param_hint=f"'{option}'") from None
-
-
-def fail(message: str, hint: str | None = None, code: int = 1) -> typer.Exit:
-    """Write ``Error: …`` (and a hint) to stderr; return the Exit to raise."""
-    typer.echo(f"Error: {message}", err=True)
-    if hint:
-        typer.echo(f"hint: {hint}", err=True)
-    return typer.Exit(code)
-
-
-def warn(message: str) -> None:
-    typer.echo(f"warning: {message}", err=True)
+# --- the error boundary ------------------------------------------------------------------
 
 
 @contextmanager
@@ -179,6 +68,10 @@ def guarded() -> Iterator[None]:
         yield
     except (typer.Exit, typer.Abort, typer.BadParameter):
         raise
+    except ParameterError as exc:
+        if exc.option:  # a value that only the core could judge: still a usage error
+            raise typer.BadParameter(exc.message, param_hint=f"'{exc.option}'") from None
+        raise fail(exc.message, exc.hint) from None
     except ConvError as exc:
         raise fail(exc.message, exc.hint) from None
     except KeyboardInterrupt:
@@ -197,57 +90,6 @@ def guarded() -> Iterator[None]:
         name = type(exc).__name__
         msg = f"internal error: {name}: {exc}; set CONVCLI_DEBUG=1 for the traceback"
         raise fail(msg, code=70) from None
-
-
-def _silence_stdout() -> None:
-    """After a closed pipe, point stdout at /dev/null so the final flush stays quiet."""
-    try:
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-    except (OSError, ValueError, AttributeError):
-        pass
-
-
-def stdout_encodes(text: str) -> bool:
-    """Whether stdout's encoding can print ``text`` (else the ASCII signs are used)."""
-    try:
-        text.encode(sys.stdout.encoding or "ascii")
-    except (UnicodeEncodeError, LookupError):
-        return False
-    return True
-
-
-def output_format(chosen: Format | None, *, machine_default: Format = Format.csv) -> Format:
-    """The format asked for, else a table on a terminal and machine output in a pipe."""
-    if chosen is not None:
-        return chosen
-    return Format.table if sys.stdout.isatty() else machine_default
-
-
-ASCII_FALLBACKS = str.maketrans(
-    {"×": "x", "−": "-", "–": "-", "·": "*", "…": "...", "→": "->", "⌊": "floor(", "⌋": ")",
-     "⌈": "ceil(", "⌉": ")", "ₚ": "p", "₁": "1", "₂": "2", "°": " deg", "ᵀ": "^T"}
-)  # fmt: skip
-
-
-def emit(text: str) -> None:
-    """Write finished output in one go (nothing is half-written on an error).
-
-    Where stdout cannot encode a character (``PYTHONIOENCODING=ascii``), signs fall back
-    to ASCII and anything else (Chinese text, say) becomes ``?``.
-    """
-    if not stdout_encodes(text):
-        encoding = sys.stdout.encoding or "ascii"
-        text = text.translate(ASCII_FALLBACKS).encode(encoding, "replace").decode(encoding)
-    try:
-        sys.stdout.write(text)
-        sys.stdout.flush()
-    except BrokenPipeError:
-        raise
-    except OSError as exc:
-        _silence_stdout()
-        msg = f"cannot write output: {exc.strerror or exc}"
-        raise ConvError(msg) from None
 
 
 COMMAND_MODULES = {
@@ -286,3 +128,44 @@ def main() -> None:
     except BrokenPipeError:
         _silence_stdout()
         sys.exit(0)
+
+
+# --- transitional: text-writing commands not yet on options.py / output.Result ----------
+from convcli.cli.options import Format  # noqa: E402
+
+FormatOpt = Annotated[
+    Format | None,
+    typer.Option("--format", "-f", help="Output format; default: table on a terminal."),
+]
+
+
+def output_format(chosen: object | None, *, machine_default: Format = Format.csv) -> Format:
+    from convcli.cli.output import choose
+
+    return choose(chosen, pipe=machine_default)
+
+
+def stdout_encodes(text: str) -> bool:
+    from convcli.typography import encodable
+
+    return encodable(text, sys.stdout.encoding)
+
+
+def parsed(ctx: typer.Context, option: str, parse: Any, *args: Any, **kwargs: Any) -> Any:
+    """Parse an option value; a malformed one is a usage error (exit 2) naming the option."""
+    try:
+        return parse(*args, **kwargs)
+    except ParameterError as exc:
+        raise typer.BadParameter(exc.message, ctx=ctx, param_hint=f"'{option}'") from None
+
+
+__all__ = [
+    "Format",
+    "FormatOpt",
+    "app",
+    "emit",
+    "guarded",
+    "output_format",
+    "parsed",
+    "stdout_encodes",
+]

@@ -3,72 +3,43 @@
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated
 
 import typer
 
-from convcli import params as P
-from convcli.cli.base import (
-    AllOpt,
-    AllowNanOpt,
-    BiasOpt,
-    CellOpt,
-    DilationOpt,
-    ExplainOpt,
-    FlipOpt,
-    Format,
-    FormatOpt,
-    GroupsOpt,
-    InputOpt,
-    KernelOpt,
-    PaddingModeOpt,
-    PaddingOpt,
-    PadValueOpt,
-    StrideOpt,
-    app,
-    emit,
-    guarded,
-    output_format,
-    parsed,
-    warn,
-)
-
-if TYPE_CHECKING:
-    from convcli.core import ConvSetup
-    from convcli.numbers import Array
-    from convcli.trace import CellTrace
-
+from convcli.cli import options as O
+from convcli.cli.base import app, guarded
+from convcli.cli.output import Result, choose, emit
 from convcli.cli.shared import (
+    Explained,
     bias_values,
     check_stdin_once,
-    computing,
     conv_params,
+    conv_result,
     load,
-    matrix_writer,
-    pick_cells,
-    unread_warnings,
-    write_result,
 )
 
 
 @app.command()
 def conv(
-    ctx: typer.Context,
-    inputs: InputOpt = None,
-    kernels: KernelOpt = None,
-    stride: StrideOpt = "1",
-    padding: PaddingOpt = "0",
-    dilation: DilationOpt = "1",
-    groups: GroupsOpt = 1,
-    bias: BiasOpt = None,
-    padding_mode: PaddingModeOpt = "zeros",
-    pad_value: PadValueOpt = "0",
-    flip: FlipOpt = False,
-    explain: ExplainOpt = False,
-    cell: CellOpt = None,
-    every: AllOpt = False,
-    allow_nan: AllowNanOpt = False,
-    fmt: FormatOpt = None,
+    inputs: O.InputOpt = None,
+    kernels: O.KernelOpt = None,
+    stride: O.StrideOpt = None,
+    padding: O.PaddingOpt = None,
+    dilation: O.DilationOpt = None,
+    groups: O.GroupsOpt = None,
+    bias: O.BiasOpt = None,
+    padding_mode: O.PaddingModeOpt = None,
+    pad_value: O.PadValueOpt = None,
+    flip: O.FlipOpt = False,
+    explain: O.ExplainOpt = False,
+    cell: O.CellOpt = None,
+    every: O.AllOpt = False,
+    allow_nan: O.AllowNanOpt = False,
+    fmt: O.MatrixFormatOpt = None,
+    precision: O.PrecisionOpt = None,
+    lang: O.LangOpt = None,
+    quiet: O.QuietOpt = False,
 ) -> None:
     """Convolve (cross-correlate) an input with one or more kernels.
 
@@ -78,36 +49,66 @@ def conv(
       convcli conv -i samples/input.csv -k samples/kernel.csv -p same --cell 0,0
       cat samples/input.csv | convcli conv -i - -k sobel-x --format csv
     """
+    with guarded():
+        params = conv_params(stride, padding, dilation, groups, padding_mode, pad_value, flip)
+        form, language = choose(fmt), (lang or O.default_lang()).value
+        result = convolution(
+            "conv", inputs, kernels, params, bias, explain, cell, every, allow_nan, form, language
+        )
+        emit(result, form, precision=precision, quiet=quiet)
+
+
+def convolution(
+    command: str,
+    inputs: list[str] | None,
+    kernels: list[str] | None,
+    params: object,
+    bias: O.Numbers | None,
+    explain: bool,
+    cell: list[O.CellIndex] | None,
+    every: bool,
+    allow_nan: bool,
+    form: O.Format,
+    lang: str,
+    kernel: object = None,
+) -> Result:
+    """conv and dilate with an input: load, prepare, run once, trace, build the views."""
+    from convcli import payloads, reports
     from convcli.core import prepare_conv, run_conv
+    from convcli.params import ConvParams
     from convcli.trace import trace_conv
 
-    with guarded():
-        check_stdin_once(ctx, inputs, kernels)
-        params = conv_params(ctx, stride, padding, dilation, groups, padding_mode, pad_value, flip)
-        bias_list = bias_values(ctx, bias)
-        form = output_format(fmt)
-        setup = prepare_conv(
-            load(ctx, inputs, "--input", allow_nan),
-            load(ctx, kernels, "--kernel", allow_nan),
-            params=params,
-            bias=bias_list,
-        )
-        cells, hint = pick_cells(ctx, setup.output_shape, cell, every, explain, form)
-        for message in unread_warnings(setup):
-            warn(message)
-        with computing(setup, "convolving"):
-            output = run_conv(setup)
-        traces = trace_conv(setup, cells) if cells else []
-        write_result(
-            "conv",
-            form,
+    assert isinstance(params, ConvParams)
+    check_stdin_once(inputs, kernels)
+    notes: list[str] = []
+    weights = kernel if kernel is not None else load(kernels, "--kernel", allow_nan, notes)
+    x = load(inputs, "--input", allow_nan, notes)
+    setup = prepare_conv(x, weights, params=params, bias=bias_values(bias))
+    explained = Explained(
+        setup.output_shape, cell, every=every, explain=explain, form=form, lang=lang
+    )
+    result = conv_result(
+        command,
+        setup,
+        run_conv,
+        trace_conv,
+        lambda output, traces, e, typeset: reports.conv_report(
+            command,
             setup,
             output,
             traces,
-            explained=bool(cells),
-            highlight=bool(cell),
-            notes=[hint] if hint else [],
-        )
+            highlight=e.highlight,
+            typeset=typeset,
+            lang=lang,
+            notes=e.notes,
+        ),
+        lambda output, steps: payloads.conv_payload(command, setup, output, steps),
+        explained,
+        lang,
+    )
+    unread = reports.unread_note(setup, lang)
+    result.notes[:0] = [*notes, *([unread] if unread else [])]
+    return result
 
 
 class View(StrEnum):
@@ -119,31 +120,29 @@ class View(StrEnum):
 
 @app.command()
 def transpose(
-    ctx: typer.Context,
-    inputs: InputOpt = None,
-    kernels: KernelOpt = None,
-    stride: StrideOpt = "1",
-    padding: PaddingOpt = "0",
-    output_padding: Annotated[
-        str,
-        typer.Option(
-            "--output-padding",
-            metavar="OP|H,W",
-            help="Extra rows/columns at the bottom/right (< max(stride, dilation)).",
-        ),
-    ] = "0",
-    dilation: DilationOpt = "1",
-    groups: GroupsOpt = 1,
-    bias: BiasOpt = None,
-    flip: FlipOpt = False,
-    explain: ExplainOpt = False,
+    inputs: O.InputOpt = None,
+    kernels: O.KernelOpt = None,
+    stride: O.StrideOpt = None,
+    padding: O.TransposePaddingOpt = None,
+    output_padding: O.OutputPaddingOpt = None,
+    dilation: O.DilationOpt = None,
+    groups: O.GroupsOpt = None,
+    bias: O.BiasOpt = None,
+    flip: O.FlipOpt = False,
+    explain: O.ExplainOpt = False,
     view: Annotated[
-        View, typer.Option("--view", help="With --explain: scatter, direct, matrix or all.")
-    ] = View.all,
-    cell: CellOpt = None,
-    every: AllOpt = False,
-    allow_nan: AllowNanOpt = False,
-    fmt: FormatOpt = None,
+        View | None,
+        typer.Option(
+            "--view", help="With --explain: scatter, direct, matrix or all [default: all]."
+        ),
+    ] = None,
+    cell: O.CellOpt = None,
+    every: O.AllOpt = False,
+    allow_nan: O.AllowNanOpt = False,
+    fmt: O.MatrixFormatOpt = None,
+    precision: O.PrecisionOpt = None,
+    lang: O.LangOpt = None,
+    quiet: O.QuietOpt = False,
 ) -> None:
     """Transposed convolution (PyTorch's conv_transpose2d; kernel [C_in][C_out/g][kh][kw]).
 
@@ -153,64 +152,80 @@ def transpose(
       convcli transpose -i "1 2; 3 4" -k "1 0 1; 0 1 0; 1 0 1" -s 2 -p 1 --output-padding 1 -e
       convcli transpose -i "1 2; 3 4" -k "1 2; 3 4" --explain --view matrix
     """
+    from convcli import payloads, reports
     from convcli.core import prepare_transpose, run_transpose
     from convcli.trace import trace_transpose
 
     with guarded():
-        check_stdin_once(ctx, inputs, kernels)
-        params = conv_params(ctx, stride, padding, dilation, groups, "zeros", "0", flip)
-        op = parsed(
-            ctx, "--output-padding", P.parse_pair, output_padding, "output padding", minimum=0
-        )
-        form = output_format(fmt)
+        if view is not None and not (explain or cell or every):
+            raise O.refuse("--view", "applies with --explain, --cell or --all")
+        check_stdin_once(inputs, kernels)
+        params = conv_params(stride, padding, dilation, groups, flip=flip)
+        form, language = choose(fmt), (lang or O.default_lang()).value
+        notes: list[str] = []
         setup = prepare_transpose(
-            load(ctx, inputs, "--input", allow_nan),
-            load(ctx, kernels, "--kernel", allow_nan),
+            load(inputs, "--input", allow_nan, notes),
+            load(kernels, "--kernel", allow_nan, notes),
             params=params,
-            output_padding=op,
-            bias=bias_values(ctx, bias),
+            output_padding=output_padding or 0,
+            bias=bias_values(bias),
         )
-        cells, hint = pick_cells(ctx, setup.output_shape, cell, every, explain, form)
-        with computing(setup, "transposed convolution"):
-            output = run_transpose(setup)
-        traces = trace_transpose(setup, cells) if cells else []
-        write_result(
+        explained = Explained(
+            setup.output_shape, cell, every=every, explain=explain, form=form, lang=language
+        )
+        views = ("scatter", "direct", "matrix") if view in (None, View.all) else (view.value,)
+        result = conv_result(
             "transpose",
-            form,
             setup,
-            output,
-            traces,
-            explained=bool(cells),
-            highlight=bool(cell),
-            notes=[hint] if hint else [],
-            views=_views(view) if cells else (),
+            run_transpose,
+            trace_transpose,
+            lambda output, traces, e, typeset: reports.transpose_report(
+                setup,
+                output,
+                traces,
+                views=views if e.cells else (),
+                highlight=e.highlight,
+                typeset=typeset,
+                lang=language,
+                notes=e.notes,
+            ),
+            lambda output, steps: payloads.conv_payload("transpose", setup, output, steps),
+            explained,
+            language,
         )
-
-
-def _views(view: View) -> tuple[str, ...]:
-    return ("scatter", "direct", "matrix") if view is View.all else (view.value,)
+        result.notes[:0] = notes
+        emit(result, form, precision=precision, quiet=quiet)
 
 
 @app.command()
 def dilate(
-    ctx: typer.Context,
-    kernels: KernelOpt = None,
+    kernels: O.KernelOpt = None,
     dilation: Annotated[
-        str, typer.Option("--dilation", "-d", metavar="D|H,W", help="Dilation, at least 1.")
-    ] = "2",
-    inputs: InputOpt = None,
-    stride: StrideOpt = "1",
-    padding: PaddingOpt = "0",
-    groups: GroupsOpt = 1,
-    bias: BiasOpt = None,
-    padding_mode: PaddingModeOpt = "zeros",
-    pad_value: PadValueOpt = "0",
-    flip: FlipOpt = False,
-    explain: ExplainOpt = False,
-    cell: CellOpt = None,
-    every: AllOpt = False,
-    allow_nan: AllowNanOpt = False,
-    fmt: FormatOpt = None,
+        O.Axes | None,
+        typer.Option(
+            "--dilation",
+            "-d",
+            metavar="D|H,W",
+            help="Dilation, at least 1 [default: 2].",
+            parser=O.parse_dilation,
+        ),
+    ] = None,
+    inputs: O.InputOpt = None,
+    stride: O.StrideOpt = None,
+    padding: O.PaddingOpt = None,
+    groups: O.GroupsOpt = None,
+    bias: O.BiasOpt = None,
+    padding_mode: O.PaddingModeOpt = None,
+    pad_value: O.PadValueOpt = None,
+    flip: O.FlipOpt = False,
+    explain: O.ExplainOpt = False,
+    cell: O.CellOpt = None,
+    every: O.AllOpt = False,
+    allow_nan: O.AllowNanOpt = False,
+    fmt: O.MatrixFormatOpt = None,
+    precision: O.PrecisionOpt = None,
+    lang: O.LangOpt = None,
+    quiet: O.QuietOpt = False,
 ) -> None:
     """Show a dilated kernel (holes as zeros); with --input, run the dilated convolution.
 
@@ -219,66 +234,35 @@ def dilate(
       convcli dilate -k "1 2 3; 4 5 6; 7 8 9" -d 2
       convcli dilate -k samples/kernel.csv -d 2 -i samples/input.csv -p 2 --explain
     """
-    from convcli import matrix_io
-    from convcli.core import dilate_kernel, prepare_conv, run_conv
-    from convcli.report import dilate_payload
-    from convcli.trace import trace_conv
+    from convcli import payloads, reports
+    from convcli.core import dilate_kernel
 
     with guarded():
-        check_stdin_once(ctx, inputs, kernels)
-        params = conv_params(ctx, stride, padding, dilation, groups, padding_mode, pad_value, flip)
-        form = output_format(fmt)
-        kernel = load(ctx, kernels, "--kernel", allow_nan)
-        dilated = dilate_kernel(kernel, params.dilation)
+        check_stdin_once(inputs, kernels)
+        dilation = dilation or O.Axes(2, 2)
+        params = conv_params(stride, padding, dilation, groups, padding_mode, pad_value, flip)
+        form, language = choose(fmt), (lang or O.default_lang()).value
+        notes: list[str] = []
+        kernel = load(kernels, "--kernel", allow_nan, notes)
+        dilated = dilate_kernel(kernel, dilation)
+        payload = payloads.dilate_payload(kernel, dilated, dilation)
         if not inputs:
-            if form is Format.json:
-                emit(matrix_io.format_json(dilate_payload(kernel, dilated, params.dilation)))
-            elif form is Format.table:
-                from convcli import render
-
-                emit(
-                    render.show(
-                        lambda console: render.dilate_report(
-                            kernel, dilated, params.dilation, console
-                        )
-                    )
-                )
-            else:
-                emit(matrix_writer(form)(dilated))
-            return
-        setup = prepare_conv(
-            load(ctx, inputs, "--input", allow_nan),
-            kernel,
-            params=params,
-            bias=bias_values(ctx, bias),
-        )
-        cells, hint = pick_cells(ctx, setup.output_shape, cell, every, explain, form)
-        for message in unread_warnings(setup):
-            warn(message)
-        with computing(setup, "dilated convolution"):
-            output = run_conv(setup)
-        traces = trace_conv(setup, cells) if cells else []
-        if form is Format.json:
-            payload = dilate_payload(kernel, dilated, params.dilation)
-            payload.update(conv_payload_for("dilate", setup, output, traces if cells else None))
-            payload["kernel"] = dilated
-            emit(matrix_io.format_json(payload))
-            return
-        write_result(
-            "dilate",
-            form,
-            setup,
-            output,
-            traces,
-            explained=bool(cells),
-            highlight=bool(cell),
-            notes=[hint] if hint else [],
-        )
-
-
-def conv_payload_for(
-    command: str, setup: ConvSetup, output: Array, traces: list[CellTrace] | None
-) -> dict[str, Any]:
-    from convcli.report import conv_payload
-
-    return conv_payload(command, setup, output, traces)
+            O.check_applies(
+                {"--explain": explain, "--cell": cell, "--all": every, "--bias": bias},
+                "applies only with --input (the dilated convolution)",
+            )
+            result = Result(
+                "dilate",
+                payload,
+                matrix=dilated,
+                document=lambda _: reports.dilate_report(kernel, dilated, dilation, language),
+                notes=notes,
+            )
+        else:
+            result = convolution(
+                "dilate", inputs, None, params, bias, explain, cell, every, allow_nan, form,
+                language, kernel=kernel,
+            )  # fmt: skip
+            result.payload = {**payload, **result.payload, "kernel": dilated}
+            result.notes[:0] = notes
+        emit(result, form, precision=precision, quiet=quiet)

@@ -2,40 +2,25 @@
 
 from __future__ import annotations
 
-import time
-from collections.abc import Sequence
-from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from convcli import params as P
-from convcli.cli.base import (
-    AllOpt,
-    AllowNanOpt,
-    BiasOpt,
-    CellOpt,
-    FlipOpt,
-    Format,
-    FormatOpt,
-    GroupsOpt,
-    InputOpt,
-    KernelOpt,
-    PaddingModeOpt,
-    PaddingOpt,
-    PadValueOpt,
-    StrideOpt,
-    app,
-    emit,
-    guarded,
-    parsed,
-    stdout_encodes,
+from convcli.cli import options as O
+from convcli.cli.base import app, guarded
+from convcli.cli.output import Result, emit
+from convcli.cli.shared import (
+    bias_values,
+    check_stdin_once,
+    conv_params,
+    load,
+    pick_cells,
+    pool_setup,
 )
-from convcli.cli.shared import bias_values, check_stdin_once, conv_params, load, pick_cells
 
 if TYPE_CHECKING:
-    from convcli.walkthrough import Lesson
+    from convcli.lessons import Lesson
 
 # The course notes' example (shared/examples/worked_examples.json, "valid-4x4-k3").
 NOTES_INPUT = [[1, 2, 0, 2], [1, 0, 3, -1], [2, 2, 2, 0], [3, 1, -2, 0]]
@@ -60,80 +45,54 @@ class Op(StrEnum):
     pool = "pool"
 
 
-class Lang(StrEnum):
-    en = "en"
-    zh = "zh"
-
-
-class PoolKind(StrEnum):
-    max = "max"
-    avg = "avg"
-    min = "min"
-
-
-@dataclass(frozen=True)
-class Request:
-    """The options that shape a lesson, as the command received them."""
-
-    allow_nan: bool
-    bias: str | None
-    ceil_mode: bool
-    cell: Sequence[str] | None
-    count_include_pad: bool
-    dilation: str | None
-    every: bool
-    flip: bool
-    groups: int
-    inputs: Sequence[str] | None
-    kernels: Sequence[str] | None
-    lang: Lang
-    op: Op
-    output_padding: str
-    pad_value: str
-    padding: str
-    padding_mode: str
-    pool: PoolKind
-    stride: str
-    window: str
+CONV_ONLY = "applies to --op conv, dilate or transpose, not to pooling"
+POOL_ONLY = "applies only with --op pool"
 
 
 @app.command()
 def explain(
-    ctx: typer.Context,
-    inputs: InputOpt = None,
-    kernels: KernelOpt = None,
+    inputs: O.InputOpt = None,
+    kernels: O.KernelOpt = None,
     op: Annotated[Op, typer.Option("--op", help="conv, transpose, dilate or pool.")] = Op.conv,
-    stride: StrideOpt = "1",
-    padding: PaddingOpt = "0",
+    stride: O.StrideOpt = None,
+    padding: O.PaddingOpt = None,
     dilation: Annotated[
-        str | None,
+        O.Axes | None,
         typer.Option(
-            "--dilation", "-d", metavar="D|H,W", help="Dilation [default: 1; 2 with --op dilate]."
+            "--dilation",
+            "-d",
+            metavar="D|H,W",
+            help="Dilation [default: 1; 2 with --op dilate].",
+            parser=O.parse_dilation,
         ),
     ] = None,
-    groups: GroupsOpt = 1,
-    bias: BiasOpt = None,
-    padding_mode: PaddingModeOpt = "zeros",
-    pad_value: PadValueOpt = "0",
-    flip: FlipOpt = False,
-    output_padding: Annotated[
-        str, typer.Option("--output-padding", metavar="OP|H,W", help="With --op transpose.")
-    ] = "0",
+    groups: O.GroupsOpt = None,
+    bias: O.BiasOpt = None,
+    padding_mode: O.PaddingModeOpt = None,
+    pad_value: O.PadValueOpt = None,
+    flip: O.FlipOpt = False,
+    output_padding: O.OutputPaddingOpt = None,
     pool: Annotated[
-        PoolKind, typer.Option("--pool", help="With --op pool: max, avg or min.")
-    ] = PoolKind.max,
+        O.PoolOp | None, typer.Option("--pool", help="With --op pool: max, avg or min.")
+    ] = None,
     window: Annotated[
-        str, typer.Option("--window", metavar="K|H,W", help="With --op pool: the window.")
-    ] = "2",
+        O.Axes | None,
+        typer.Option(
+            "--window",
+            metavar="K|H,W",
+            help="With --op pool: the window [default: 2].",
+            parser=O.parse_stride,
+        ),
+    ] = None,
     ceil_mode: Annotated[bool, typer.Option("--ceil-mode", help="With --op pool.")] = False,
     count_include_pad: Annotated[
-        bool,
+        bool | None,
         typer.Option(
             "--count-include-pad/--no-count-include-pad", help="With --op pool --pool avg."
         ),
-    ] = True,
-    cell: CellOpt = None,
-    every: AllOpt = False,
+    ] = None,
+    cell: O.CellOpt = None,
+    every: O.AllOpt = False,
     step: Annotated[int | None, typer.Option("--step", min=1, help="Show only step N.")] = None,
     animate: Annotated[
         bool, typer.Option("--animate", help="Play the steps in place on a terminal.")
@@ -141,11 +100,10 @@ def explain(
     delay: Annotated[
         float, typer.Option("--delay", min=0.0, help="Seconds per step with --animate.")
     ] = 1.5,
-    lang: Annotated[
-        Lang, typer.Option("--lang", help="Language of the lesson: en or zh.")
-    ] = Lang.en,
-    allow_nan: AllowNanOpt = False,
-    fmt: FormatOpt = None,
+    lang: O.LangOpt = None,
+    allow_nan: O.AllowNanOpt = False,
+    fmt: O.LessonFormatOpt = None,
+    precision: O.PrecisionOpt = None,
 ) -> None:
     """Walk through a convolution step by step (the notes' example when no input is given).
 
@@ -159,150 +117,121 @@ def explain(
       convcli explain --op pool --pool avg
       convcli explain --format markdown > lesson.md
     """
+    from convcli import lessons
     from convcli.phrases import phrase
+    from convcli.typography import Typeset
 
     with guarded():
-        form = fmt or Format.table
-        if form in (Format.csv, Format.plain):
-            msg = "explain writes table, markdown, latex or json"
-            raise typer.BadParameter(msg, ctx=ctx, param_hint="'--format'")
-        check_stdin_once(ctx, inputs, kernels)
-        request = Request(
-            allow_nan=allow_nan,
-            bias=bias,
-            ceil_mode=ceil_mode,
-            cell=cell,
-            count_include_pad=count_include_pad,
-            dilation=dilation,
-            every=every,
-            flip=flip,
-            groups=groups,
-            inputs=inputs,
-            kernels=kernels,
-            lang=lang,
-            op=op,
-            output_padding=output_padding,
-            pad_value=pad_value,
-            padding=padding,
-            padding_mode=padding_mode,
-            pool=pool,
-            stride=stride,
-            window=window,
-        )
-        lesson = _lesson(ctx, request)
-        step_word = phrase(lang.value, "step", n="{n}", total="{total}")
+        _check_applies(op, locals())
+        check_stdin_once(inputs, kernels)
+        language = (lang or O.default_lang()).value
+        typeset = Typeset(precision)
+        limit = 10**9 if every else 16
+        notes: list[str] = []
+        cells: list[tuple[int, ...]] | None = None
+        lesson: Lesson
+        if op is Op.pool:
+            x: Any = load(inputs, "--input", allow_nan, notes) if inputs else NOTES_POOL
+            psetup = pool_setup(x, window, stride, padding, pool, ceil_mode, count_include_pad)
+            cells = _cells(psetup.output_shape, cell)
+            from convcli.core import run_pool
+
+            output = run_pool(psetup)
+            lesson = lessons.pool_lesson(
+                psetup, output, cells, lang=language, typeset=typeset, limit=limit
+            )
+        else:
+            lesson = _conv_lesson(op, locals(), notes, language, typeset, limit)
+        step_word = phrase(language, "step", n="{n}", total="{total}")
         if step is not None:
             if step > len(lesson.steps):
-                msg = f"--step {step}: this lesson has {len(lesson.steps)} steps"
-                raise typer.BadParameter(msg, ctx=ctx, param_hint="'--step'")
+                msg = f"this lesson has {len(lesson.steps)} steps"
+                raise O.refuse("--step", msg)
             lesson = lesson.only(step)
-        _write(lesson, form, step_word, lang.value, animate=animate, delay=delay)
+        document = lesson.document(step_word)
+        document = type(document)(document.blocks, document.title, language)
+        result = Result(
+            "explain",
+            _lesson_json(lesson),
+            document=lambda _: document,
+            explained=True,
+            notes=notes,
+        )
+        form = O.Format(fmt.value) if fmt else O.Format.table
+        if form is O.Format.table and animate:
+            from convcli import render
+
+            if render.animate(document, typeset, delay):
+                return
+        emit(result, form, precision=precision)
 
 
-def _lesson(ctx: typer.Context, o: Request) -> Lesson:
-    """Build the lesson for the chosen operation."""
-    from convcli import core, walkthrough
-    from convcli.formulas import ASCII_SIGNS, UNICODE_SIGNS
-    from convcli.report import ASCII, UNICODE
-
-    ascii_only = not stdout_encodes("×−·ₚ⌊⌋")
-    symbols, signs = (ASCII, ASCII_SIGNS) if ascii_only else (UNICODE, UNICODE_SIGNS)
-    lang = o.lang.value
-    op: Op = o.op
-    limit = 10**9 if o.every else 16
+def _check_applies(op: Op, given: dict[str, Any]) -> None:
+    pool_options = {
+        "--pool": given["pool"],
+        "--window": given["window"],
+        "--ceil-mode": given["ceil_mode"],
+        "--count-include-pad": given["count_include_pad"],
+    }
+    conv_options = {
+        "--kernel": given["kernels"],
+        "--dilation": given["dilation"],
+        "--groups": given["groups"],
+        "--bias": given["bias"],
+        "--padding-mode": given["padding_mode"],
+        "--pad-value": given["pad_value"],
+        "--flip": given["flip"],
+        "--output-padding": given["output_padding"],
+    }
     if op is Op.pool:
-        x = load(ctx, o.inputs, "--input", o.allow_nan) if o.inputs else NOTES_POOL
-        setup = core.prepare_pool(
-            x,
-            parsed(ctx, "--window", P.parse_pair, o.window, "window"),
-            stride=parsed(ctx, "--stride", P.parse_pair, o.stride, "stride")
-            if o.stride != "1"
-            else None,
-            padding=parsed(ctx, "--padding", P.parse_padding, o.padding),
-            op=o.pool.value,
-            ceil_mode=o.ceil_mode,
-            count_include_pad=o.count_include_pad,
-        )
-        cells = _cells(ctx, setup.output_shape, o)
-        return walkthrough.pool_lesson(
-            setup, cells, lang=lang, symbols=symbols, signs=signs, limit=limit
-        )
-    dilation = o.dilation or ("2" if op is Op.dilate else "1")
-    params = conv_params(
-        ctx,
-        o.stride,
-        o.padding,
-        dilation,
-        o.groups,
-        o.padding_mode,
-        o.pad_value,
-        o.flip,
-    )
-    default_x = {Op.transpose: NOTES_TRANSPOSE, Op.dilate: NOTES_DILATE}.get(op, NOTES_INPUT)
-    x = load(ctx, o.inputs, "--input", o.allow_nan) if o.inputs else default_x
-    w = load(ctx, o.kernels, "--kernel", o.allow_nan) if o.kernels else NOTES_KERNEL
-    if op is Op.transpose:
-        out_pad = parsed(
-            ctx, "--output-padding", P.parse_pair, o.output_padding, "output padding", minimum=0
-        )
-        tsetup = core.prepare_transpose(
-            x, w, params=params, output_padding=out_pad, bias=bias_values(ctx, o.bias)
-        )
-        return walkthrough.transpose_lesson(
-            tsetup, lang=lang, symbols=symbols, signs=signs, limit=limit
-        )
-    csetup = core.prepare_conv(x, w, params=params, bias=bias_values(ctx, o.bias))
-    cells = _cells(ctx, csetup.output_shape, o)
-    return walkthrough.conv_lesson(
-        csetup, cells, lang=lang, symbols=symbols, signs=signs, dilated=op is Op.dilate, limit=limit
-    )
-
-
-def _cells(ctx: typer.Context, shape: tuple[int, ...], o: Request) -> list[tuple[int, ...]] | None:
-    if not o.cell:
-        return None
-    cells, _ = pick_cells(ctx, shape, o.cell, False, True, Format.json)
-    return cells
-
-
-def _write(
-    lesson: Lesson, form: Format, step_word: str, lang: str, *, animate: bool, delay: float
-) -> None:
-    from convcli import docs
-
-    if form is Format.markdown:
-        emit(docs.lesson_markdown(lesson, step_word))
-    elif form is Format.latex:
-        emit(docs.lesson_latex(lesson, step_word, lang))
-    elif form is Format.json:
-        from convcli.matrix_io import format_json
-
-        emit(format_json(_lesson_json(lesson)))
+        O.check_applies(conv_options, CONV_ONLY)
     else:
-        _show(lesson, step_word, animate=animate, delay=delay)
+        O.check_applies(pool_options, POOL_ONLY)
+    if op is not Op.transpose and given["output_padding"] is not None:
+        raise O.refuse("--output-padding", "applies only with --op transpose")
+    if given["delay"] != 1.5 and not given["animate"]:
+        raise O.refuse("--delay", "applies only with --animate")
+    if given["inputs"] and not given["kernels"] and op is not Op.pool:
+        raise O.refuse("--kernel", "missing: a lesson on your --input needs a --kernel too")
 
 
-def _show(lesson: Lesson, step_word: str, *, animate: bool, delay: float) -> None:
-    from rich.text import Text
+def _conv_lesson(
+    op: Op, o: dict[str, Any], notes: list[str], lang: str, typeset: Any, limit: int
+) -> Lesson:
+    from convcli import core, lessons
 
-    from convcli import render
+    dilation = o["dilation"] or (O.Axes(2, 2) if op is Op.dilate else None)
+    params = conv_params(
+        o["stride"], o["padding"], dilation, o["groups"], o["padding_mode"], o["pad_value"],
+        o["flip"],
+    )  # fmt: skip
+    default_x = {Op.transpose: NOTES_TRANSPOSE, Op.dilate: NOTES_DILATE}.get(op, NOTES_INPUT)
+    x = load(o["inputs"], "--input", o["allow_nan"], notes) if o["inputs"] else default_x
+    w = load(o["kernels"], "--kernel", o["allow_nan"], notes) if o["kernels"] else NOTES_KERNEL
+    bias = bias_values(o["bias"])
+    if op is Op.transpose:
+        tsetup = core.prepare_transpose(
+            x, w, params=params, output_padding=o["output_padding"] or 0, bias=bias
+        )
+        output = core.run_transpose(tsetup)
+        return lessons.transpose_lesson(tsetup, output, lang=lang, typeset=typeset, limit=limit)
+    csetup = core.prepare_conv(x, w, params=params, bias=bias)
+    output = core.run_conv(csetup)
+    cells = _cells(csetup.output_shape, o["cell"])
+    return lessons.conv_lesson(
+        csetup, output, cells, lang=lang, typeset=typeset, dilated=op is Op.dilate, limit=limit
+    )
 
-    console = render.make_console()
-    panels = render.lesson_panels(lesson, console, step_word)
-    head = Text(lesson.title, style="bold")
-    tail = [render.note(n) for n in lesson.notes]
-    if not (animate and console.is_terminal):
-        emit(render.to_text(console, [head, *panels, *tail]))
-        return
-    from rich.live import Live
 
-    with Live(panels[0], console=console, auto_refresh=False, transient=False) as live:
-        for panel in panels[1:]:
-            time.sleep(delay)
-            live.update(panel, refresh=True)
+def _cells(shape: tuple[int, ...], cell: list[O.CellIndex] | None) -> list[tuple[int, ...]] | None:
+    if not cell:
+        return None
+    return pick_cells(shape, cell, every=False, explain=True, limited=False)[0]
 
 
 def _lesson_json(lesson: Lesson) -> dict[str, Any]:
+    from convcli.model import plain
+
     return {
         "command": "explain",
         "title": lesson.title,
@@ -310,7 +239,7 @@ def _lesson_json(lesson: Lesson) -> dict[str, Any]:
             {
                 "kind": s.kind,
                 "title": s.title,
-                "lines": ["".join(t for t, _ in line) for line in s.lines],
+                "lines": [plain(line) for line in s.lines],
                 "grids": [
                     {
                         "label": g.label,

@@ -1,120 +1,95 @@
-"""What the commands that compute share: loading matrices, parameters, cells, writing results."""
+"""What the commands that compute share: inputs, parameters, cells, and their results."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from typing import TYPE_CHECKING, Any
 
-import typer
-
 from convcli import params as P
-from convcli.cli.base import (
-    Format,
-    emit,
-    parsed,
-    warn,
-)
+from convcli.cli import options as O
+from convcli.cli.output import Result
+from convcli.errors import ShapeError
 
 if TYPE_CHECKING:
-    from convcli.core import ConvSetup, TransposeSetup
+    from convcli.core import ConvSetup, PoolSetup, TransposeSetup
+    from convcli.model import Document
     from convcli.numbers import Array
-    from convcli.trace import CellTrace
+    from convcli.typography import Typeset
 
 EXPLAIN_LIMIT = 16  # cells explained on a terminal unless --cell or --all says otherwise
 
 
-def load(ctx: typer.Context, sources: Sequence[str] | None, option: str, allow_nan: bool) -> Array:
-    """Read a repeatable matrix option; '-' may stand for stdin only once in a command."""
+def load(sources: Sequence[str] | None, option: str, allow_nan: bool, notes: list[str]) -> Array:
+    """Read a repeatable matrix option (its notes, such as a file shadowing a preset,
+    appended to ``notes``)."""
     from convcli.matrix_io import load_stack
 
     if not sources:
-        msg = "a matrix is required"
-        raise typer.BadParameter(msg, ctx=ctx, param_hint=f"'{option}'")
+        raise O.refuse(option, f"missing: give a matrix with {option}")
     return load_stack(list(sources), option=option, allow_nan=allow_nan)
 
 
-def check_stdin_once(ctx: typer.Context, *groups: Sequence[str] | None) -> None:
+def check_stdin_once(*groups: Sequence[str] | None) -> None:
     if sum(list(g or []).count("-") for g in groups) > 1:
-        msg = "'-' (stdin) can be read only once"
-        raise typer.BadParameter(msg, ctx=ctx, param_hint="'-'")
+        raise O.refuse("-", "'-' (stdin) can be read only once")
 
 
 def conv_params(
-    ctx: typer.Context,
-    stride: str,
-    padding: str,
-    dilation: str,
-    groups: int,
-    padding_mode: str,
-    pad_value: str,
-    flip: bool,
+    stride: O.Axes | None,
+    padding: O.PaddingSpec | None,
+    dilation: O.Axes | None,
+    groups: int | None,
+    padding_mode: O.PaddingMode | None = None,
+    pad_value: O.Scalar | None = None,
+    flip: bool = False,
 ) -> P.ConvParams:
-    """The validated parameters; a malformed value is a usage error naming its option."""
-    values = parsed(ctx, "--pad-value", P.parse_numbers, pad_value, "--pad-value")
-    if len(values) != 1:
-        msg = f"one number, got {len(values)}"
-        raise typer.BadParameter(msg, ctx=ctx, param_hint="'--pad-value'")
-    (value,) = values
-    strides = parsed(ctx, "--stride", P.parse_pair, stride, "stride")
-    pads = parsed(ctx, "--padding", P.parse_padding, padding)
-    dilations = parsed(ctx, "--dilation", P.parse_pair, dilation, "dilation")
-    mode = parsed(ctx, "--padding-mode", P.as_padding_mode, padding_mode)
-    return parsed(
-        ctx,
-        "--groups",
-        P.ConvParams.build,
-        stride=strides,
-        padding=pads,
-        dilation=dilations,
-        groups=groups,
-        padding_mode=mode,
-        pad_value=value,
+    """The validated parameters (a rule broken is a usage error naming its option)."""
+    return P.ConvParams.build(
+        stride=stride or 1,
+        padding=padding.value if padding else 0,
+        dilation=dilation or 1,
+        groups=groups or 1,
+        padding_mode=padding_mode.value if padding_mode else "zeros",
+        pad_value=pad_value.value if pad_value else 0,
         flip=flip,
     )
 
 
-def bias_values(ctx: typer.Context, bias: str | None) -> tuple[Any, ...] | None:
-    return None if bias is None else parsed(ctx, "--bias", P.parse_numbers, bias, "--bias")
+def bias_values(bias: O.Numbers | None) -> tuple[Any, ...] | None:
+    return bias.values if bias else None
 
 
 def pick_cells(
-    ctx: typer.Context,
     shape: tuple[int, ...],
-    cells: Sequence[str] | None,
+    cells: Sequence[O.CellIndex] | None,
+    *,
     every: bool,
     explain: bool,
-    fmt: Format,
-) -> tuple[list[tuple[int, ...]], str | None]:
-    """The cells to explain, and a note when only some of them are shown."""
-    from convcli.errors import ShapeError
+    limited: bool,
+) -> tuple[list[tuple[int, ...]], int]:
+    """The cells to explain, and how many were left out (``limited``: a terminal)."""
     from convcli.trace import all_cells
 
     if cells:
         chosen: list[tuple[int, ...]] = []
-        for text in cells:
-            cell = parsed(ctx, "--cell", P.parse_cell, text)
+        for cell in cells:
             # R,C on a multi-channel output means that cell in every channel
-            expanded = (
-                [(o, *cell) for o in range(shape[0])] if len(cell) == 2 < len(shape) else [cell]
-            )
+            at = cell.at
+            expanded = [(o, *at) for o in range(shape[0])] if len(at) == 2 < len(shape) else [at]
             for one in expanded:
                 if len(one) != len(shape) or any(i >= n for i, n in zip(one, shape, strict=True)):
                     size = "×".join(map(str, shape))
-                    msg = f"--cell {text} is outside the {size} output (indices start at 0)"
+                    msg = f"--cell {cell.text} is outside the {size} output (indices start at 0)"
                     raise ShapeError(msg)
             chosen += expanded
-        return chosen, None
+        return chosen, 0
     if not (explain or every):
-        return [], None
+        return [], 0
     everything = list(all_cells(shape))
-    if every or fmt is not Format.table or len(everything) <= EXPLAIN_LIMIT:
-        return everything, None
-    hint = (
-        f"explained {EXPLAIN_LIMIT} of {len(everything)} cells; "
-        "pick others with --cell R,C or see them all with --all"
-    )
-    return everything[:EXPLAIN_LIMIT], hint
+    if every or not limited or len(everything) <= EXPLAIN_LIMIT:
+        return everything, 0
+    return everything[:EXPLAIN_LIMIT], len(everything) - EXPLAIN_LIMIT
 
 
 SLOW_WORK = 50_000_000  # multiply-adds (float64/int64) that take about a tenth of a second
@@ -126,8 +101,7 @@ def computing(setup: ConvSetup | TransposeSetup, what: str) -> AbstractContextMa
     out_cells = 1
     for n in setup.output_shape:
         out_cells *= n
-    taps = setup.weight.shape[1] * setup.weight.shape[2] * setup.weight.shape[3]
-    work = out_cells * taps
+    work = out_cells * setup.weight.shape[1] * setup.weight.shape[2] * setup.weight.shape[3]
     if work < (SLOW_EXACT_WORK if setup.x.dtype == object else SLOW_WORK):
         return nullcontext()
     from convcli import render
@@ -136,80 +110,98 @@ def computing(setup: ConvSetup | TransposeSetup, what: str) -> AbstractContextMa
     return render.busy(f"{what} {shape} ({work:,} multiply-adds)…")
 
 
-def unread_warnings(setup: ConvSetup) -> list[str]:
-    from convcli.report import describe_unread
+def data_warnings(output: Array, lang: str) -> list[str]:
+    """A warning when floats overflowed to inf or nan."""
+    from convcli.numbers import count_nonfinite
+    from convcli.phrases import phrase
 
-    return [
-        describe_unread(name, axis.unread, axis.padded)
-        for name, axis in (("height", setup.rows), ("width", setup.cols))
-        if axis.unread
-    ]
+    n = count_nonfinite(output)
+    if not n:
+        return []
+    return [phrase(lang, "nonfinite", n=n, cells="cell" if n == 1 else "cells")]
 
 
-def write_result(
+class Explained:
+    """The cells to explain for a command's options and format, and its note."""
+
+    def __init__(
+        self,
+        shape: tuple[int, ...],
+        cells: Sequence[O.CellIndex] | None,
+        *,
+        every: bool,
+        explain: bool,
+        form: O.Format,
+        lang: str,
+    ) -> None:
+        from convcli.phrases import phrase
+
+        limited = form is O.Format.table
+        self.cells, hidden = pick_cells(shape, cells, every=every, explain=explain, limited=limited)
+        self.highlight = bool(cells)
+        self.notes = (
+            [phrase(lang, "explained_some", n=len(self.cells), total=len(self.cells) + hidden)]
+            if hidden
+            else []
+        )
+        if self.cells and form in (O.Format.csv, O.Format.plain):
+            self.notes.append(phrase(lang, "csv_no_steps"))
+
+
+def conv_result(
     command: str,
-    fmt: Format,
     setup: ConvSetup | TransposeSetup,
-    output: Array,
-    traces: list[CellTrace],
-    *,
-    explained: bool,
-    highlight: bool,
-    notes: Sequence[str] = (),
-    views: Sequence[str] = (),
-) -> None:
-    """Write a convolution result in the chosen format (tables through Rich)."""
-    from convcli import matrix_io
-    from convcli.report import arithmetic, conv_payload, plain
-
-    if fmt is Format.json:
-        steps = traces if explained else None
-        emit(matrix_io.format_json(conv_payload(command, setup, output, steps)))
-        return
-    if fmt is Format.table:
-        from convcli import render
-
-        emit(
-            render.show(
-                lambda console: render.result_report(
-                    command,
-                    setup,
-                    output,
-                    traces,
-                    highlight=highlight,
-                    console=console,
-                    notes=notes,
-                    views=views,
-                )
-            )
-        )
-        return
-    if explained and fmt is Format.csv:
-        warn("--explain adds nothing to csv output; use --format json for the steps")
-    writers = {
-        Format.csv: matrix_io.format_csv,
-        Format.plain: matrix_io.format_csv,
-        Format.markdown: matrix_io.format_markdown,
-        Format.latex: matrix_io.format_latex,
-    }
-    text = writers[fmt](output)
-    if explained and fmt in (Format.markdown, Format.latex):
-        lines = "\n".join(plain(arithmetic(t)) for t in traces)
-        begin, end = (
-            ("```text", "```")
-            if fmt is Format.markdown
-            else ("\\begin{verbatim}", "\\end{verbatim}")
-        )
-        text += f"\n{begin}\n{lines}\n{end}\n"
-    emit(text)
+    run: Callable[[Any], Array],
+    trace: Callable[[Any, Array, list[tuple[int, ...]]], list[Any]],
+    build: Callable[[Array, list[Any], Explained, Typeset], Document],
+    payload: Callable[[Array, list[Any] | None], dict[str, Any]],
+    explained: Explained,
+    lang: str,
+) -> Result:
+    """Run a prepared convolution once, trace its chosen cells, and wrap it as a result."""
+    with computing(setup, command):
+        output = run(setup)
+    traces = trace(setup, output, explained.cells) if explained.cells else []
+    return Result(
+        command,
+        payload(output, traces if explained.cells else None),
+        matrix=output,
+        document=lambda typeset: build(output, traces, explained, typeset),
+        explained=bool(explained.cells),
+        notes=list(explained.notes),
+        warnings=data_warnings(output, lang),
+    )
 
 
-def matrix_writer(form: Format) -> Any:
+def pool_setup(
+    x: Any,
+    window: O.Axes | None,
+    stride: O.Axes | None,
+    padding: O.PaddingSpec | None,
+    op: O.PoolOp | None,
+    ceil_mode: bool,
+    count_include_pad: bool | None,
+) -> PoolSetup:
+    from convcli.core import prepare_pool
+
+    return prepare_pool(
+        x,
+        window or 2,
+        stride=stride,
+        padding=padding.value if padding else 0,
+        op=op.value if op else "max",
+        ceil_mode=ceil_mode,
+        count_include_pad=True if count_include_pad is None else count_include_pad,
+    )
+
+
+def matrix_writer(form: O.Format) -> Any:
+    """Transitional: the text writer of a matrix format (for kernels)."""
     from convcli import matrix_io
 
     return {
-        Format.csv: matrix_io.format_csv,
-        Format.plain: matrix_io.format_csv,
-        Format.markdown: matrix_io.format_markdown,
-        Format.latex: matrix_io.format_latex,
+        O.Format.csv: matrix_io.format_csv,
+        O.Format.plain: matrix_io.format_csv,
+        O.Format.markdown: matrix_io.format_markdown,
+        O.Format.latex: matrix_io.format_latex,
     }[form]

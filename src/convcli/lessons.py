@@ -11,47 +11,40 @@ pooling shows one window per step.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
-from convcli.core import (
-    ConvSetup,
-    PoolSetup,
-    TransposeSetup,
-    dilate_kernel,
-    run_conv,
-    run_pool,
-    run_transpose,
-    transpose_as_direct,
-)
-from convcli.formulas import Signs, conv_line, pool_line, same_line, transpose_line
+from convcli import model as M
+from convcli.arithmetic import cell_label, cell_sum, pool_sum
+from convcli.core import ConvSetup, PoolSetup, TransposeSetup, dilate_kernel, transpose_as_direct
+from convcli.formulas import conv_line, pool_line, same_line, transpose_line
+from convcli.model import Grid, Line, Mark
 from convcli.numbers import Array
-from convcli.phrases import phrase
-from convcli.report import Segment, Symbols, arithmetic, pool_arithmetic
-from convcli.trace import all_cells, conv_window, trace_conv, trace_pool, trace_transpose
-
-Mark = str  # "pad", "window", "hole", "new", "blank"
-
-
-@dataclass(frozen=True)
-class Grid:
-    """A matrix to show, with per-cell marks and the index of its first row/column."""
-
-    label: str
-    values: Array  # 2-D
-    marks: dict[tuple[int, int], Mark] = field(default_factory=dict)
-    offset: tuple[int, int] = (0, 0)
+from convcli.phrases import count, phrase
+from convcli.reports import hole_marks, inserted_marks, padding_marks
+from convcli.trace import CellTrace, all_cells, conv_window, trace_conv, trace_pool, trace_transpose
+from convcli.typography import Typeset
 
 
 @dataclass(frozen=True)
 class Step:
-    """One panel of the lesson."""
+    """One panel of the lesson: its first line, its grids, then the other lines."""
 
     kind: str  # kernel, align, cell, scatter, direct, result
     title: str
     grids: tuple[Grid, ...]
-    lines: tuple[tuple[Segment, ...], ...]
+    lines: tuple[Line, ...]
+
+    def blocks(self) -> tuple[M.Block, ...]:
+        def block(line: Line) -> M.Block:
+            math = any(style for _, style in line) or M.plain(line).startswith(
+                ("out[", "h' =", "w' =", "same ")
+            )
+            return M.Text(line, "math" if math else "prose")
+
+        grids: tuple[M.Block, ...] = (M.Grids(self.grids),) if self.grids else ()
+        return (*map(block, self.lines[:1]), *grids, *map(block, self.lines[1:]))
 
 
 @dataclass(frozen=True)
@@ -72,9 +65,16 @@ class Lesson:
     def only(self, n: int) -> Lesson:
         return Lesson(self.title, (self.steps[n - 1],), (), n, len(self.steps))
 
+    def document(self, step_word: str) -> M.Document:
+        """The lesson as panels, "Step n of N · title"."""
+        panels: list[M.Block] = [
+            M.Panel(f"{step_word.format(n=n, total=total)} · {step.title}", step.blocks())
+            for n, total, step in self.numbered()
+        ]
+        return M.Document((*panels, *map(M.note, self.notes)), self.title)
 
-def _text(*parts: str) -> tuple[Segment, ...]:
-    return tuple((p, None) for p in parts)
+
+_text = M.text
 
 
 def _size(shape: Sequence[int]) -> str:
@@ -94,21 +94,20 @@ def _pads_text(pads: Sequence[int]) -> str:
 
 def conv_lesson(
     setup: ConvSetup,
+    output: Array,
     cells: Sequence[tuple[int, ...]] | None,
     *,
     lang: str,
-    symbols: Symbols,
-    signs: Signs,
+    typeset: Typeset,
     dilated: bool = False,
     limit: int = 16,
 ) -> Lesson:
-    """The walkthrough of a convolution; ``cells`` None means the first ``limit`` cells."""
-    output = run_conv(setup)
+    """The walkthrough of a computed convolution; ``cells`` None: the first ``limit``."""
     chosen, hidden = _choose(output.shape, cells, limit)
     op = phrase(lang, "op_dilate" if dilated else "op_conv")
-    steps = [_kernel_step(setup, lang, symbols), _align_step(setup, lang, signs)]
-    for trace in trace_conv(setup, chosen):
-        steps.append(_cell_step(setup, output, trace, chosen, lang, symbols))
+    steps = [_kernel_step(setup, lang, typeset), _align_step(setup, lang)]
+    for trace in trace_conv(setup, output, chosen):
+        steps.append(_cell_step(setup, output, trace, chosen, lang, typeset))
     steps.append(_result_step(setup, output, lang))
     notes = (phrase(lang, "more_cells", n=hidden),) if hidden else ()
     return Lesson(phrase(lang, "title", op=op), tuple(steps), notes)
@@ -123,7 +122,7 @@ def _choose(
     return everything[:limit], max(len(everything) - limit, 0)
 
 
-def _kernel_step(setup: ConvSetup, lang: str, symbols: Symbols) -> Step:
+def _kernel_step(setup: ConvSetup, lang: str, typeset: Typeset) -> Step:
     out_ch, per_group, kh, kw = setup.weight.shape
     grids = [
         Grid(_kernel_label(lang, o, c, out_ch, per_group), setup.weight[o, c])
@@ -142,19 +141,14 @@ def _kernel_step(setup: ConvSetup, lang: str, symbols: Symbols) -> Step:
     dh, dw = setup.params.dilation
     if (dh, dw) != (1, 1):
         dilated = dilate_kernel(setup.weight[0, 0], (dh, dw))
-        holes = {
-            (r, c): "hole"
-            for r in range(dilated.shape[0])
-            for c in range(dilated.shape[1])
-            if r % dh or c % dw
-        }
+        holes = hole_marks(dilated.shape, (dh, dw))
         grids.append(Grid(phrase(lang, "dilated_kernel"), dilated, holes))
         span = f"{dilated.shape[0]}×{dilated.shape[1]}"
         lines.append(
             _text(phrase(lang, "dilation_text", d=_pair((dh, dw)), span=span, taps=kh * kw))
         )
     if setup.bias is not None:
-        bias = ", ".join(symbols.number(b) for b in setup.bias)
+        bias = ", ".join(typeset.number(b) for b in setup.bias)
         lines.append(_text(phrase(lang, "kernel_bias", b=bias)))
     return Step("kernel", phrase(lang, "kernel_title"), tuple(grids), tuple(lines))
 
@@ -165,57 +159,49 @@ def _kernel_label(lang: str, o: int, c: int, out_ch: int, per_group: int) -> str
     return phrase(lang, "kernel_slice", o=o, c=c)
 
 
-def _pad_marks(shape: tuple[int, int], pads: Sequence[int]) -> dict[tuple[int, int], Mark]:
-    top, bottom, left, right = pads
-    height, width = shape
-    rows, cols = height + top + bottom, width + left + right
-    bands = [(r, c) for r in [*range(top), *range(top + height, rows)] for c in range(cols)]
-    bands += [
-        (r, c) for r in range(top, top + height) for c in [*range(left), *range(left + width, cols)]
-    ]
-    return dict.fromkeys(bands, "pad")
-
-
 def _padded_grids(
     setup: ConvSetup, lang: str, windows: dict[int, list[tuple[int, int]]]
 ) -> list[Grid]:
-    padded = setup.padded_input()
-    marks = _pad_marks(setup.x.shape[-2:], setup.pads)
+    padded = setup.padded
+    marks = padding_marks(setup.x.shape[-2:], setup.pads)
     top, _, left, _ = setup.pads
     channels = padded.shape[0]
     grids = []
     for c in range(channels):
         cell_marks = dict(marks)
-        for position in windows.get(c, []):
-            cell_marks[position] = "window"
+        window = windows.get(c, [])
+        cell_marks.update(dict.fromkeys(window, "window"))
         padded_word = any(setup.pads)
         if channels == 1:
             label = phrase(lang, "padded_input" if padded_word else "input")
         else:
             label = phrase(lang, "padded_input_channel" if padded_word else "input_channel", c=c)
-        grids.append(Grid(label, padded[c], cell_marks, (-top, -left)))
+        focus = window[0] if window else None
+        grids.append(Grid(label, padded[c], cell_marks, (-top, -left), focus))
     return grids
 
 
-def _align_step(setup: ConvSetup, lang: str, signs: Signs) -> Step:
+def _align_step(setup: ConvSetup, lang: str) -> Step:
     p = setup.params
     lines = []
     if any(setup.pads):
         top, bottom, left, right = setup.pads
         mode = p.padding_mode if p.pad_value == 0 else f"{p.padding_mode}, {p.pad_value}"
-        lines.append(
-            _text(
-                phrase(lang, "align_pad", mode=mode, top=top, bottom=bottom, left=left, right=right)
-            )
+        rows = [count(lang, n, "row") for n in (top, bottom)]
+        cols = [count(lang, n, "column") for n in (left, right)]
+        text = phrase(
+            lang, "align_pad", mode=mode, top=rows[0], bottom=rows[1], left=cols[0], right=cols[1]
         )
+        lines.append(_text(text))
     else:
         lines.append(_text(phrase(lang, "align_valid")))
     if p.padding == "same":
         lines.append(_text(phrase(lang, "align_same")))
-        lines += [_text(same_line(n, a, signs)) for n, a in (("h", setup.rows), ("w", setup.cols))]
-    lines.append(_text(phrase(lang, "align_start", sh=p.stride[0], sw=p.stride[1])))
+        lines += [_text(same_line(n, a)) for n, a in (("h", setup.rows), ("w", setup.cols))]
+    sh, sw = count(lang, p.stride[0], "row"), count(lang, p.stride[1], "column")
+    lines.append(_text(phrase(lang, "align_start", sh=sh, sw=sw)))
     lines.append(_text(phrase(lang, "size_text")))
-    lines += [_text(conv_line(n, a, signs)) for n, a in (("h", setup.rows), ("w", setup.cols))]
+    lines += [_text(conv_line(n, a)) for n, a in (("h", setup.rows), ("w", setup.cols))]
     return Step(
         "align", phrase(lang, "align_title"), tuple(_padded_grids(setup, lang, {})), tuple(lines)
     )
@@ -233,25 +219,23 @@ def _so_far(
         for r in range(maps.shape[1]):
             for c in range(maps.shape[2]):
                 if (o, r, c) == new3:
-                    marks[(r, c)] = "new"
+                    marks[(r, c)] = "current"
                 elif (o, r, c) not in seen:
                     marks[(r, c)] = "blank"
         name = label if maps.shape[0] == 1 else f"{label} {o}"
-        grids.append(Grid(name, maps[o], marks))
+        focus = (new3[1], new3[2]) if o == new3[0] else None
+        grids.append(Grid(name, maps[o], marks, focus=focus))
     return grids
 
 
 def _cell_step(
     setup: ConvSetup,
     output: Array,
-    trace: object,
+    trace: CellTrace,
     chosen: Sequence[tuple[int, ...]],
     lang: str,
-    symbols: Symbols,
+    typeset: Typeset,
 ) -> Step:
-    from convcli.trace import CellTrace
-
-    assert isinstance(trace, CellTrace)
     window = conv_window(setup, trace.cell)
     channels = sorted({t.channel for t in trace.terms})
     grids = _padded_grids(setup, lang, dict.fromkeys(channels, window))
@@ -266,9 +250,8 @@ def _cell_step(
     grids += _so_far(output, done, trace.cell, name)
     intro = phrase(lang, "cell_channels" if len(channels) > 1 else "cell_text")
     words = {"bias": phrase(lang, "bias"), "channel": phrase(lang, "ch")}
-    sums = arithmetic(trace, symbols, words=words)
-    lines = [_text(intro), tuple(sums)]
-    label = f"out[{','.join(map(str, trace.cell))}]"
+    lines = [_text(intro), cell_sum(trace, typeset, words)]
+    label = cell_label(trace.cell)
     return Step("cell", phrase(lang, "cell_title", name=label), tuple(grids), tuple(lines))
 
 
@@ -311,8 +294,11 @@ def _result_step(setup: ConvSetup, output: Array, lang: str) -> Step:
     if p.stride != (1, 1):
         lines.append(_text(phrase(lang, "summary_stride", stride=_pair(p.stride))))
     unread = [
-        phrase(lang, key, n=n)
-        for key, n in (("unread_rows", rows.unread), ("unread_cols", cols.unread))
+        phrase(lang, key, n=count(lang, n, noun))
+        for key, noun, n in (
+            ("unread_rows", "row", rows.unread),
+            ("unread_cols", "column", cols.unread),
+        )
         if n
     ]
     if unread:
@@ -329,10 +315,9 @@ def _result_step(setup: ConvSetup, output: Array, lang: str) -> Step:
 
 
 def transpose_lesson(
-    setup: TransposeSetup, *, lang: str, symbols: Symbols, signs: Signs, limit: int = 16
+    setup: TransposeSetup, output: Array, *, lang: str, typeset: Typeset, limit: int = 16
 ) -> Lesson:
     """Scatter each input cell, step by step, then the equivalent direct convolution."""
-    output = run_transpose(setup)
     name = phrase(lang, "output")
     kh, kw = setup.weight.shape[-2:]
     kernel_grids = [
@@ -340,12 +325,10 @@ def transpose_lesson(
         for c in range(min(setup.weight.shape[0], 4))
         for o in range(setup.weight.shape[1])
     ]
-    stride = _pair(setup.params.stride)
+    stride = count(lang, _pair(setup.params.stride), "cell")
     intro = phrase(lang, "kernel_text_transpose", size=f"{kh}×{kw}", stride=stride)
     steps = [Step("kernel", phrase(lang, "kernel_title"), tuple(kernel_grids), (_text(intro),))]
-    formula = tuple(
-        _text(transpose_line(n, a, signs)) for n, a in (("h", setup.rows), ("w", setup.cols))
-    )
+    formula = tuple(_text(transpose_line(n, a)) for n, a in (("h", setup.rows), ("w", setup.cols)))
     inputs = tuple(Grid(phrase(lang, "input"), setup.x[c]) for c in range(setup.x.shape[0]))
     align = (
         _text(phrase(lang, "align_transpose", stride=stride)),
@@ -360,17 +343,11 @@ def transpose_lesson(
         for b in range(setup.x.shape[2])
     ]
     for c, a, b in positions[:limit]:
-        steps.append(_scatter_step(setup, partial, (c, a, b), lang, symbols, name))
+        steps.append(_scatter_step(setup, partial, (c, a, b), lang, typeset, name))
     steps.append(_direct_step(setup, lang))
-    traces = trace_transpose(setup, list(all_cells(output.shape))[:limit])
-    result_lines = [
-        tuple(
-            arithmetic(
-                t, symbols, words={"bias": phrase(lang, "bias"), "channel": phrase(lang, "ch")}
-            )
-        )
-        for t in traces
-    ]
+    traces = trace_transpose(setup, output, list(all_cells(output.shape))[:limit])
+    words = {"bias": phrase(lang, "bias"), "ch": phrase(lang, "ch")}
+    result_lines = [cell_sum(t, typeset, words) for t in traces]
     (sh, sw) = setup.params.stride
     summary = _text(
         phrase(
@@ -394,7 +371,7 @@ def _scatter_step(
     partial: Array,
     where: tuple[int, int, int],
     lang: str,
-    symbols: Symbols,
+    typeset: Typeset,
     name: str,
 ) -> Step:
     c, a, b = where
@@ -412,12 +389,12 @@ def _scatter_step(
                 r, col = a * sh + i * dh - top, b * sw + j * dw - left
                 if 0 <= r < partial.shape[1] and 0 <= col < partial.shape[2]:
                     partial[first_out + o, r, col] += value * setup.weight[c, o, i, j]
-                    touched[(r, col)] = "new"
+                    touched[(r, col)] = "current"
     r0, c0 = a * sh - top, b * sw - left
-    rows = f"{symbols.number(r0)}…{symbols.number(r0 + dh * (kh - 1))}"
-    cols = f"{symbols.number(c0)}…{symbols.number(c0 + dw * (kw - 1))}"
+    rows = f"{typeset.number(r0)}…{typeset.number(r0 + dh * (kh - 1))}"
+    cols = f"{typeset.number(c0)}…{typeset.number(c0 + dw * (kw - 1))}"
     cell = f"x[{a},{b}]" if setup.x.shape[0] == 1 else f"x[{c},{a},{b}]"
-    input_marks = {(a, b): "window"}
+    input_marks: dict[tuple[int, int], Mark] = {(a, b): "window"}
     grids = [
         Grid(phrase(lang, "input"), setup.x[c], input_marks),
         Grid(phrase(lang, "kernel"), setup.weight[c, 0]),
@@ -429,7 +406,7 @@ def _scatter_step(
     lines = [
         _text(
             phrase(
-                lang, "scatter_text", name=cell, value=symbols.number(value), rows=rows, cols=cols
+                lang, "scatter_text", name=cell, value=typeset.number(value), rows=rows, cols=cols
             )
         )
     ]
@@ -441,15 +418,13 @@ def _scatter_step(
 def _direct_step(setup: TransposeSetup, lang: str) -> Step:
     stretched, kernel, pads = transpose_as_direct(setup)
     sh, sw = setup.params.stride
-    gap = _pair((sh - 1, sw - 1))
-    inserted = {
-        (r, c): "hole"
-        for r in range(stretched.shape[1])
-        for c in range(stretched.shape[2])
-        if stretched[0, r, c] == 0
-    }
+    gap = count(lang, _pair((sh - 1, sw - 1)), "zero")
     grids = (
-        Grid(phrase(lang, "input"), stretched[0], inserted),
+        Grid(
+            phrase(lang, "stretched_input"),
+            stretched[0],
+            inserted_marks(stretched.shape[-2:], setup, pads),
+        ),
         Grid(phrase(lang, "kernel"), kernel[0, 0]),
     )
     text = phrase(lang, "direct_text", gap=gap, pads=",".join(map(str, pads)))
@@ -461,28 +436,25 @@ def _direct_step(setup: TransposeSetup, lang: str) -> Step:
 
 def pool_lesson(
     setup: PoolSetup,
+    output: Array,
     cells: Sequence[tuple[int, ...]] | None,
     *,
     lang: str,
-    symbols: Symbols,
-    signs: Signs,
+    typeset: Typeset,
     limit: int = 16,
 ) -> Lesson:
     """The window and its op, the size formula, one window per step, the result."""
-    output = run_pool(setup)
     chosen, hidden = _choose(output.shape, cells, limit)
     what = phrase(lang, f"what_{setup.op}")
     rows, cols = setup.rows, setup.cols
     window = f"{rows.kernel}×{cols.kernel}"
     first = Step(
         "kernel",
-        phrase(lang, "kernel_title"),
+        phrase(lang, "window_title"),
         (),
         (_text(phrase(lang, "window_text", size=window, what=what)),),
     )
-    formula = tuple(
-        _text(pool_line(n, a, setup.ceil_mode, signs)) for n, a in (("h", rows), ("w", cols))
-    )
+    formula = tuple(_text(pool_line(n, a, setup.ceil_mode)) for n, a in (("h", rows), ("w", cols)))
     inputs = tuple(Grid(phrase(lang, "input"), setup.x[c]) for c in range(setup.x.shape[0]))
     steps = [
         first,
@@ -494,21 +466,22 @@ def pool_lesson(
         ),
     ]
     name = phrase(lang, "output")
-    for trace in trace_pool(setup, chosen):
+    for trace in trace_pool(setup, output, chosen):
         channel = trace.cell[0] if len(trace.cell) == 3 else 0
-        window_marks = {
+        window_marks: dict[tuple[int, int], Mark] = {
             (a, b): "window"
             for a, b in trace.positions
             if 0 <= a < rows.size and 0 <= b < cols.size
         }
-        grids = [Grid(phrase(lang, "input"), setup.x[channel], window_marks)]
+        focus = next(iter(window_marks), None)
+        grids = [Grid(phrase(lang, "input"), setup.x[channel], window_marks, focus=focus)]
         done = chosen[: chosen.index(trace.cell) + 1]
         grids += _so_far(output, done, trace.cell, phrase(lang, "so_far", name=name))
         lines = (
             _text(phrase(lang, "pool_cell_text", what=what)),
-            _text(pool_arithmetic(trace, setup.op, symbols)),
+            pool_sum(trace, setup.op, typeset),
         )
-        label = f"out[{','.join(map(str, trace.cell))}]"
+        label = cell_label(trace.cell)
         steps.append(Step("cell", phrase(lang, "pool_cell_title", name=label), tuple(grids), lines))
     maps = output if output.ndim == 3 else output[None]
     summary = _text(

@@ -1,0 +1,140 @@
+"""One result, one emit: every command hands a :class:`Result` to :func:`emit`, which
+writes it in the chosen format, its notes and warnings on stderr.
+
+Notes say something a user may want to know (the stride left rows unread, only some
+cells were explained) and ``-q`` silences them; warnings say a result may not be what
+was meant (a float overflowed) and always show. Text is built in Unicode and translated
+to ASCII here, once, when stdout cannot encode it.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import typer
+
+from convcli.cli.options import Format
+from convcli.errors import ConvError
+from convcli.typography import Typeset, for_stream
+
+if TYPE_CHECKING:
+    from convcli.model import Document
+    from convcli.numbers import Array
+
+
+@dataclass
+class Result:
+    """What a command produced: a JSON payload, a matrix (csv; markdown and LaTeX without
+    an explanation), a document for people (built only when a human format is asked for),
+    and its notes and warnings."""
+
+    command: str
+    payload: dict[str, Any]
+    matrix: Array | None = None
+    document: Callable[[Typeset], Document] | None = None
+    explained: bool = False  # markdown and LaTeX write the document, not just the matrix
+    notes: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+def choose(chosen: object | None, *, pipe: Format = Format.csv) -> Format:
+    """The format asked for, else a table on a terminal and ``pipe`` otherwise."""
+    if chosen is not None:
+        return Format(str(chosen))
+    return Format.table if sys.stdout.isatty() else pipe
+
+
+def emit(
+    result: Result, form: Format, *, precision: int | None = None, quiet: bool = False
+) -> None:
+    """Write ``result`` in ``form``: stderr lines first, then stdout in one write."""
+    for line in result.warnings:
+        say(f"warning: {line}")
+    if not quiet:
+        for line in result.notes:
+            say(f"note: {line}")
+    write(render(result, form, precision))
+
+
+def render(result: Result, form: Format, precision: int | None) -> str:
+    from convcli import matrix_io
+
+    typeset = Typeset(precision)
+    if form is Format.json:
+        return matrix_io.format_json(_rounded(result.payload, precision))
+    human = form is Format.table or (result.explained and form in (Format.markdown, Format.latex))
+    if human or result.matrix is None:
+        assert result.document is not None, result.command
+        document = result.document(typeset)
+        if form is Format.table:
+            from convcli import render as rich
+
+            return rich.document_text(document, typeset)
+        from convcli import docs
+
+        return (
+            docs.markdown(document, typeset)
+            if form is Format.markdown
+            else docs.latex(document, typeset)
+        )
+    matrix = _rounded(result.matrix, precision)
+    writers = {
+        Format.csv: matrix_io.format_csv,
+        Format.plain: matrix_io.format_csv,
+        Format.markdown: matrix_io.format_markdown,
+        Format.latex: matrix_io.format_latex,
+    }
+    return writers[form](matrix)
+
+
+def _rounded(value: Any, precision: int | None) -> Any:
+    """Float arrays (also inside a payload) to ``precision`` significant digits."""
+    if precision is None:
+        return value
+    import numpy as np
+
+    if isinstance(value, dict):
+        return {k: _rounded(v, precision) for k, v in value.items()}
+    if isinstance(value, np.ndarray) and value.dtype == np.float64:
+        return np.vectorize(lambda v: float(f"{v:.{precision}g}"), otypes=[np.float64])(value)
+    return value
+
+
+def say(line: str) -> None:
+    """One line on stderr, in ASCII where stderr cannot encode it."""
+    typer.echo(for_stream(line, sys.stderr.encoding), err=True)
+
+
+def fail(message: str, hint: str | None = None, code: int = 1) -> typer.Exit:
+    """Write ``Error: …`` (and a hint) to stderr; return the Exit to raise."""
+    say(f"Error: {message}")
+    if hint:
+        say(f"hint: {hint}")
+    return typer.Exit(code)
+
+
+def write(text: str) -> None:
+    """Write finished output in one go (nothing is half-written on an error)."""
+    text = for_stream(text, sys.stdout.encoding)
+    try:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        raise
+    except OSError as exc:
+        silence_stdout()
+        msg = f"cannot write output: {exc.strerror or exc}"
+        raise ConvError(msg) from None
+
+
+def silence_stdout() -> None:
+    """After a closed pipe, point stdout at /dev/null so the final flush stays quiet."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):
+        pass

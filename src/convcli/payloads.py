@@ -1,0 +1,99 @@
+"""The JSON objects of the commands (SPEC §4 keys first), as plain data."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from convcli.core import TransposeSetup
+from convcli.numbers import Array, json_number
+from convcli.trace import CellTrace, PoolTrace
+
+if TYPE_CHECKING:
+    from convcli.core import ConvSetup, PoolSetup
+
+
+def step(trace: CellTrace) -> dict[str, Any]:
+    """One entry of ``steps``: ``sum(x·w) + bias == value`` (bias 0 when there is none)."""
+    return {
+        "cell": list(trace.cell),
+        "terms": [[json_number(t.x), json_number(t.w)] for t in trace.terms],
+        "bias": 0 if trace.bias is None else json_number(trace.bias),
+        "value": json_number(trace.value),
+    }
+
+
+def conv_payload(
+    command: str,
+    setup: ConvSetup | TransposeSetup,
+    output: Array,
+    traces: Sequence[CellTrace] | None,
+) -> dict[str, Any]:
+    """The JSON object of ``conv``, ``dilate`` and ``transpose``."""
+    p = setup.params
+    payload: dict[str, Any] = {
+        "command": command,
+        "output": output,
+        "output_shape": list(output.shape),
+        "input_shape": list(setup.input_shape),
+        "kernel_shape": list(setup.kernel_shape),
+        "stride": list(p.stride),
+        "padding": list(setup.pads),
+        "dilation": list(p.dilation),
+        "groups": p.groups,
+        "exact": setup.exact,
+        "bias": None if setup.bias is None else [json_number(b) for b in setup.bias],
+        "flip": p.flip,
+    }
+    if isinstance(setup, TransposeSetup):
+        payload["output_padding"] = list(setup.output_padding)
+    else:
+        payload["padding_mode"] = p.padding_mode
+        payload["pad_value"] = json_number(p.pad_value)
+    if traces is not None:
+        payload["steps"] = [step(t) for t in traces]
+    return payload
+
+
+def dilate_payload(kernel: Array, dilated: Array, dilation: tuple[int, int]) -> dict[str, Any]:
+    """The JSON of ``dilate``: the dilated kernel and its reach."""
+    effective = list(dilated.shape[-2:])
+    return {
+        "command": "dilate",
+        "kernel": dilated,
+        "kernel_shape": list(kernel.shape),
+        "dilation": list(dilation),
+        "effective_size": effective,
+        "receptive_field": effective,
+    }
+
+
+def pool_payload(
+    setup: PoolSetup, output: Array, traces: Sequence[PoolTrace] | None
+) -> dict[str, Any]:
+    """The JSON object of ``pool``."""
+    rows, cols = setup.rows, setup.cols
+    payload: dict[str, Any] = {
+        "command": "pool",
+        "op": setup.op,
+        "output": output,
+        "output_shape": list(output.shape),
+        "input_shape": list(setup.x.shape[1:] if setup.squeeze else setup.x.shape),
+        "window": [rows.kernel, cols.kernel],
+        "stride": [rows.stride, cols.stride],
+        "padding": [rows.pad_before, rows.pad_after, cols.pad_before, cols.pad_after],
+        "ceil_mode": setup.ceil_mode,
+        "count_include_pad": setup.count_include_pad,
+        "exact": rows.exact and cols.exact,
+    }
+    if traces is not None:
+        payload["steps"] = [
+            {
+                "cell": list(t.cell),
+                "window": [None if v is None else json_number(v) for v in t.values],
+                "divisor": t.divisor,
+                "value": json_number(t.value),
+            }
+            for t in traces
+        ]
+    return payload

@@ -1,0 +1,432 @@
+"""The table views of ``conv``, ``dilate``, ``transpose``, ``pool`` and a single matrix,
+as :class:`~convcli.model.Document` data built from a computed result (never rerun).
+
+Padding cells are marked ``padding``, dilation holes and inserted zeros ``hole``, the
+windows of the explained cells ``window`` and those cells ``current``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from convcli import model as M
+from convcli.arithmetic import cell_sum, pool_sum
+from convcli.core import ConvSetup, TransposeSetup, conv_matrix, dilate_kernel, transpose_as_direct
+from convcli.formulas import transpose_line
+from convcli.numbers import Array
+from convcli.phrases import count, phrase
+from convcli.trace import CellTrace, PoolTrace, conv_window
+from convcli.typography import PAD_MARK, Typeset
+
+if TYPE_CHECKING:
+    from convcli.core import PoolSetup
+
+MAX_KERNEL_GRIDS = 12
+MAX_SCATTER_LINES = 16
+MAX_MATRIX_CELLS = 64
+
+
+def size(shape: Sequence[int]) -> str:
+    return "×".join(str(n) for n in shape)
+
+
+def pair(values: Sequence[int]) -> str:
+    return str(values[0]) if len(set(values)) == 1 else ",".join(map(str, values))
+
+
+def padding_marks(shape: Sequence[int], pads: Sequence[int]) -> dict[tuple[int, int], M.Mark]:
+    """The padding band around a ``shape`` input padded by (top, bottom, left, right)."""
+    top, bottom, left, right = pads
+    height, width = shape
+    rows, cols = height + top + bottom, width + left + right
+    band = [(r, c) for r in [*range(top), *range(top + height, rows)] for c in range(cols)]
+    band += [
+        (r, c) for r in range(top, top + height) for c in [*range(left), *range(left + width, cols)]
+    ]
+    return dict.fromkeys(band, "padding")
+
+
+def hole_marks(shape: Sequence[int], dilation: Sequence[int]) -> dict[tuple[int, int], M.Mark]:
+    dh, dw = dilation
+    return {(r, c): "hole" for r in range(shape[0]) for c in range(shape[1]) if r % dh or c % dw}
+
+
+def _arithmetic_block(traces: Sequence[CellTrace], typeset: Typeset, lang: str) -> list[M.Block]:
+    if not traces:
+        return []
+    padded = any(term.source is None for t in traces for term in t.terms)
+    head = phrase(lang, "arithmetic") + (
+        " " + phrase(lang, "pad_legend", mark=PAD_MARK) if padded else ""
+    )
+    words = {"bias": phrase(lang, "bias"), "ch": phrase(lang, "ch")}
+    return [M.title(head), *(M.math(cell_sum(t, typeset, words)) for t in traces)]
+
+
+def kernel_grids(weight: Array, lang: str, dilation: tuple[int, int] = (1, 1)) -> list[M.Grid]:
+    """Each kernel slice (and, with dilation, each slice dilated, its holes marked)."""
+    out_channels, in_channels = weight.shape[:2]
+    grids = []
+    for o in range(out_channels):
+        for c in range(in_channels):
+            label = phrase(lang, "kernel") + (f" {o}" if out_channels > 1 else "")
+            label += f" {phrase(lang, 'channel')} {c}" if in_channels > 1 else ""
+            grids.append(M.Grid(label, weight[o, c]))
+    if dilation != (1, 1):
+        spread = dilate_kernel(weight, dilation)
+        holes = hole_marks(spread.shape[-2:], dilation)
+        flat = spread.reshape((-1, *spread.shape[-2:]))
+        for n in range(flat.shape[0]):
+            suffix = f" {n}" if flat.shape[0] > 1 else ""
+            grids.append(M.Grid(phrase(lang, "dilated_kernel") + suffix, flat[n], holes))
+    return grids[:MAX_KERNEL_GRIDS]
+
+
+def _kernel_blocks(weight: Array, lang: str, dilation: tuple[int, int]) -> list[M.Grid]:
+    return kernel_grids(weight, lang, dilation)
+
+
+def output_grids(
+    output: Array, label: str, chosen: Sequence[tuple[int, ...]], typeset: Typeset
+) -> list[M.Grid]:
+    """Each output channel, the chosen cells marked ``current`` (the first one in focus)."""
+    maps = output if output.ndim == 3 else output[None]
+    grids = []
+    for o in range(maps.shape[0]):
+        cells = [(c[-2], c[-1]) for c in chosen if len(c) == 2 or c[0] == o]
+        title = label + (f" {o}" if maps.shape[0] > 1 else "") + f" ({size(maps.shape[-2:])})"
+        marks: dict[tuple[int, int], M.Mark] = dict.fromkeys(cells, "current")
+        grids.append(M.Grid(title, maps[o], marks, focus=cells[0] if cells else None))
+    return grids
+
+
+def conv_summary(setup: ConvSetup, typeset: Typeset, lang: str) -> tuple[str, ...]:
+    p = setup.params
+    word = f" ({p.padding})" if isinstance(p.padding, str) else ""
+    mode = f", {p.padding_mode}" if p.padding_mode != "zeros" else ""
+    value = f", {phrase(lang, 'value')} {typeset.number(p.pad_value)}" if p.pad_value != 0 else ""
+    extras = []
+    if p.dilation != (1, 1):
+        extras.append(f"{phrase(lang, 'dilation')} {pair(p.dilation)}")
+    if p.groups != 1:
+        extras.append(f"{phrase(lang, 'groups')} {p.groups}")
+    if setup.bias is not None:
+        extras.append(f"{phrase(lang, 'bias')} " + ",".join(typeset.number(b) for b in setup.bias))
+    if p.flip:
+        extras.append(phrase(lang, "flipped"))
+    first = (
+        f"{phrase(lang, 'input')} {size(setup.input_shape)}  "
+        f"{phrase(lang, 'kernel')} {size(setup.kernel_shape)}  "
+        f"{phrase(lang, 'stride')} {pair(p.stride)}  "
+        f"{phrase(lang, 'padding')} {','.join(map(str, setup.pads))}{word}{mode}{value}"
+    )
+    return (
+        first + "".join(f"  {e}" for e in extras),
+        f"{phrase(lang, 'output')} {size(setup.output_shape)}",
+    )
+
+
+def _reads_channel(setup: ConvSetup, cell: tuple[int, ...], channel: int) -> bool:
+    groups = setup.params.groups
+    o = cell[0] if len(cell) == 3 else 0
+    per_in, per_out = setup.x.shape[0] // groups, setup.weight.shape[0] // groups
+    return bool(o // per_out == channel // per_in)
+
+
+def input_grids(setup: ConvSetup, lang: str, chosen: Sequence[tuple[int, ...]]) -> list[M.Grid]:
+    """Each padded input channel: padding marked, the first chosen cell's window marked."""
+    padded = setup.padded
+    top, _, left, _ = setup.pads
+    band = padding_marks(setup.x.shape[-2:], setup.pads)
+    grids = []
+    for channel in range(padded.shape[0]):
+        marks = dict(band)
+        reading = [cell for cell in chosen if _reads_channel(setup, cell, channel)]
+        for cell in reading[:1]:  # one window: several would hide each other
+            marks.update(dict.fromkeys(conv_window(setup, cell), "window"))
+        key = "padded_input" if any(setup.pads) else "input"
+        label = phrase(lang, key)
+        if padded.shape[0] > 1:
+            label += f" {phrase(lang, 'channel')} {channel}"
+        focus = conv_window(setup, reading[0])[0] if reading else None
+        grids.append(M.Grid(label, padded[channel], marks, (-top, -left), focus))
+    return grids
+
+
+def conv_report(
+    command: str,
+    setup: ConvSetup,
+    output: Array,
+    traces: Sequence[CellTrace],
+    *,
+    highlight: bool,
+    typeset: Typeset,
+    lang: str,
+    notes: Sequence[str] = (),
+) -> M.Document:
+    """Summary, padded input, kernels, feature map, then each chosen cell's arithmetic."""
+    chosen = [t.cell for t in traces] if highlight else []
+    grids = [
+        *input_grids(setup, lang, chosen),
+        *_kernel_blocks(setup.weight, lang, setup.params.dilation),
+        *output_grids(output, phrase(lang, "feature_map"), chosen, typeset),
+    ]
+    blocks: list[M.Block] = [
+        M.Heading(command, conv_summary(setup, typeset, lang)),
+        M.Grids(tuple(grids)),
+        *(M.note(n) for n in notes),
+        *_arithmetic_block(traces, typeset, lang),
+    ]
+    return M.Document(tuple(blocks))
+
+
+def transpose_report(
+    setup: TransposeSetup,
+    output: Array,
+    traces: Sequence[CellTrace],
+    *,
+    views: Sequence[str],
+    highlight: bool,
+    typeset: Typeset,
+    lang: str,
+    notes: Sequence[str] = (),
+) -> M.Document:
+    """Input, kernel and output of a transposed convolution, then the views asked for."""
+    p = setup.params
+    summary = (
+        f"{phrase(lang, 'input')} {size(setup.input_shape)}  "
+        f"{phrase(lang, 'kernel')} {size(setup.kernel_shape)}  "
+        f"{phrase(lang, 'stride')} {pair(p.stride)}  "
+        f"{phrase(lang, 'padding')} {','.join(map(str, setup.pads))}  "
+        f"{phrase(lang, 'output_padding')} {pair(setup.output_padding)}  "
+        f"{phrase(lang, 'dilation')} {pair(p.dilation)}",
+        *(transpose_line(n, a) for n, a in (("h", setup.rows), ("w", setup.cols))),
+    )
+    chosen = [t.cell for t in traces] if highlight else []
+    inputs = [
+        M.Grid(
+            phrase(lang, "input")
+            + (f" {phrase(lang, 'channel')} {c}" if setup.x.shape[0] > 1 else ""),
+            setup.x[c],
+        )
+        for c in range(setup.x.shape[0])
+    ]
+    grids = [
+        *inputs,
+        *kernel_grids(setup.weight, lang),
+        *output_grids(output, phrase(lang, "output"), chosen, typeset),
+    ]
+    blocks: list[M.Block] = [
+        M.Heading("transpose", summary),
+        M.Grids(tuple(grids)),
+        *(M.note(n) for n in notes),
+    ]
+    if "scatter" in views:
+        blocks += [M.title(phrase(lang, "scatter_view")), *scatter_lines(setup, typeset, lang)]
+        blocks += _arithmetic_block(traces, typeset, lang)
+    if "direct" in views:
+        blocks += direct_view(setup, lang)
+    if "matrix" in views:
+        blocks += matrix_view(setup, lang)
+    return M.Document(tuple(blocks))
+
+
+def scatter_lines(setup: TransposeSetup, typeset: Typeset, lang: str) -> list[M.Block]:
+    (sh, sw), (dh, dw) = setup.params.stride, setup.params.dilation
+    kh, kw = setup.weight.shape[-2:]
+    top, _, left, _ = setup.pads
+    channels, height, width = setup.x.shape
+    lines: list[M.Block] = []
+    for c in range(channels):
+        for a in range(height):
+            for b in range(width):
+                r0, c0 = a * sh - top, b * sw - left
+                where = f"x[{c},{a},{b}]" if channels > 1 else f"x[{a},{b}]"
+                value = setup.x[c, a, b]
+                rows = f"{typeset.number(r0)}…{typeset.number(r0 + dh * (kh - 1))}"
+                cols = f"{typeset.number(c0)}…{typeset.number(c0 + dw * (kw - 1))}"
+                step = (
+                    f" ({phrase(lang, 'step_of', d=pair((dh, dw)))})" if (dh, dw) != (1, 1) else ""
+                )
+                lines.append(
+                    M.math(
+                        phrase(
+                            lang,
+                            "scatter_line",
+                            name=where,
+                            value=typeset.number(value),
+                            times=typeset.number(value, bracket=True),
+                            rows=rows,
+                            cols=cols,
+                        )
+                        + step
+                    )
+                )
+    if len(lines) > MAX_SCATTER_LINES:
+        hidden = len(lines) - MAX_SCATTER_LINES
+        lines = [*lines[:MAX_SCATTER_LINES], M.note(phrase(lang, "more_input_cells", n=hidden))]
+    if any(setup.pads):
+        lines.append(M.note(phrase(lang, "scatter_outside")))
+    return lines
+
+
+def direct_view(setup: TransposeSetup, lang: str) -> list[M.Block]:
+    """The equivalent stride-1 convolution: zeros inserted (marked as holes), padded."""
+    stretched, kernel, pads = transpose_as_direct(setup)
+    sh, sw = setup.params.stride
+    grids = []
+    for channel in range(stretched.shape[0]):
+        inserted = inserted_marks(stretched.shape[-2:], setup, pads)
+        label = phrase(lang, "stretched_input")
+        if stretched.shape[0] > 1:
+            label += f" {phrase(lang, 'channel')} {channel}"
+        grids.append(M.Grid(label, stretched[channel], inserted))
+    grids += kernel_grids(kernel, lang)
+    gap = count(lang, pair((sh - 1, sw - 1)), "zero")
+    text = phrase(lang, "direct_text", gap=gap, pads=",".join(map(str, pads)))
+    return [M.title(phrase(lang, "direct_view")), M.prose(text), M.Grids(tuple(grids))]
+
+
+def inserted_marks(
+    shape: Sequence[int], setup: TransposeSetup, pads: Sequence[int]
+) -> dict[tuple[int, int], M.Mark]:
+    """Cells of the stretched, padded input that hold no input value: the zeros the stride
+    inserts (holes) and the padding around them."""
+    (sh, sw) = setup.params.stride
+    height, width = setup.x.shape[-2:]
+    marks: dict[tuple[int, int], M.Mark] = {}
+    for r in range(shape[0]):
+        for c in range(shape[1]):
+            y, x = r - pads[0], c - pads[2]  # in the stretched input (pads may crop: < 0)
+            if not (0 <= y <= (height - 1) * sh and 0 <= x <= (width - 1) * sw):
+                marks[(r, c)] = "padding"
+            elif y % sh or x % sw:
+                marks[(r, c)] = "hole"
+    return marks
+
+
+def matrix_view(setup: TransposeSetup, lang: str) -> list[M.Block]:
+    in_cells = setup.x.shape[-1] * setup.x.shape[-2]
+    out_cells = setup.rows.output * setup.cols.output
+    if (
+        setup.x.shape[0] != 1
+        or setup.weight.shape[1] != 1
+        or max(in_cells, out_cells) > MAX_MATRIX_CELLS
+    ):
+        return [M.note(phrase(lang, "matrix_too_big", n=MAX_MATRIX_CELLS))]
+    matrix = conv_matrix(setup)
+    return [
+        M.title(phrase(lang, "matrix_view", size=size(matrix.shape))),
+        M.Grids((M.Grid("C", matrix),)),
+    ]
+
+
+def dilate_report(
+    kernel: Array, dilated: Array, dilation: tuple[int, int], lang: str
+) -> M.Document:
+    """The kernel, the dilated kernel with its holes marked, the effective size."""
+    dh, dw = dilation
+    kh, kw = kernel.shape[-2:]
+    eh, ew = dilated.shape[-2:]
+    lines = (
+        phrase(lang, "dilate_heading", d=pair(dilation)),
+        phrase(lang, "dilate_sizes", dh=dh, kh=kh, eh=eh, dw=dw, kw=kw, ew=ew),
+        phrase(lang, "dilate_field", size=f"{eh}×{ew}", taps=kh * kw),
+    )
+    flat = kernel.reshape((-1, kh, kw))
+    grids = kernel_grids(flat[:, None], lang, dilation)
+    return M.Document((M.Heading("dilate", lines), M.Grids(tuple(grids))))
+
+
+def pool_report(
+    setup: PoolSetup,
+    output: Array,
+    traces: Sequence[PoolTrace],
+    *,
+    highlight: bool,
+    typeset: Typeset,
+    lang: str,
+    notes: Sequence[str] = (),
+) -> M.Document:
+    """Input (the first chosen window marked), pooled map, each window's arithmetic."""
+    rows, cols = setup.rows, setup.cols
+    shown_in = setup.x.shape[1:] if setup.squeeze else setup.x.shape
+    first = (
+        f"{phrase(lang, 'pool_' + setup.op)}  {phrase(lang, 'input')} {size(shown_in)}  "
+        f"{phrase(lang, 'window')} {rows.kernel}×{cols.kernel}  "
+        f"{phrase(lang, 'stride')} {pair((rows.stride, cols.stride))}  "
+        f"{phrase(lang, 'padding')} {pair((rows.pad_before, cols.pad_before))}"
+        + (f"  {phrase(lang, 'ceil_mode')}" if setup.ceil_mode else "")
+        + (
+            ""
+            if setup.count_include_pad or setup.op != "avg"
+            else f"  {phrase(lang, 'pad_not_counted')}"
+        )
+    )
+    summary = (first, f"{phrase(lang, 'output')} {size(output.shape)}")
+    chosen = list(traces) if highlight else []
+    grids = []
+    for channel in range(setup.x.shape[0]):
+        mine = [t for t in chosen if len(t.cell) == 2 or t.cell[0] == channel]
+        marks: dict[tuple[int, int], M.Mark] = {}
+        focus = None
+        if mine:
+            inside = [
+                (a, b) for a, b in mine[0].positions if 0 <= a < rows.size and 0 <= b < cols.size
+            ]
+            marks = dict.fromkeys(inside, "window")
+            focus = inside[0] if inside else None
+        label = phrase(lang, "input") + (
+            f" {phrase(lang, 'channel')} {channel}" if setup.x.shape[0] > 1 else ""
+        )
+        grids.append(M.Grid(label, setup.x[channel], marks, focus=focus))
+    grids += output_grids(output, phrase(lang, "pooled"), [t.cell for t in chosen], typeset)
+    blocks: list[M.Block] = [
+        M.Heading("pool", summary),
+        M.Grids(tuple(grids)),
+        *(M.note(n) for n in notes),
+    ]
+    if traces:
+        blocks.append(M.title(phrase(lang, "windows")))
+        blocks += [M.math(pool_sum(t, setup.op, typeset)) for t in traces]
+    return M.Document(tuple(blocks))
+
+
+def matrix_document(matrix: Array, label: str) -> M.Document:
+    """One matrix (a kernel preset, say), each channel its own grid."""
+    if matrix.ndim == 2:
+        return M.Document((M.Grids((M.Grid(label, matrix),)),))
+    flat = matrix.reshape((-1, *matrix.shape[-2:]))
+    return M.Document((M.Grids(tuple(M.Grid(f"{label} {n}", m) for n, m in enumerate(flat))),))
+
+
+def unread_note(setup: ConvSetup, lang: str) -> str | None:
+    """One note for both axes when the stride leaves the last padded rows or columns
+    unread, indexed as the tables index the padded input (padding from −p)."""
+    parts = []
+    for noun, axis, before in (
+        ("row", setup.rows, setup.pads[0]),
+        ("column", setup.cols, setup.pads[2]),
+    ):
+        if not axis.unread:
+            continue
+        last = axis.padded - 1 - before
+        first = last - axis.unread + 1
+        if axis.unread == 1:
+            word = noun if lang == "en" else {"row": "行", "column": "列"}[noun]
+            parts.append(phrase(lang, "unread_one", noun=word, first=typeset_index(first)))
+        else:
+            n = count(lang, axis.unread, noun)
+            parts.append(
+                phrase(
+                    lang, "unread_many", n=n, first=typeset_index(first), last=typeset_index(last)
+                )
+            )
+    if not parts:
+        return None
+    verb = "is" if len(parts) == 1 and "index " in parts[0] else "are"
+    return phrase(lang, "unread_note", what=phrase(lang, "and").join(parts), verb=verb)
+
+
+def typeset_index(index: int) -> str:
+    return str(index).replace("-", "−")
