@@ -232,8 +232,9 @@ def _build_array(
             _check_row(row, number, first, of, label)
         shape = (len(channel.rows), len(first))
         if shape != (height, width):
+            at = _at(label, first[0].line, first[0].column)
             msg = (
-                f"{_at(label, first[0].line, 1)}: channel {index} is {_shape_text(shape)}, "
+                f"{at}: channel {index} is {_shape_text(shape)}, "
                 f"channel 1 is {height}×{width}; channels must have the same shape"
             )
             hint = None
