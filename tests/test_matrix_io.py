@@ -330,7 +330,7 @@ def test_unicode_minus_is_a_minus() -> None:
     assert got.tolist() == [[-1, 2], [3, Fraction(-4, 5)]]
 
 
-@pytest.mark.parametrize(("token", "digit"), [("１", "１"), ("٣", "٣"), ("1２", "２")])
+@pytest.mark.parametrize(("token", "digit"), [("٣", "٣"), ("1٢", "٢")])
 def test_non_ascii_digits_are_rejected(token: str, digit: str) -> None:
     message = error_of(text, f"1 {token}\n")
     assert message.startswith(f"{FILE}: line 1, column 3: {token!r} uses the non-ASCII digit")
@@ -740,9 +740,11 @@ def test_json_ragged_depth() -> None:
         ("[[1e400]]", "[0][0]: '1e400' is out of the float64 range"),
         ("[[1e-400]]", "[0][0]: '1e-400' is too small for float64 (it would round to 0)"),
         (
-            '[["１"]]',
-            "[0][0]: '１' uses the non-ASCII digit '１'; write numbers with ASCII digits 0-9",
+            '[["٣"]]',
+            "[0][0]: '٣' uses the non-ASCII digit '٣'; write numbers with ASCII digits 0-9",
         ),
+        ('[["１"]]', "[0][0]: '１' has a full-width digit one '１' (U+FF11); use '1'"),
+        ('[["－1"]]', "[0][0]: '－1' has a full-width hyphen-minus '－' (U+FF0D); use '-'"),
     ],
 )
 def test_json_bad_leaves_name_the_path(source: str, reason: str) -> None:
@@ -1093,7 +1095,7 @@ def test_format_json() -> None:
     assert out.count("\n") == 1
     assert out == (
         '{"command": "conv", "output": [[1, "1/2"], [2, 1180591620717411303424]], '
-        '"floats": [0.5, NaN, Infinity, -Infinity], "shape": [2, 2], "count": 3, '
+        '"floats": [0.5, "NaN", "Infinity", "-Infinity"], "shape": [2, 2], "count": 3, '
         '"scale": 0.5, "exact": false, "nested": {"cell": [0, 1], "value": "3/16"}, "none": null}\n'
     )
     assert list(json.loads(out)) == list(obj)

@@ -86,7 +86,10 @@ def _bias_vector(bias: Any, channels: int) -> list[Number] | None:
     if len(values) == 1:
         return values * channels
     if len(values) != channels:
-        msg = f"bias has {len(values)} values but there are {channels} output channels"
+        msg = (
+            f"bias has {_count(len(values), 'value')} but there "
+            f"{'is' if channels == 1 else 'are'} {_count(channels, 'output channel')}"
+        )
         raise ShapeError(msg)
     return values
 
@@ -152,7 +155,8 @@ def pad_input(x: Array, pads: Pads, mode: str = "zeros", value: Number = 0) -> A
         if max(top, bottom) > max_h or max(left, right) > max_w:
             msg = (
                 f"{mode} padding ({top},{bottom},{left},{right}) must be at most "
-                f"{max_h} rows and {max_w} columns for a {height}×{width} input"
+                f"{_count(max_h, 'row')} and {_count(max_w, 'column')} "
+                f"for a {height}×{width} input"
             )
             raise ParameterError(msg)
     if not any(pads):
@@ -287,6 +291,10 @@ def prepare_conv(x: Any, kernel: Any, *, params: ConvParams, bias: Any = None) -
     )
 
 
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}{'' if number == 1 else 's'}"
+
+
 def _check_conv_channels(channels: int, weight: tuple[int, ...], groups: int, ndim: int) -> None:
     out_channels, per_group = weight[0], weight[1]
     if channels % groups or out_channels % groups:
@@ -302,7 +310,16 @@ def _check_conv_channels(channels: int, weight: tuple[int, ...], groups: int, nd
             f"{' per group' if groups > 1 else ''}, but the input has {channels}"
             f"{f' ({channels // groups} per group)' if groups > 1 else ''}"
         )
-        raise ShapeError(msg)
+        hint = None
+        if ndim == 2 and groups == 1:
+            # --groups C alone does not do it: a 2-D kernel is one output channel, and
+            # groups must divide the output channels too
+            hint = (
+                f"repeat --kernel {channels} times with --groups {channels} to filter each "
+                f"channel alone, or give a 3-D kernel [{channels}][kh][kw] to sum them "
+                "(in a text file, a blank line starts a new channel)"
+            )
+        raise ShapeError(msg, hint=hint)
 
 
 @_ieee
@@ -447,7 +464,7 @@ def _check_transpose_channels(channels: int, weight: tuple[int, ...], groups: in
     if weight[0] != channels:
         msg = (
             f"the transposed kernel [C_in][C_out/groups][kh][kw] has C_in = {weight[0]}, "
-            f"but the input has {channels} channels"
+            f"but the input has {_count(channels, 'channel')}"
         )
         raise ShapeError(msg)
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import math
 import re
+import unicodedata
 from collections.abc import Iterable
 from enum import IntEnum
 from fractions import Fraction
@@ -37,9 +38,12 @@ _INT = re.compile(r"[+-]?[0-9]+")
 _FRACTION = re.compile(r"([+-]?[0-9]+)/([0-9]+)")
 _FLOAT = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
 _NONFINITE = re.compile(r"[+-]?(?:nan|inf|infinity)", re.IGNORECASE)
-_MINUS_SIGNS = (
-    "\u2212\u2012\u2013\ufe63\uff0d"  # −, figure dash, en dash, small and full-width minus
-)
+# −, figure dash, en dash, small minus. The full-width U+FF0D is not among them: like every
+# full-width character it is refused and named (see fullwidth_problem).
+_MINUS_SIGNS = "\u2212\u2012\u2013\ufe63"
+_FULLWIDTH_FIRST, _FULLWIDTH_LAST = 0xFF01, 0xFF5E  # full-width forms of ASCII '!' to '~'
+_FULLWIDTH_OFFSET = 0xFEE0  # from a full-width form to its ASCII character
+_IDEOGRAPHIC = {"\u3000": "a space", "\u3001": "','", "\u3002": "'.'"}
 
 
 class Kind(IntEnum):
@@ -87,7 +91,29 @@ def parse_number(token: str, *, allow_nan: bool = False) -> Number:
     raise ValueError(_not_a_number(token))
 
 
+def fullwidth_problem(char: str) -> str | None:
+    """What is wrong with a full-width (CJK keyboard) character, or None for any other one.
+
+    >>> fullwidth_problem("\uff0c")
+    "full-width comma '，' (U+FF0C); use ','"
+    >>> fullwidth_problem("\u3000"), fullwidth_problem(",")
+    ('ideographic space (U+3000); use a space', None)
+    """
+    code = ord(char)
+    if _FULLWIDTH_FIRST <= code <= _FULLWIDTH_LAST:
+        name = unicodedata.name(char).lower().replace("fullwidth", "full-width")
+        return f"{name} {char!r} (U+{code:04X}); use {chr(code - _FULLWIDTH_OFFSET)!r}"
+    if char in _IDEOGRAPHIC:
+        shown = "" if char == "\u3000" else f" {char!r}"
+        name = unicodedata.name(char).lower()
+        return f"{name}{shown} (U+{code:04X}); use {_IDEOGRAPHIC[char]}"
+    return None
+
+
 def _not_a_number(token: str) -> str:
+    wide = next((p for p in map(fullwidth_problem, token) if p is not None), None)
+    if wide is not None:
+        return f"{token!r} has a {wide}"
     odd = next((ch for ch in token if ch.isdigit() and not ch.isascii()), None)
     if odd is not None:
         return f"{token!r} uses the non-ASCII digit {odd!r}; write numbers with ASCII digits 0-9"
@@ -190,13 +216,42 @@ def format_number(value: object, *, unicode: bool = False) -> str:
     return text
 
 
+_NONFINITE_JSON = {math.inf: "Infinity", -math.inf: "-Infinity"}
+
+
 def json_number(value: object) -> int | float | str:
-    """A value for JSON: ints and floats as numbers, a non-integral fraction as ``"a/b"``."""
+    """A value for JSON: ints and finite floats as numbers, a non-integral fraction as
+    ``"a/b"``, and the non-finite floats as the strings ``"Infinity"``, ``"-Infinity"`` and
+    ``"NaN"`` (JSON has no such numbers; :func:`parse_number` reads the strings back).
+
+    >>> [json_number(v) for v in (1.5, float("-inf"), float("nan"), Fraction(1, 3))]
+    [1.5, '-Infinity', 'NaN', '1/3']
+    """
     if isinstance(value, float | np.floating):
-        return float(value)
+        number = float(value)
+        if math.isfinite(number):
+            return number
+        return "NaN" if math.isnan(number) else _NONFINITE_JSON[number]
     if isinstance(value, Fraction):
         return value.numerator if value.denominator == 1 else str(value)
     return int(value)  # type: ignore[call-overload,no-any-return]
+
+
+def count_nonfinite(array: Array) -> int:
+    """How many cells are NaN or infinite (always 0 for integers and fractions).
+
+    >>> count_nonfinite(np.array([[1.0, np.inf], [np.nan, -np.inf]]))
+    3
+    >>> count_nonfinite(np.array([1, Fraction(1, 2), float("nan")], dtype=object))
+    1
+    """
+    if array.dtype.kind == "f":
+        return int(array.size - np.count_nonzero(np.isfinite(array)))
+    if array.dtype == object:
+        return sum(
+            1 for v in array.flat if isinstance(v, float | np.floating) and not math.isfinite(v)
+        )
+    return 0
 
 
 def to_nested(array: Array, convert: Any = json_number) -> Any:

@@ -14,7 +14,8 @@ Where a matrix comes from (``load_matrix``), in this order:
 
 - ``-`` is standard input. A terminal is refused at once (never a silent wait).
 - An existing path is a file; a directory or an unreadable file is an error.
-- With ``--kernel``, a preset name (``sobel-x``, ``box-5``, ``gaussian:7,1.5``).
+- With ``--kernel``, a preset name (``sobel-x``, ``box-5``, ``gaussian:7,1.5``). A file of
+  the same name wins; ``notes`` (when given) then receives a note saying so.
 - Anything else is inline text: a JSON literal when it starts with ``[`` or ``{``, else rows
   separated by ``;`` or newlines, cells by spaces and/or one comma, channels by ``|``.
   When inline text cannot be read and it looks like a path (``x.csv``, ``data/img``), the
@@ -39,6 +40,10 @@ Policies (each one is tested in ``tests/test_matrix_io.py``):
 - An empty field (``1,,2``, a leading ``,``) is an error naming its column; so is a trailing
   delimiter (``1,2,``: "empty field after the last ','"). Runs of spaces are one separator.
 - Inline rows: empty rows (``;;``, a trailing ``;``, blank lines) are skipped.
+- A file or standard input may be written in the inline syntax: it is read so when a ``|``
+  stands beside values on a line, or a ``;`` part holds two values with blanks between
+  them (``1 2; 3 4``). Blank lines still separate channels there. Otherwise ``;`` between
+  single values is a cell delimiter (a semicolon CSV), and ``1,5;2,5`` stays an error.
 - Channels: in a file, blank lines (only spaces or tabs) between rows separate channels;
   several blank lines are one separator; leading and trailing blank lines are ignored. A line
   holding only a comment is not blank. A line holding only ``|`` also separates channels.
@@ -48,7 +53,9 @@ Policies (each one is tested in ``tests/test_matrix_io.py``):
   ("no numbers in …").
 - Numbers are ASCII: integers (exact, any size up to 4300 digits), decimals and scientific
   notation (float64), fractions ``a/b`` (exact), and a Unicode minus ``−``. Full-width or
-  other non-ASCII digits are refused, never normalised. ``1e400`` (out of range) and
+  other non-ASCII digits are refused, never normalised; full-width punctuation (``，``,
+  ``；``, ``－``, …) and the ideographic space, outside comments, are errors naming the
+  character, its code point and the ASCII one to use. ``1e400`` (out of range) and
   ``1e-400`` (would round to 0) are errors. ``nan``, ``inf`` and ``Infinity`` (and JSON
   ``NaN``/``Infinity``) are errors unless ``--allow-nan``. A huge integer in a matrix that
   also holds floats is an error (it has no float64 value). One float makes the whole matrix
@@ -71,8 +78,9 @@ Writers (pure, deterministic, no colour): csv writes ints plainly, fractions ``a
 with ``repr``, channels (and the matrices of a 4-D array, in order) one blank line apart, and
 reads back to the identical array (a 3-D array of one channel reads back 2-D); json
 writes one object on one line in ASCII (other characters escaped), keys in insertion order,
-integral fractions as ints and others as ``"a/b"``, non-finite floats as ``NaN`` and
-``Infinity`` (as Python's json does); markdown writes one GitHub table per channel with
+integral fractions as ints and others as ``"a/b"``, non-finite floats as the strings
+``"NaN"``, ``"Infinity"`` and ``"-Infinity"`` (JSON has no such numbers; they read back
+with ``--allow-nan``); markdown writes one GitHub table per channel with
 0-based row and column indices; latex writes one ``bmatrix`` per channel, fractions as
 ``\frac{a}{b}``, NaN as ``\mathrm{NaN}`` and infinities as ``\infty``. 3-D arrays are
 titled ``channel k`` and 4-D ones ``kernel o, channel c`` (0-based), in markdown and latex.

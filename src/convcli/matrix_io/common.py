@@ -30,6 +30,8 @@ _NON_FINITE_WORDS = frozenset({"nan", "inf", "infinity"})
 _WORDS_IN_FIELD = re.compile(r"[^ \t]+")
 _JSON_START = re.compile(r"\s*[\[{]")
 _BLANKS = " \t"
+_FULLWIDTH = re.compile("[\uff01-\uff5e\u3000-\u3002]")  # see numbers.fullwidth_problem
+_BLANK_INSIDE = re.compile(r"[^ \t][ \t]+[^ \t]")  # two values with blanks between them
 _INNER_TAB = re.compile(r"[^ \t\n][ \t]*\t[ \t]*[^ \t\n]")  # a tab between two values
 
 

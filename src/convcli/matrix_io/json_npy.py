@@ -28,6 +28,7 @@ from convcli.numbers import (
     array_from_values,
     canonical,
     format_number,
+    fullwidth_problem,
     parse_number,
 )
 
@@ -61,7 +62,9 @@ def _json_document(text: str, label: str, allow_nan: bool) -> Any:
     try:
         return _load_json(_normalise_newlines(text), allow_nan)
     except json.JSONDecodeError as error:
-        msg = f"{_at(label, error.lineno, error.colno)}: invalid JSON: {error.msg}"
+        at = _at(label, error.lineno, error.colno)
+        wide = fullwidth_problem(error.doc[error.pos]) if error.pos < len(error.doc) else None
+        msg = f"{at}: {wide}" if wide else f"{at}: invalid JSON: {error.msg}"
         raise ParseError(msg) from None
     except RecursionError:
         msg = f"{label}: the JSON is nested too deeply; a matrix is at most {MAX_RANK} lists deep"

@@ -49,13 +49,21 @@ def load_matrix(
     option: str = "--input",
     allow_nan: bool = False,
     stdin: BinaryIO | None = None,
+    notes: list[str] | None = None,
 ) -> Array:
     """The matrix named by one ``--input``/``--kernel`` value (see the module docstring).
+
+    Notes for the user (a file that shadows a preset of the same name) are appended to
+    ``notes`` when it is given; this layer never prints.
 
     >>> load_matrix("1 2 | 3 4").shape
     (2, 1, 2)
     """
     kind, label = _resolve(source, option)
+    if kind == "file" and notes is not None and _names_preset(source, option):
+        note = _shadow_note(source, option)
+        if note not in notes:  # the same file given twice needs saying once
+            notes.append(note)
     with _resource_guard(label):
         array = _load(kind, source, option, label, allow_nan, stdin)
     if array.ndim == MAX_RANK and option != "--kernel":
@@ -73,8 +81,11 @@ def load_stack(
     option: str = "--input",
     allow_nan: bool = False,
     stdin: BinaryIO | None = None,
+    notes: list[str] | None = None,
 ) -> Array:
     """Several sources as one array: input channels ``[C][H][W]`` or kernels ``[O][C][kh][kw]``.
+
+    ``notes`` collects the notes of every source (see :func:`load_matrix`).
 
     >>> load_stack(["1 2; 3 4", "5 6; 7 8"]).shape
     (2, 2, 2)
@@ -83,11 +94,14 @@ def load_stack(
         msg = f"{option}: no matrix given"
         raise ParseError(msg)
     if len(sources) == 1:
-        return load_matrix(sources[0], option=option, allow_nan=allow_nan, stdin=stdin)
+        return load_matrix(sources[0], option=option, allow_nan=allow_nan, stdin=stdin, notes=notes)
     if sum(source == "-" for source in sources) > 1:
         msg = f"{option}: '-' (stdin) given twice; standard input can be read only once"
         raise ParseError(msg)
-    arrays = [load_matrix(s, option=option, allow_nan=allow_nan, stdin=stdin) for s in sources]
+    arrays = [
+        load_matrix(s, option=option, allow_nan=allow_nan, stdin=stdin, notes=notes)
+        for s in sources
+    ]
     kernels = option == "--kernel"
     parts = [_as_kernels(a) if kernels else _as_channels(a) for a in arrays]
     _check_stack_shapes(parts, sources, option, "kernels" if kernels else "channels")
@@ -127,6 +141,22 @@ def _resolve(source: str, option: str) -> tuple[str, str]:
     if option == "--kernel" and is_kernel_name(source):
         return "kernel", f"{option} {source!r}"
     return "inline", f"{option} (inline)"
+
+
+def _names_preset(source: str, option: str) -> bool:
+    """Whether a ``--kernel`` value that names a file is also the name of a preset."""
+    if option != "--kernel" or not is_kernel_name(source):
+        return False
+    try:
+        get_kernel(source)
+    except ParseError:
+        return False
+    return True
+
+
+def _shadow_note(source: str, option: str) -> str:
+    shown = source if os.path.dirname(source) else os.path.join(os.curdir, source)
+    return f"{option} {source}: read the file {shown}, not the preset of that name"
 
 
 def _load(

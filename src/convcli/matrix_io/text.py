@@ -7,7 +7,9 @@ from dataclasses import dataclass
 
 from convcli.errors import ParseError
 from convcli.matrix_io.common import (
+    _BLANK_INSIDE,
     _BLANKS,
+    _FULLWIDTH,
     _WORDS_IN_FIELD,
     MAX_TOKEN_CHARS,
     _at,
@@ -26,6 +28,7 @@ from convcli.numbers import (
     Array,
     Number,
     array_from_values,
+    fullwidth_problem,
     parse_number,
 )
 
@@ -44,6 +47,7 @@ class _Channel:
     line: int  # where the channel starts (its separator, for error messages)
     column: int
     rows: list[list[_Cell]]
+    blank: int = 0  # the blank line that started it, if one did (for the hint)
 
 
 def parse_text(text: str, *, label: str, inline: bool, allow_nan: bool = False) -> Array:
@@ -61,28 +65,63 @@ def parse_text(text: str, *, label: str, inline: bool, allow_nan: bool = False) 
 def _parse_slow(text: str, label: str, inline: bool, allow_nan: bool) -> Array:
     """The exact tokenizer: every value checked on its own, errors with line and column."""
     lines = text.split("\n")
+    contents = [_content(line) for line in lines]
+    _check_fullwidth(contents, label)
     if inline:
-        channels = _inline_channels(lines, label)
+        channels = _inline_channels(lines, label, blank_breaks=False)
+    elif _uses_inline_syntax(contents):
+        channels = _inline_channels(lines, label, blank_breaks=True)
     else:
-        delimiter = _sniff("\n".join(map(_content, lines)))
+        delimiter = _sniff("\n".join(contents))
         channels = _file_channels(lines, label, delimiter)
     if not channels:
         raise _no_numbers(label, text)
-    return _build_array(channels, label, allow_nan)
+    return _build_array(channels, label, allow_nan, header_hint=not inline)
+
+
+def _check_fullwidth(contents: list[str], label: str) -> None:
+    """Full-width punctuation, digits and spaces (a CJK keyboard) are named, never read."""
+    for number, content in enumerate(contents, start=1):
+        if content.isascii():
+            continue
+        found = _FULLWIDTH.search(content)
+        if found:
+            msg = f"{_at(label, number, found.start() + 1)}: {fullwidth_problem(found.group())}"
+            raise ParseError(msg)
+
+
+def _uses_inline_syntax(contents: list[str]) -> bool:
+    """Whether a file or stdin text is written like inline text (``1 2; 3 4 | 5 6; 7 8``).
+
+    A ``|`` beside values on a line, or a ``;`` part holding two values with blanks between
+    them, says so. A ``;`` between single values stays a cell delimiter (``1;2;3``, a
+    semicolon CSV), so that every text read before reads the same way.
+    """
+    for content in contents:
+        stripped = content.strip(_BLANKS)
+        if "|" in stripped and stripped != "|":
+            return True
+        if ";" in content and any(
+            _BLANK_INSIDE.search(part.strip(_BLANKS)) for part in content.split(";")
+        ):
+            return True
+    return False
 
 
 def _file_channels(lines: list[str], label: str, delimiter: str) -> list[_Channel]:
     channels: list[_Channel] = []
     current: _Channel | None = None
+    blank = 0
     for number, line in enumerate(lines, start=1):
         content = _content(line)
         stripped = content.strip(_BLANKS)
         if stripped in ("", "|"):
             if stripped or "#" not in line:  # blank or '|': a channel break; comment-only: nothing
                 current = None
+                blank = 0 if stripped else number
             continue
         if current is None:
-            current = _Channel(number, 1, [])
+            current = _Channel(number, 1, [], blank if channels else 0)
             channels.append(current)
         current.rows.append(_file_cells(content, number, delimiter, label))
     return channels
@@ -96,14 +135,26 @@ def _file_cells(content: str, line: int, delimiter: str, label: str) -> list[_Ce
     ]
 
 
-def _inline_channels(lines: list[str], label: str) -> list[_Channel]:
+def _inline_channels(lines: list[str], label: str, *, blank_breaks: bool) -> list[_Channel]:
+    """Rows ended by ``;`` or a newline, channels by ``|`` (and, in a file, by a blank line)."""
     channels = [_Channel(1, 1, [])]
+    blank = 0  # a blank line waiting to start a channel, once rows follow it
     for number, line in enumerate(lines, start=1):
+        content = _content(line)
+        if blank_breaks and not content.strip(_BLANKS):
+            if "#" not in line and channels[-1].rows:  # a comment-only line is not blank
+                blank = number
+            continue
         offset = 0
-        for k, segment in enumerate(_content(line).split("|")):
+        for k, segment in enumerate(content.split("|")):
             if k:
                 channels.append(_Channel(number, offset, []))
-            channels[-1].rows.extend(_inline_rows(segment, number, offset, label))
+                blank = 0
+            rows = list(_inline_rows(segment, number, offset, label))
+            if rows and blank:
+                channels.append(_Channel(number, 1, [], blank))
+                blank = 0
+            channels[-1].rows.extend(rows)
             offset += len(segment) + 1
     if len(channels) > 1:
         for index, channel in enumerate(channels, start=1):
@@ -166,9 +217,13 @@ def _no_numbers(label: str, text: str) -> ParseError:
     return ParseError(f"no numbers in {label}: {reason}")
 
 
-def _build_array(channels: list[_Channel], label: str, allow_nan: bool) -> Array:
+def _build_array(
+    channels: list[_Channel], label: str, allow_nan: bool, *, header_hint: bool
+) -> Array:
     height, width = len(channels[0].rows), len(channels[0].rows[0])
     values: list[Number] = []
+    if header_hint:
+        _check_header(channels[0].rows[0], label)
     for index, channel in enumerate(channels, start=1):
         of = f" of channel {index}" if index > 1 else ""
         first = channel.rows[0]
@@ -177,15 +232,50 @@ def _build_array(channels: list[_Channel], label: str, allow_nan: bool) -> Array
             _check_row(row, number, first, of, label)
         shape = (len(channel.rows), len(first))
         if shape != (height, width):
+            at = _at(label, first[0].line, first[0].column)
             msg = (
-                f"{_at(label, first[0].line, 1)}: channel {index} is {_shape_text(shape)}, "
+                f"{at}: channel {index} is {_shape_text(shape)}, "
                 f"channel 1 is {height}×{width}; channels must have the same shape"
             )
-            raise ParseError(msg)
+            hint = None
+            if channel.blank:
+                hint = (
+                    f"a blank line starts a new channel (line {channel.blank}); "
+                    "delete it if this is one matrix"
+                )
+            raise ParseError(msg, hint=hint)
     try:
         return array_from_values(values, _stack_shape(len(channels), height, width))
     except OverflowError:
         raise _float_overflow(channels, values, label) from None
+
+
+def _check_header(row: list[_Cell], label: str) -> None:
+    """A first row of words only (column names) is refused with a hint to delete it."""
+    if not all(_is_word(cell.text) for cell in row):
+        return
+    cell = row[0]
+    try:
+        parse_number(cell.text)
+    except ValueError as error:
+        reason = str(error)
+    msg = f"{_at(label, cell.line, cell.column)}: {reason}"
+    hint = (
+        f"line {cell.line} looks like a header row, and header rows are not read: "
+        "delete it, or start it with '#' to make it a comment"
+    )
+    raise ParseError(msg, hint=hint)
+
+
+def _is_word(text: str) -> bool:
+    """Text holding a letter that is no number at all, not even NaN or infinity."""
+    if len(text) > MAX_TOKEN_CHARS or not any(char.isalpha() for char in text):
+        return False
+    try:
+        parse_number(text, allow_nan=True)
+    except ValueError:
+        return True
+    return False
 
 
 def _check_row(row: list[_Cell], number: int, first: list[_Cell], of: str, label: str) -> None:

@@ -95,12 +95,15 @@ def _int64_csv_bytes(block: Array) -> bytes:
 
 
 def format_json(obj: Mapping[str, Any]) -> str:
-    """One JSON object on one line; arrays as nested lists, fractions as ``"a/b"``.
+    """One JSON object on one line; arrays as nested lists, fractions as ``"a/b"``, and
+    non-finite floats as the strings ``"NaN"``, ``"Infinity"``, ``"-Infinity"``.
 
     >>> format_json({"command": "conv", "output": np.array([[1, 2]]), "ok": np.bool_(True)})
     '{"command": "conv", "output": [[1, 2]], "ok": true}\\n'
     """
-    return json.dumps(_jsonable(obj)) + "\n"
+    # allow_nan=False: a non-finite float that escaped json_number fails here, never
+    # printing NaN or Infinity, which are not JSON
+    return json.dumps(_jsonable(obj), allow_nan=False) + "\n"
 
 
 def _jsonable(value: Any) -> Any:
@@ -112,7 +115,7 @@ def _jsonable(value: Any) -> Any:
         return [_jsonable(item) for item in value]
     if isinstance(value, bool | np.bool_):
         return bool(value)
-    if isinstance(value, np.integer | np.floating | Fraction):
+    if isinstance(value, float | np.integer | np.floating | Fraction):
         return json_number(value)
     return value
 
