@@ -1,17 +1,54 @@
-"""The `kernels` command: the preset list in every format (checked by independent readers)."""
+"""The top level of the command line and the `kernels` command: a full stdout, and the
+preset list in every format (checked by independent readers)."""
 
 from __future__ import annotations
 
 import csv
 import io
+import os
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 from markdown_it import MarkdownIt
 
-from tests.conftest import Run, assert_error, json_out
+from tests.conftest import ROOT, Run, assert_error, json_out
+
+PYTHON = sys.executable
+
+
+def convcli(
+    *args: str, env: dict[str, str] | None = None, stdout: int | None = subprocess.PIPE
+) -> subprocess.CompletedProcess[bytes]:
+    """A real ``convcli`` process (the console entry point, as a user runs it)."""
+    return subprocess.run(
+        [PYTHON, "-m", "convcli", *args],
+        stdout=stdout,
+        stderr=subprocess.PIPE,
+        cwd=ROOT,
+        timeout=60,
+        env={**os.environ, "NO_COLOR": "1", **(env or {})},
+        check=False,
+    )
+
+
+# --- a full stdout ---------------------------------------------------------------------------
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="no /dev/full on this system")
+@pytest.mark.parametrize(
+    "args",
+    [["--help"], ["--version"], ["-V"], ["shape", "--help"], ["kernels", "-h"]],
+    ids=" ".join,
+)
+def test_help_and_version_into_a_full_disk_are_one_error_line(args: list[str]) -> None:
+    with open("/dev/full", "wb") as full:
+        proc = convcli(*args, stdout=full.fileno())
+    assert proc.returncode == 1
+    assert proc.stderr.decode() == "Error: cannot write output: No space left on device\n"
+
 
 # --- kernels: the list -----------------------------------------------------------------------
 

@@ -286,3 +286,9 @@ def main() -> None:
     except BrokenPipeError:
         _silence_stdout()
         sys.exit(0)
+    except OSError as exc:
+        # Commands report their own failures (``guarded``); what reaches here is Click
+        # writing --help, --version or a completion script into a full or failing stdout.
+        _silence_stdout()
+        typer.echo(f"Error: cannot write output: {exc.strerror or exc}", err=True)
+        sys.exit(1)
