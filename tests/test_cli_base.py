@@ -1,11 +1,13 @@
-"""The top level of the command line and the `kernels` command: a full stdout, and the
-preset list in every format (checked by independent readers)."""
+"""The top level of the command line and the `kernels` command: help, completion, a full
+stdout, and the preset list in every format (checked by independent readers)."""
 
 from __future__ import annotations
 
 import csv
 import io
 import os
+import re
+import shlex
 import shutil
 import subprocess
 import sys
@@ -17,6 +19,7 @@ from markdown_it import MarkdownIt
 from tests.conftest import ROOT, Run, assert_error, json_out
 
 PYTHON = sys.executable
+MAIN_COMMANDS = ("conv", "explain", "shape", "transpose", "dilate", "pool", "kernels")
 
 
 def convcli(
@@ -32,6 +35,111 @@ def convcli(
         env={**os.environ, "NO_COLOR": "1", **(env or {})},
         check=False,
     )
+
+
+def _section(help_text: str, title: str) -> list[str]:
+    """The indented lines under ``title`` in Click's help, up to the next blank line."""
+    lines = help_text.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.strip() == title)
+    section = []
+    for line in lines[start + 1 :]:
+        if not line.strip():
+            break
+        section.append(line)
+    return section
+
+
+# --- top-level help --------------------------------------------------------------------------
+
+
+def test_top_level_help_shows_one_working_example_per_main_command(run: Run) -> None:
+    result = run("--help")
+    assert result.exit_code == 0
+    examples = [line.strip() for line in _section(result.stdout, "Examples:")]
+    shown = [shlex.split(example)[1] for example in examples]
+    assert sorted(shown) == sorted(MAIN_COMMANDS)
+    for example in examples:
+        args = shlex.split(example)
+        assert args[0] == "convcli"
+        outcome = run(*args[1:], "--format", "json")
+        assert outcome.exit_code == 0, (example, outcome.stderr)
+        assert json_out(outcome)["command"] == args[1]
+
+
+SUMMARIES = {
+    "conv": "Convolve an input with one or more kernels.",
+    "transpose": "Transposed convolution (conv_transpose2d).",
+    "dilate": "Dilate a kernel; with --input, convolve.",
+    "explain": "Walk through a convolution step by step.",
+    "kernels": "List the named kernel presets, or show one.",
+    "pool": "Max, average or min pooling.",
+    "shape": "Output size of a layer, formula written out.",
+}
+
+
+@pytest.mark.parametrize("columns", ["100", "40"])
+def test_command_summaries_are_whole_at_any_width(run: Run, columns: str) -> None:
+    result = run("--help", env={"COLUMNS": columns})
+    assert result.exit_code == 0
+    listing = _section(result.stdout, "Commands:")
+    assert "..." not in "\n".join(listing)
+    summaries: dict[str, str] = {}
+    name = ""
+    for line in listing:  # a narrow terminal wraps a summary onto indented lines
+        first, *rest = line.split(maxsplit=1)
+        if line.startswith("  ") and not line.startswith("   "):
+            name = first
+            summaries[name] = rest[0] if rest else ""
+        else:
+            summaries[name] += " " + line.strip()
+    assert summaries == SUMMARIES
+
+
+def test_completion_descriptions_are_whole() -> None:
+    # zsh completion shows each command's summary; Click would cut it at 45 characters
+    proc = convcli(env={"_CONVCLI_COMPLETE": "complete_zsh", "_TYPER_COMPLETE_ARGS": "convcli "})
+    assert proc.returncode == 0, proc.stderr
+    described = dict(re.findall(r'"([a-z]+)":"([^"]*)"', proc.stdout.decode()))
+    assert described == SUMMARIES
+
+
+# --- shell completion ------------------------------------------------------------------------
+
+
+def test_completion_options_are_offered(run: Run) -> None:
+    options = "\n".join(_section(run("--help").stdout, "Options:"))
+    assert "--install-completion" in options
+    assert "--show-completion" in options
+
+
+def test_show_completion_prints_the_bash_script() -> None:
+    # run under bash (the trailing `true` keeps bash as the parent) so the shell is detected
+    proc = subprocess.run(
+        ["bash", "-c", f"{shlex.quote(PYTHON)} -m convcli --show-completion; true"],
+        capture_output=True,
+        cwd=ROOT,
+        timeout=60,
+        check=False,
+    )
+    assert proc.stderr == b""
+    assert b"complete -o default -F _convcli_completion convcli" in proc.stdout
+
+
+@pytest.mark.parametrize(
+    ("words", "cword", "expected"),
+    [
+        ("convcli sh", 1, ["shape"]),
+        ("convcli kernels --fo", 2, ["--format"]),
+        ("convcli kernels -f ", 3, ["table", "csv", "json", "markdown", "latex"]),
+    ],
+)
+def test_bash_completion_completes_commands_options_and_values(
+    words: str, cword: int, expected: list[str]
+) -> None:
+    env = {"_CONVCLI_COMPLETE": "complete_bash", "COMP_WORDS": words, "COMP_CWORD": str(cword)}
+    proc = convcli(env=env)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.decode().split() == expected
 
 
 # --- a full stdout ---------------------------------------------------------------------------
