@@ -1,9 +1,10 @@
-"""Start-up stays light: --help, --version and shape never import numpy or Rich, and
-machine output never imports Rich (checked in a fresh interpreter)."""
+"""Start-up stays light: --help, --version, shape and shell completion never import numpy or
+Rich, and machine output never imports Rich (checked in a fresh interpreter)."""
 
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 
@@ -24,13 +25,14 @@ print("LOADED=" + json.dumps(heavy), file=sys.stderr)
 """
 
 
-def loaded(*args: str) -> list[str]:
+def loaded(*args: str, env: dict[str, str] | None = None) -> list[str]:
     proc = subprocess.run(
         [sys.executable, "-c", PROBE, json.dumps(args)],
         capture_output=True,
         text=True,
         cwd=ROOT,
         timeout=60,
+        env={**os.environ, **(env or {})},
         check=False,
     )
     line = next(x for x in proc.stderr.splitlines() if x.startswith("LOADED="))
@@ -46,10 +48,20 @@ def loaded(*args: str) -> list[str]:
         ("shape", "-w", "4", "-k", "3", "--format", "table"),
         ("shape", "-w", "32", "-k", "5", "-s", "2", "--target", "16", "--format", "json"),
         ("conv", "--help"),
+        ("shape", "--help"),
+        ("kernels", "--help"),
     ],
 )
 def test_light_commands_import_neither_numpy_nor_rich(args: tuple[str, ...]) -> None:
     assert loaded(*args) == []
+
+
+@pytest.mark.parametrize("words", ["convcli ", "convcli conv --", "convcli kernels -f "])
+def test_shell_completion_imports_neither_numpy_nor_rich(words: str) -> None:
+    # every Tab press runs convcli with every command registered
+    cword = str(len(words.split()) - (0 if words.endswith(" ") else 1))
+    env = {"_CONVCLI_COMPLETE": "complete_bash", "COMP_WORDS": words, "COMP_CWORD": cword}
+    assert loaded(env=env) == []
 
 
 @pytest.mark.parametrize("fmt", ["csv", "json", "markdown", "latex"])

@@ -261,10 +261,3 @@ def to_nested(array: Array, convert: Any = json_number) -> Any:
     if array.ndim == 1:
         return [convert(v) for v in array.tolist()]
     return [to_nested(sub, convert) for sub in array]
-
-
-def count_nonfinite(array: Array) -> int:
-    """How many cells are inf or nan (0 for exact arrays, which cannot hold them)."""
-    if array.dtype != np.float64:
-        return 0
-    return int(array.size - np.count_nonzero(np.isfinite(array)))

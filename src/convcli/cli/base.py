@@ -26,11 +26,10 @@ from convcli.errors import ConvError, ParameterError
 # reader limits itself).
 sys.set_int_max_str_digits(0)
 
+# The help text is the root callback's docstring (it carries the examples).
 app = typer.Typer(
     name="convcli",
-    help="A calculator for convolution arithmetic: exact results, explained.",
     no_args_is_help=True,
-    add_completion=False,
     rich_markup_mode=None,
     pretty_exceptions_enable=False,
     context_settings={"help_option_names": ["-h", "--help"]},
@@ -55,6 +54,16 @@ def _root(
     """A calculator for convolution arithmetic: exact results, explained.
 
     Defaults follow PyTorch: cross-correlation, stride 1, no padding.
+
+    \b
+    Examples:
+      convcli conv -i "1 2 0; 1 0 3; 2 2 2" -k sobel-x --padding same
+      convcli explain
+      convcli shape -w 224 -k 7 -s 2 -p 3
+      convcli transpose -i "1 2; 3 4" -k "1 1; 1 1" -s 2
+      convcli dilate -k "1 2; 3 4" -d 2
+      convcli pool -i "1 2 3 4; 5 6 7 8" -k 2 --op avg
+      convcli kernels sobel-x
     """
 
 
@@ -103,6 +112,20 @@ COMMAND_MODULES = {
 }
 
 
+# The one-line summaries of ``convcli --help`` and of shell completion. Click would cut
+# each docstring's first line to fit (at 45 characters for completion) and end it with
+# "..."; a summary given here is shown whole. A command's own ``short_help`` wins.
+SUMMARIES = {
+    "conv": "Convolve an input with one or more kernels.",
+    "transpose": "Transposed convolution (conv_transpose2d).",
+    "dilate": "Dilate a kernel; with --input, convolve.",
+    "explain": "Walk through a convolution step by step.",
+    "kernels": "List the named kernel presets, or show one.",
+    "pool": "Max, average or min pooling.",
+    "shape": "Output size of a layer, formula written out.",
+}
+
+
 def register(argv: list[str]) -> None:
     """Import the module of the command being run, or every command module.
 
@@ -116,6 +139,10 @@ def register(argv: list[str]) -> None:
     modules = [wanted] if wanted else sorted(set(COMMAND_MODULES.values()))
     for module in modules:
         importlib.import_module(f"convcli.cli.{module}")
+    for info in app.registered_commands:
+        name = info.name or (info.callback.__name__ if info.callback else "")
+        if info.short_help is None and name in SUMMARIES:
+            info.short_help = SUMMARIES[name]
 
 
 def main() -> None:
@@ -128,6 +155,12 @@ def main() -> None:
     except BrokenPipeError:
         _silence_stdout()
         sys.exit(0)
+    except OSError as exc:
+        # Commands report their own failures (``guarded``); what reaches here is Click
+        # writing --help, --version or a completion script into a full or failing stdout.
+        _silence_stdout()
+        typer.echo(f"Error: cannot write output: {exc.strerror or exc}", err=True)
+        sys.exit(1)
 
 
 # --- transitional: text-writing commands not yet on options.py / output.Result ----------
