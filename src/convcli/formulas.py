@@ -60,7 +60,7 @@ LATEX_SIGNS = Signs(
     arrow=r"\to",
     words=(r"\text{", "}"),
     max=r"\max",
-    op=r"\mathit{op}",
+    op=r"\mathrm{op}",
 )
 
 

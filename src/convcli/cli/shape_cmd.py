@@ -22,12 +22,12 @@ from convcli import shape as S
 from convcli.cli.base import ASCII_FALLBACKS, app, emit, guarded, stdout_encodes
 from convcli.cli.options import (
     Axes,
-    DilationOpt,
-    OutputPaddingOpt,
     PaddingSpec,
     QuietOpt,
     axes_option,
     check_applies,
+    parse_dilation,
+    parse_output_padding,
     parse_padding,
     parse_stride,
     refuse,
@@ -159,9 +159,27 @@ def shape(
             parser=parse_stride,
         ),
     ] = None,
-    dilation: DilationOpt = None,
+    dilation: Annotated[
+        Axes | None,
+        typer.Option(
+            "--dilation",
+            "-d",
+            metavar="D|H,W",
+            help="Dilation, at least 1; not with --pool [default: 1].",
+            parser=parse_dilation,
+        ),
+    ] = None,
     transpose: Annotated[bool, typer.Option("--transpose", help="Transposed convolution.")] = False,
-    output_padding: OutputPaddingOpt = None,
+    output_padding: Annotated[
+        Axes | None,
+        typer.Option(
+            "--output-padding",
+            metavar="OP|H,W",
+            help="With --transpose: extra rows/columns at the bottom/right, below "
+            "max(stride, dilation) [default: 0].",
+            parser=parse_output_padding,
+        ),
+    ] = None,
     pool: Annotated[
         bool, typer.Option("--pool", help="Pooling: the window is -k, stride defaults to it.")
     ] = False,
