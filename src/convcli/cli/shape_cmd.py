@@ -217,31 +217,25 @@ def shape(
     _refuse_what_does_not_apply(
         transpose, pool, ceil_mode, padding, dilation, output_padding, target
     )
-    kernel = tuple(kernel_size or (3, 3))
-    default_stride = kernel if pool else (1, 1)
-    strides = tuple(stride or default_stride)
-    dil = tuple(dilation or (1, 1))
+    kernel: P.Pair = kernel_size or (3, 3)  # Axes is an (h, w) tuple
+    strides: P.Pair = stride or (kernel if pool else (1, 1))
+    dil: P.Pair = dilation or (1, 1)
     pads = padding.value if padding is not None else (0, 0, 0, 0)
     form = fmt or (ShapeFormat.table if sys.stdout.isatty() else ShapeFormat.plain)
     with guarded():
         if target is not None:
-            solved = _solve(sizes, _pair(kernel), _pair(strides), _pair(dil), target, transpose)
+            solved = _solve(sizes, kernel, strides, dil, target, transpose)
             emit(_write_solved(solved, form))
             _note(solved.notes(UNICODE_SIGNS), quiet)
             return
         if pool:
-            layer = _pool(sizes, _pair(kernel), _pair(strides), pads, ceil_mode)
+            layer = _pool(sizes, kernel, strides, pads, ceil_mode)
         elif transpose:
-            op = _pair(tuple(output_padding or (0, 0)))
-            layer = _transpose(sizes, _pair(kernel), _pair(strides), _pair(dil), pads, op)
+            layer = _transpose(sizes, kernel, strides, dil, pads, output_padding or (0, 0))
         else:
-            layer = _conv(sizes, _pair(kernel), _pair(strides), _pair(dil), pads)
+            layer = _conv(sizes, kernel, strides, dil, pads)
         emit(_write(layer, form))
         _note(layer.notes(UNICODE_SIGNS), quiet)
-
-
-def _pair(values: Sequence[int]) -> P.Pair:
-    return (values[0], values[1])
 
 
 def _sizes(ctx: typer.Context, width: int | None, height: int | None, size: Axes | None) -> P.Pair:
