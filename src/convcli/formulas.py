@@ -12,7 +12,18 @@ from typing import NamedTuple
 
 from convcli.shape import AxisArithmetic, TransposeAxis, ceil_div, conv_axis, effective_kernel
 
-__all__ = ["conv_axis", "conv_line", "pool_line", "same_line", "transpose_line", "unread_line"]
+__all__ = [
+    "ASCII_SIGNS",
+    "LATEX_SIGNS",
+    "UNICODE_SIGNS",
+    "Signs",
+    "conv_axis",
+    "conv_line",
+    "pool_line",
+    "same_line",
+    "transpose_line",
+    "unread_line",
+]
 
 
 class Signs(NamedTuple):
@@ -23,14 +34,33 @@ class Signs(NamedTuple):
     floor: tuple[str, str] = ("⌊", "⌋")
     ceil: tuple[str, str] = ("⌈", "⌉")
     pads: tuple[str, str] = ("p₁", "p₂")
+    arrow: str = "→"
+    words: tuple[str, str] = ("", "")  # around the prose inside a formula (LaTeX: \text{…})
+    max: str = "max"
+    op: str = "op"
 
     def fix(self, text: str) -> str:
         return text if self.minus == "−" else text.replace("−", self.minus)
+
+    def prose(self, text: str) -> str:
+        return f"{self.words[0]}{text}{self.words[1]}"
 
 
 UNICODE_SIGNS = Signs()
 ASCII_SIGNS = Signs(
     minus="-", dot="*", floor=("floor(", ")"), ceil=("ceil(", ")"), pads=("p1", "p2")
+)
+# Math-mode LaTeX (amsmath): the lines compile inside align*; prose goes in \text{}.
+LATEX_SIGNS = Signs(
+    minus="-",
+    dot=r" \cdot ",
+    floor=(r"\left\lfloor ", r" \right\rfloor"),
+    ceil=(r"\left\lceil ", r" \right\rceil"),
+    pads=("p_1", "p_2"),
+    arrow=r"\to",
+    words=(r"\text{", "}"),
+    max=r"\max",
+    op=r"\mathrm{op}",
 )
 
 
@@ -61,7 +91,8 @@ def pool_line(
     ) + 1
     tail = f" = {raw}"
     if raw != axis.output:
-        tail += f" − 1 = {axis.output} (the last window would start in the right padding)"
+        why = signs.prose("(the last window would start in the right padding)")
+        tail += f" − 1 = {axis.output} {why}"
     return signs.fix(f"{generic} = {numbers}{tail}")
 
 
@@ -69,7 +100,7 @@ def transpose_line(name: str, axis: TransposeAxis, signs: Signs = UNICODE_SIGNS)
     """``w' = (w − 1)·s − p₁ − p₂ + d·(k−1) + op + 1 = … = out``."""
     d = signs.dot
     p1, p2 = signs.pads
-    generic = f"{name}' = ({name} − 1){d}s − {p1} − {p2} + d{d}(k−1) + op + 1"
+    generic = f"{name}' = ({name} − 1){d}s − {p1} − {p2} + d{d}(k−1) + {signs.op} + 1"
     numbers = (
         f"({axis.size} − 1){d}{axis.stride} − {axis.pad_before} − {axis.pad_after} + "
         f"{axis.dilation}{d}({axis.kernel}−1) + {axis.output_padding} + 1"
@@ -84,10 +115,11 @@ def same_line(name: str, axis: AxisArithmetic, signs: Signs = UNICODE_SIGNS) -> 
     span = effective_kernel(axis.kernel, axis.dilation)
     total = axis.pad_before + axis.pad_after
     sides = ("top", "bottom") if name == "h" else ("left", "right")
+    head = signs.prose(f"same padding ({name}):")
     return signs.fix(
-        f"same padding ({name}): max(({lo}{axis.size}/{axis.stride}{hi} − 1){d}{axis.stride} + "
-        f"{span} − {axis.size}, 0) = {total} → {axis.pad_before} {sides[0]}, "
-        f"{axis.pad_after} {sides[1]}"
+        f"{head} {signs.max}(({lo}{axis.size}/{axis.stride}{hi} − 1){d}{axis.stride} + "
+        f"{span} − {axis.size}, 0) = {total} {signs.arrow} {axis.pad_before}"
+        f"{signs.prose(' ' + sides[0])}, {axis.pad_after}{signs.prose(' ' + sides[1])}"
     )
 
 

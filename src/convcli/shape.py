@@ -285,3 +285,17 @@ def solve_transpose_padding(
         found.append(((total // 2, total - total // 2), op))
     found.sort(key=lambda item: (item[0][0] != item[0][1], item[1]))
     return PaddingSolution(target, tuple(p for p, _ in found), tuple(op for _, op in found))
+
+
+def pytorch_takes_transpose(
+    before: int, after: int, output_padding: int, stride: int, dilation: int
+) -> bool:
+    """Whether ``nn.ConvTranspose2d`` can take this axis's padding as it is.
+
+    PyTorch takes one ``padding`` per axis, cropped from both ends alike, and an
+    ``output_padding`` below max(stride, dilation); an uneven split needs a crop by hand.
+
+    >>> pytorch_takes_transpose(1, 1, 1, 2, 1), pytorch_takes_transpose(0, 1, 0, 2, 1)
+    (True, False)
+    """
+    return before == after >= 0 and 0 <= output_padding < max(stride, dilation)
