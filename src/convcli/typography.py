@@ -15,7 +15,6 @@ import re
 from dataclasses import dataclass
 from fractions import Fraction
 
-
 TABLE_PRECISION = 6  # significant digits of a float in tables and explanations by default
 PAD_MARK = "ₚ"  # after a padding cell's value where colour cannot show it
 HOLE_MARK = "ₕ"  # after a hole (a zero inserted by dilation or a transposed stride)

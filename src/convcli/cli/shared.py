@@ -27,7 +27,7 @@ def load(sources: Sequence[str] | None, option: str, allow_nan: bool, notes: lis
 
     if not sources:
         raise O.refuse(option, f"missing: give a matrix with {option}")
-    return load_stack(list(sources), option=option, allow_nan=allow_nan)
+    return load_stack(list(sources), option=option, allow_nan=allow_nan, notes=notes)
 
 
 def check_stdin_once(*groups: Sequence[str] | None) -> None:
