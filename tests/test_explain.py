@@ -28,7 +28,7 @@ def lesson(run: Run, *args: str) -> str:
 
 
 def step_titles(text: str) -> list[str]:
-    return re.findall(r"(?:Step \d+ of \d+|第\d+步\(共\d+步\)) · ([^─]*?) ─", text)
+    return re.findall(r"(?:Step \d+ of \d+|第\d+步（共\d+步）) · ([^─]*?) ─", text)
 
 
 @pytest.mark.parametrize("lang", ["en", "zh"])
@@ -57,7 +57,8 @@ def test_steps_of_a_padded_strided_lesson(run: Run) -> None:
     assert len(step_titles(text)) == 2 + 4 + 1  # (4 + 2 − 3)/2 + 1 = 2 per axis
     assert "padding cells are shown dim" in text
     assert "h' = ⌊(h + 2p − d·(k−1) − 1) / s⌋ + 1 = ⌊(4 + 2 − 2 − 1) / 2⌋ + 1 = 2" in text
-    assert "Stride 2 visits every 2th position" in text or "Stride 2 visits every 2" in text
+    assert "Stride 2: the kernel moves 2 cells at a time" in text
+    assert "2th" not in text and "(s)" not in text  # issue 9, defect 13
     assert "0ₚ×" in text  # padding terms in the corner cell
 
 
@@ -106,7 +107,7 @@ def test_many_cells_are_capped_with_a_note(run: Run) -> None:
 def test_markdown_document(run: Run) -> None:
     md = lesson(run, "--format", "markdown")
     assert md.startswith("# Convolution, step by step\n")
-    assert len(re.findall(r"^## Step \d of 7: ", md, re.MULTILINE)) == 7
+    assert len(re.findall(r"^## Step \d of 7 · ", md, re.MULTILINE)) == 7
     for cell, line in VALID["arithmetic"].items():
         assert f"`out[{cell}] = {line}`" in md
     for table in re.findall(r"(?:^\|.*\|\n)+", md, re.MULTILINE):

@@ -19,7 +19,7 @@ from typer.core import TyperCommand
 
 from convcli import params as P
 from convcli import shape as S
-from convcli.cli.base import ASCII_FALLBACKS, app, emit, guarded, stdout_encodes
+from convcli.cli.base import app, emit, guarded, stdout_encodes
 from convcli.cli.options import (
     Axes,
     PaddingSpec,
@@ -32,6 +32,7 @@ from convcli.cli.options import (
     parse_stride,
     refuse,
 )
+from convcli.cli.output import say
 from convcli.errors import ParameterError, ShapeError
 from convcli.formulas import (
     ASCII_SIGNS,
@@ -449,16 +450,9 @@ def _latex(layer: Layer) -> str:
 
 def _note(lines: Sequence[str], quiet: bool) -> None:
     """Notes go to stderr (stdout keeps the answer), in ASCII where stderr needs it."""
-    if quiet or not lines:
-        return
-    text = "".join(f"note: {line}\n" for line in lines)
-    encoding = sys.stderr.encoding or "ascii"
-    try:
-        text.encode(encoding)
-    except (UnicodeEncodeError, LookupError):
-        text = text.translate(ASCII_FALLBACKS).encode(encoding, "replace").decode(encoding)
-    sys.stderr.write(text)
-    sys.stderr.flush()
+    if not quiet:
+        for line in lines:
+            say(f"note: {line}")
 
 
 # --- the inverse problem: --target -----------------------------------------------------------
