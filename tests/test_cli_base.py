@@ -233,7 +233,7 @@ def test_kernel_list_in_latex_is_a_tabular(run: Run) -> None:
 
 
 def test_latex_text_escapes_every_special_character() -> None:
-    from convcli.cli.kernels_cmd import latex_text
+    from convcli.docs import tex_escape as latex_text
 
     assert latex_text("# $ % & ~ _ ^ \\ { } 3×3") == (
         r"\# \$ \% \& \textasciitilde{} \_ \textasciicircum{} \textbackslash{} \{ \} 3$\times$3"
@@ -242,7 +242,7 @@ def test_latex_text_escapes_every_special_character() -> None:
 
 @pytest.mark.skipif(shutil.which("pdflatex") is None, reason="no pdflatex here")
 def test_latex_output_compiles(run: Run, tmp_path: Path) -> None:
-    from convcli.cli.kernels_cmd import catalogue_latex
+    from convcli.listing import catalogue_latex
 
     specials = [("a_b#1", "2×2", "50% & $5 ~ ^ \\ {x}")]
     (tmp_path / "list.tex").write_text(run("kernels", "-f", "latex").stdout, encoding="utf-8")

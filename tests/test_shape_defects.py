@@ -263,10 +263,18 @@ def test_latex_compiles_in_a_document(run: Run, tmp_path: Path, args: list[str])
 # --- 3. notes go to stderr, in every format; -q silences them ------------------------------
 
 NOTES = [
-    "note: h: 3 / 2 is not whole (remainder 1): row 5 of the padded input (0-based) is never read",
-    "note: w: 3 / 2 is not whole (remainder 1): column 5 of the padded input (0-based) is "
-    "never read",
-]  # (6 + 0 − 3) = 3 = 1·2 + 1: the window starts at 0 and 2, reads rows 0–4, never row 5
+    "note: h: 3 / 2 is not whole (remainder 1): row 5 of the padded input is never read; "
+    "w: 3 / 2 is not whole (remainder 1): column 5 of the padded input is never read",
+]  # (6 + 0 − 3) = 3 = 1·2 + 1: the window starts at 0 and 2, reads rows 0–4, never row 5;
+# one line for both axes (issue 9, defect 16)
+
+
+def test_unread_rows_are_indexed_as_the_tables_index_the_padded_input(run: Run) -> None:
+    # 4 + 2·1 − 3 = 3 = 1·2 + 1: padded rows −1…4 (as the lesson labels them); 4 is unread
+    result = run("shape", "-w", "4", "-k", "3", "-s", "2", "-p", "1", "-f", "plain")
+    assert "row 4 of the padded input" in result.stderr
+    lesson = run("explain", "-p", "1", "-s", "2").stdout
+    assert "│ −1 │" in lesson
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
@@ -303,18 +311,17 @@ def test_pooling_notes_go_to_stderr(run: Run) -> None:
     result = run("shape", "-w", "7", "-H", "6", "-k", "2", "--pool", "-f", "plain")
     assert result.stdout == "3 3\n"
     assert result.stderr.splitlines() == [
-        "note: w: 5 / 2 is not whole (remainder 1): column 6 of the padded input (0-based) is "
-        "never read"
+        "note: w: 5 / 2 is not whole (remainder 1): column 6 of the padded input is never read"
     ]
 
 
 def test_target_notes_the_unread_rows_of_the_recommended_padding(run: Run) -> None:
-    # padding 2,2 on 32 with k 5, s 2: 32 + 4 − 5 = 31 = 15·2 + 1, so padded row 35 is never read
+    # padding 2,2 on 32 with k 5, s 2: 32 + 4 − 5 = 31 = 15·2 + 1, so the last padded column
+    # (index 33, the input's columns being 0–31 and the padding −2, −1, 32, 33) is never read
     result = run("shape", "-w", "32", "-H", "31", "-k", "5", "-s", "2", "--target", "16")
     assert result.stdout == "2 2 2 2\n"
     assert result.stderr.splitlines() == [
-        "note: w: 31 / 2 is not whole (remainder 1): column 35 of the padded input (0-based) is "
-        "never read"
+        "note: w: 31 / 2 is not whole (remainder 1): column 33 of the padded input is never read"
     ]
 
 
@@ -331,8 +338,9 @@ def test_notes_on_an_ascii_stderr_fall_back_to_ascii() -> None:
     assert proc.returncode == 0, proc.stderr
     # 12 − 2 = 10 = 2·4 + 2: windows at 0, 4, 8 read columns 0–9; 10 and 11 are never read
     assert proc.stderr.decode("ascii").splitlines()[-1] == (
-        "note: w: 10 / 4 is not whole (remainder 2): columns 10-11 of the padded input (0-based) "
-        "are never read"
+        "note: h: 10 / 4 is not whole (remainder 2): rows 10-11 of the padded input are never "
+        "read; w: 10 / 4 is not whole (remainder 2): columns 10-11 of the padded input are "
+        "never read"
     )
 
 

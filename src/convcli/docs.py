@@ -86,7 +86,7 @@ _TEX_ESCAPES = {
     "{": r"\{",
     "}": r"\}",
     "~": r"\textasciitilde{}",
-    "^": r"\^{}",
+    "^": r"\textasciicircum{}",
     # signs of the prose that pdflatex's text fonts lack
     "−": "-",
     "…": r"\ldots{}",

@@ -8,6 +8,7 @@ w' = ⌊(w + 2p − d·(k−1) − 1) / s⌋ + 1 = ⌊(4 + 2 − 2 − 1) / 1⌋
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import NamedTuple
 
 from convcli.shape import AxisArithmetic, TransposeAxis, ceil_div, conv_axis, effective_kernel
@@ -124,11 +125,23 @@ def same_line(name: str, axis: AxisArithmetic, signs: Signs = UNICODE_SIGNS) -> 
 
 
 def unread_line(name: str, axis: AxisArithmetic, signs: Signs = UNICODE_SIGNS) -> str:
-    """Why a floor dropped cells: the remainder and which padded rows are never read."""
+    """Why a floor dropped cells: the remainder and which padded rows are never read,
+    indexed as the tables index a padded input (the input's first row is 0, padding −p).
+
+    >>> print(unread_line("h", conv_axis(6, 3, 2, 1, 1, 1)))
+    h: 5 / 2 is not whole (remainder 1): row 6 of the padded input is never read
+    """
     what = "rows" if name == "h" else "columns"
-    first = axis.padded - axis.unread
-    cells = f"{what[:-1]} {first}" if axis.unread == 1 else f"{what} {first}–{axis.padded - 1}"
+    first = axis.padded - axis.unread - axis.pad_before
+    last = axis.padded - 1 - axis.pad_before
+    cells = f"{what[:-1]} {first}" if axis.unread == 1 else f"{what} {first}–{last}"
     return signs.fix(
         f"{name}: {axis.numerator} / {axis.stride} is not whole (remainder {axis.unread}): "
-        f"{cells} of the padded input (0-based) {'is' if axis.unread == 1 else 'are'} never read"
+        f"{cells} of the padded input {'is' if axis.unread == 1 else 'are'} never read"
     )
+
+
+def unread_note(names: Sequence[str], axes: Sequence[AxisArithmetic]) -> list[str]:
+    """At most one note for all axes (an empty list when every division is whole)."""
+    parts = [unread_line(n, a) for n, a in zip(names, axes, strict=True) if a.unread]
+    return ["; ".join(parts)] if parts else []

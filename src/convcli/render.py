@@ -26,7 +26,6 @@ from rich.table import Table
 from rich.text import Text
 
 from convcli import model as M
-from convcli.numbers import Array
 from convcli.phrases import phrase
 from convcli.typography import HOLE_MARK, PAD_MARK, Typeset
 
@@ -323,10 +322,3 @@ def kernel_list(rows: Sequence[tuple[str, str, str]]) -> Table:
     for row in rows:
         table.add_row(*(escape(v) for v in row))
     return table
-
-
-def matrix_block(matrix: Array, title: str, console: Console) -> list[RenderableType]:
-    """One matrix (every channel) as tables that fit the console."""
-    from convcli.reports import matrix_document
-
-    return renderables(matrix_document(matrix, title), console, Typeset())

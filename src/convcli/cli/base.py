@@ -11,14 +11,13 @@ import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
 from convcli import __version__
 from convcli.cli.output import fail
 from convcli.cli.output import silence_stdout as _silence_stdout
-from convcli.cli.output import write as emit
 from convcli.errors import ConvError, ParameterError
 
 # Exact results can have thousands of digits; Python refuses to print ints over 4300
@@ -161,44 +160,3 @@ def main() -> None:
         _silence_stdout()
         typer.echo(f"Error: cannot write output: {exc.strerror or exc}", err=True)
         sys.exit(1)
-
-
-# --- transitional: text-writing commands not yet on options.py / output.Result ----------
-from convcli.cli.options import Format  # noqa: E402
-
-FormatOpt = Annotated[
-    Format | None,
-    typer.Option("--format", "-f", help="Output format; default: table on a terminal."),
-]
-
-
-def output_format(chosen: object | None, *, machine_default: Format = Format.csv) -> Format:
-    from convcli.cli.output import choose
-
-    return choose(chosen, pipe=machine_default)
-
-
-def stdout_encodes(text: str) -> bool:
-    from convcli.typography import encodable
-
-    return encodable(text, sys.stdout.encoding)
-
-
-def parsed(ctx: typer.Context, option: str, parse: Any, *args: Any, **kwargs: Any) -> Any:
-    """Parse an option value; a malformed one is a usage error (exit 2) naming the option."""
-    try:
-        return parse(*args, **kwargs)
-    except ParameterError as exc:
-        raise typer.BadParameter(exc.message, ctx=ctx, param_hint=f"'{option}'") from None
-
-
-__all__ = [
-    "Format",
-    "FormatOpt",
-    "app",
-    "emit",
-    "guarded",
-    "output_format",
-    "parsed",
-    "stdout_encodes",
-]

@@ -325,6 +325,23 @@ class LessonFormat(StrEnum):
     latex = "latex"
 
 
+class ShapeFormat(StrEnum):
+    """``shape`` adds ``plain``: the output height and width on one line."""
+
+    table = "table"
+    plain = "plain"
+    csv = "csv"
+    json = "json"
+    markdown = "markdown"
+    latex = "latex"
+
+
+ShapeFormatOpt = Annotated[
+    ShapeFormat | None,
+    typer.Option(
+        "--format", "-f", help="Output format [default: table on a terminal, plain in a pipe]."
+    ),
+]
 MatrixFormatOpt = Annotated[
     MatrixFormat | None,
     typer.Option(

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -30,6 +30,7 @@ if TYPE_CHECKING:
 class Result:
     """What a command produced: a JSON payload, a matrix (csv; markdown and LaTeX without
     an explanation), a document for people (built only when a human format is asked for),
+    its own writers for formats that are neither (shape's plain line, a list of presets),
     and its notes and warnings."""
 
     command: str
@@ -37,6 +38,7 @@ class Result:
     matrix: Array | None = None
     document: Callable[[Typeset], Document] | None = None
     explained: bool = False  # markdown and LaTeX write the document, not just the matrix
+    writers: Mapping[str, Callable[[Typeset], str]] = field(default_factory=dict)  # by format
     notes: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
 
@@ -51,19 +53,21 @@ def choose(chosen: object | None, *, pipe: Format = Format.csv) -> Format:
 def emit(
     result: Result, form: Format, *, precision: int | None = None, quiet: bool = False
 ) -> None:
-    """Write ``result`` in ``form``: stderr lines first, then stdout in one write."""
+    """Write ``result`` in ``form`` (stdout in one write), then its stderr lines."""
+    write(render(result, form, precision))
     for line in result.warnings:
         say(f"warning: {line}")
     if not quiet:
         for line in result.notes:
             say(f"note: {line}")
-    write(render(result, form, precision))
 
 
 def render(result: Result, form: Format, precision: int | None) -> str:
-    from convcli import matrix_io
-
     typeset = Typeset(precision)
+    if form.value in result.writers:
+        return result.writers[form.value](typeset)
+    from convcli import matrix_io  # numpy: only here, after a command's own writers
+
     if form is Format.json:
         return matrix_io.format_json(_rounded(result.payload, precision))
     human = form is Format.table or (result.explained and form in (Format.markdown, Format.latex))

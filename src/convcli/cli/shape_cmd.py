@@ -8,22 +8,20 @@ only; notes (a division that is not whole, unread rows) go to stderr in every fo
 from __future__ import annotations
 
 import re
-import sys
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from enum import StrEnum
+from collections.abc import Callable
 from typing import Annotated, Any
 
 import typer
 from typer.core import TyperCommand
 
 from convcli import params as P
-from convcli import shape as S
-from convcli.cli.base import app, emit, guarded, stdout_encodes
+from convcli.cli.base import app, guarded
 from convcli.cli.options import (
     Axes,
+    Format,
     PaddingSpec,
     QuietOpt,
+    ShapeFormatOpt,
     axes_option,
     check_applies,
     parse_dilation,
@@ -32,35 +30,9 @@ from convcli.cli.options import (
     parse_stride,
     refuse,
 )
-from convcli.cli.output import say
-from convcli.errors import ParameterError, ShapeError
-from convcli.formulas import (
-    ASCII_SIGNS,
-    LATEX_SIGNS,
-    UNICODE_SIGNS,
-    Signs,
-    conv_line,
-    pool_line,
-    same_line,
-    transpose_line,
-    unread_line,
-)
-
-AXES = ("h", "w")
-NAMES = ("height", "width")
-PYTORCH_MARK = "[PyTorch]"
-PYTORCH_TAKES = "ConvTranspose2d takes the padding as it is (the same before and after)"
-
-
-class ShapeFormat(StrEnum):
-    """The formats shape writes (``plain`` is shape's own: ``H W`` on one line)."""
-
-    table = "table"
-    plain = "plain"
-    csv = "csv"
-    json = "json"
-    markdown = "markdown"
-    latex = "latex"
+from convcli.cli.output import Result, choose, emit
+from convcli.errors import ParameterError
+from convcli.formulas import UNICODE_SIGNS
 
 
 class ShapeCommand(TyperCommand):
@@ -195,12 +167,7 @@ def shape(
             help="Solve for the padding that gives this output size.",
         ),
     ] = None,
-    fmt: Annotated[
-        ShapeFormat | None,
-        typer.Option(
-            "--format", "-f", help="Output format [default: table on a terminal, plain in a pipe]."
-        ),
-    ] = None,
+    fmt: ShapeFormatOpt = None,
     quiet: QuietOpt = False,
 ) -> None:
     """Output size of a convolution layer, with the formula written out.
@@ -214,6 +181,8 @@ def shape(
       convcli shape -w 32 -k 5 -s 2 --target 16
       convcli shape -w 7 -k 2 --pool --ceil-mode
     """
+    from convcli import shape_report as R
+
     sizes = _sizes(ctx, width, height, size)
     _refuse_what_does_not_apply(
         transpose, pool, ceil_mode, padding, dilation, output_padding, target
@@ -222,21 +191,19 @@ def shape(
     strides: P.Pair = stride or (kernel if pool else (1, 1))
     dil: P.Pair = dilation or (1, 1)
     pads = padding.value if padding is not None else (0, 0, 0, 0)
-    form = fmt or (ShapeFormat.table if sys.stdout.isatty() else ShapeFormat.plain)
     with guarded():
+        answer: R.Layer | R.Solved
         if target is not None:
-            solved = _solve(sizes, kernel, strides, dil, target, transpose)
-            emit(_write_solved(solved, form))
-            _note(solved.notes(UNICODE_SIGNS), quiet)
-            return
-        if pool:
-            layer = _pool(sizes, kernel, strides, pads, ceil_mode)
+            answer = R.solve(sizes, kernel, strides, dil, target, transpose)
+        elif pool:
+            answer = R.pool_layer(sizes, kernel, strides, pads, ceil_mode)
         elif transpose:
-            layer = _transpose(sizes, kernel, strides, dil, pads, output_padding or (0, 0))
+            answer = R.transpose_layer(sizes, kernel, strides, dil, pads, output_padding or (0, 0))
         else:
-            layer = _conv(sizes, kernel, strides, dil, pads)
-        emit(_write(layer, form))
-        _note(layer.notes(UNICODE_SIGNS), quiet)
+            answer = R.conv_layer(sizes, kernel, strides, dil, pads)
+        notes = answer.notes(UNICODE_SIGNS)
+        result = Result("shape", R.payload(answer), writers=R.writers(answer), notes=notes)
+        emit(result, choose(fmt, pipe=Format.plain), quiet=quiet)
 
 
 def _sizes(ctx: typer.Context, width: int | None, height: int | None, size: Axes | None) -> P.Pair:
@@ -290,406 +257,3 @@ def _refuse_what_does_not_apply(
         if isinstance(value, str) or value[0] != value[1] or value[2] != value[3]:
             msg = "pooling padding must be a number or an H,W pair (the same on both sides)"
             raise refuse(option="--padding", reason=msg)
-
-
-# --- the three layers ------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Layer:
-    """One layer's arithmetic per axis, written out by :func:`_write` in any typography."""
-
-    operation: str
-    sizes: P.Pair
-    kernel: P.Pair
-    stride: P.Pair
-    dilation: P.Pair
-    pads: P.Pads
-    axes: tuple[Any, ...]
-    same: bool = False
-    ceil_mode: bool = False
-    output_padding: P.Pair | None = None
-
-    @property
-    def output(self) -> list[int]:
-        return [a.output for a in self.axes]
-
-    def formulas(self, signs: Signs) -> list[str]:
-        if self.operation == "pool":
-            return [pool_line(AXES[i], a, self.ceil_mode, signs) for i, a in enumerate(self.axes)]
-        if self.operation == "transpose":
-            return [transpose_line(AXES[i], a, signs) for i, a in enumerate(self.axes)]
-        lines = [conv_line(AXES[i], a, signs) for i, a in enumerate(self.axes)]
-        if self.same:
-            lines = [same_line(AXES[i], a, signs) for i, a in enumerate(self.axes)] + lines
-        return lines
-
-    def notes(self, signs: Signs) -> list[str]:
-        if self.operation == "transpose" or self.ceil_mode:
-            return []
-        return [unread_line(AXES[i], a, signs) for i, a in enumerate(self.axes) if a.unread]
-
-    def payload(self, signs: Signs) -> dict[str, Any]:
-        data: dict[str, Any] = {
-            "command": "shape",
-            "operation": self.operation,
-            "input": list(self.sizes),
-            "output": self.output,
-            "padding": list(self.pads),
-            "exact": all(getattr(a, "exact", True) for a in self.axes),
-            "kernel": list(self.kernel),
-            "stride": list(self.stride),
-            "dilation": list(self.dilation),
-            "formulas": self.formulas(signs),
-            "notes": self.notes(signs),
-        }
-        if self.operation == "pool":
-            data["ceil_mode"] = self.ceil_mode
-        if self.output_padding is not None:
-            data["output_padding"] = list(self.output_padding)
-        return data
-
-
-def _conv(
-    sizes: P.Pair, kernel: P.Pair, stride: P.Pair, dilation: P.Pair, padding: P.Padding
-) -> Layer:
-    pads = P.resolve_padding(padding, sizes, kernel, stride, dilation)
-    axes = tuple(
-        S.conv_axis(
-            sizes[i], kernel[i], stride[i], dilation[i], pads[2 * i], pads[2 * i + 1], axis=name
-        )
-        for i, name in enumerate(NAMES)
-    )
-    return Layer("conv", sizes, kernel, stride, dilation, pads, axes, same=padding == "same")
-
-
-def _pool(
-    sizes: P.Pair, window: P.Pair, stride: P.Pair, padding: P.Padding, ceil_mode: bool
-) -> Layer:
-    pads = P.resolve_padding(padding, sizes, window)  # a number or H,W (checked as usage)
-    axes = tuple(
-        S.pool_axis(sizes[i], window[i], stride[i], pads[2 * i], ceil_mode=ceil_mode, axis=name)
-        for i, name in enumerate(NAMES)
-    )
-    return Layer("pool", sizes, window, stride, (1, 1), pads, axes, ceil_mode=ceil_mode)
-
-
-def _transpose(
-    sizes: P.Pair,
-    kernel: P.Pair,
-    stride: P.Pair,
-    dilation: P.Pair,
-    padding: P.Padding,
-    op: P.Pair,
-) -> Layer:
-    pads = P.resolve_padding(padding, sizes, kernel)  # 'valid' only (others are usage errors)
-    axes = tuple(
-        S.transpose_axis(
-            sizes[i],
-            kernel[i],
-            stride[i],
-            dilation[i],
-            pads[2 * i],
-            pads[2 * i + 1],
-            op[i],
-            axis=name,
-        )
-        for i, name in enumerate(NAMES)
-    )
-    return Layer("transpose", sizes, kernel, stride, dilation, pads, axes, output_padding=op)
-
-
-# --- writing --------------------------------------------------------------------------------
-
-
-def _signs() -> Signs:
-    return UNICODE_SIGNS if stdout_encodes("⌊⌋⌈⌉−·₁₂→–×") else ASCII_SIGNS
-
-
-def _times() -> str:
-    return "×" if _signs() is UNICODE_SIGNS else "x"
-
-
-def _json(data: dict[str, Any]) -> str:
-    import json
-
-    return json.dumps(data) + "\n"
-
-
-def _write(layer: Layer, form: ShapeFormat) -> str:
-    out = layer.output
-    if form is ShapeFormat.plain:
-        return f"{out[0]} {out[1]}\n"
-    if form is ShapeFormat.csv:
-        return f"height,width\n{out[0]},{out[1]}\n"
-    if form is ShapeFormat.json:
-        return _json(layer.payload(_signs()))
-    if form is ShapeFormat.latex:
-        return _latex(layer)
-    times = _times()
-    size = f"{out[0]}{times}{out[1]}"
-    lines = layer.formulas(_signs())
-    if form is ShapeFormat.markdown:
-        return "\n".join(f"- `{line}`" for line in lines) + f"\n\n**output {size}**\n"
-    (h, w), (kh, kw) = layer.sizes, layer.kernel
-    head = f"input {h}{times}{w}  kernel {kh}{times}{kw}"
-    return "\n".join([head, *lines, f"output {size}"]) + "\n"
-
-
-def _latex(layer: Layer) -> str:
-    """An amsmath ``align*`` block: the input, one aligned formula per line, the output."""
-    (h, w), (kh, kw), (oh, ow) = layer.sizes, layer.kernel, layer.output
-    what = "window" if layer.operation == "pool" else "kernel"
-    rows = [
-        rf"\text{{input}} &= {h} \times {w}, \quad \text{{{what} }} {kh} \times {kw}",
-        *(line.replace(" = ", " &= ", 1) for line in layer.formulas(LATEX_SIGNS)),
-        rf"\text{{output}} &= {oh} \times {ow}",
-    ]
-    return "\\begin{align*}\n" + " \\\\\n".join(rows) + "\n\\end{align*}\n"
-
-
-def _note(lines: Sequence[str], quiet: bool) -> None:
-    """Notes go to stderr (stdout keeps the answer), in ASCII where stderr needs it."""
-    if not quiet:
-        for line in lines:
-            say(f"note: {line}")
-
-
-# --- the inverse problem: --target -----------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Solved:
-    """The paddings that give the target per axis; the first of each is recommended."""
-
-    transpose: bool
-    sizes: P.Pair
-    target: P.Pair
-    stride: P.Pair
-    dilation: P.Pair
-    kernel: P.Pair
-    solutions: tuple[S.PaddingSolution, S.PaddingSolution]
-
-    def output_padding_of(self, axis: int, index: int) -> int:
-        return self.solutions[axis].output_paddings[index] if self.transpose else 0
-
-    def pytorch(self, axis: int) -> list[bool]:
-        """Per solution: whether ``nn.ConvTranspose2d`` can take it (transposed only)."""
-        s = self.solutions[axis]
-        return [
-            S.pytorch_takes_transpose(
-                before,
-                after,
-                self.output_padding_of(axis, i),
-                self.stride[axis],
-                self.dilation[axis],
-            )
-            for i, (before, after) in enumerate(s.paddings)
-        ]
-
-    @property
-    def padding(self) -> P.Pads:
-        (t, b), (left, right) = (s.paddings[0] for s in self.solutions)
-        return (t, b, left, right)
-
-    @property
-    def output_padding(self) -> P.Pair:
-        return (self.output_padding_of(0, 0), self.output_padding_of(1, 0))
-
-    def reached(self) -> list[Any]:
-        """The arithmetic of the recommended solution, computed forwards."""
-        pads, ops = self.padding, self.output_padding
-        if self.transpose:
-            return [
-                S.transpose_axis(
-                    self.sizes[i],
-                    self.kernel[i],
-                    self.stride[i],
-                    self.dilation[i],
-                    pads[2 * i],
-                    pads[2 * i + 1],
-                    ops[i],
-                    axis=NAMES[i],
-                )
-                for i in range(2)
-            ]
-        return [
-            S.conv_axis(
-                self.sizes[i],
-                self.kernel[i],
-                self.stride[i],
-                self.dilation[i],
-                pads[2 * i],
-                pads[2 * i + 1],
-                axis=NAMES[i],
-            )
-            for i in range(2)
-        ]
-
-    def notes(self, signs: Signs) -> list[str]:
-        if not self.transpose:
-            reached = self.reached()
-            return [unread_line(AXES[i], a, signs) for i, a in enumerate(reached) if a.unread]
-        return [
-            f"{NAMES[i]}: no padding listed is the same before and after, which PyTorch's "
-            "ConvTranspose2d needs (crop the output by hand)"
-            for i in range(2)
-            if not any(self.pytorch(i))
-        ]
-
-    def use(self) -> str:
-        t, b, left, right = self.padding
-        use = f"--padding {t},{b},{left},{right}"
-        if self.transpose:
-            use += " --output-padding {},{}".format(*self.output_padding)
-        return use
-
-    def inputs_line(self, axis: int) -> str | None:
-        s = self.solutions[axis]
-        if not s.inputs or s.inputs[0] == s.inputs[1]:
-            return None
-        name = NAMES[axis]
-        before, after = s.paddings[0]
-        return (
-            f"with {before},{after}, every input {name} from {s.inputs[0]} to {s.inputs[1]} "
-            f"gives {s.target}"
-        )
-
-
-def _solve(
-    sizes: P.Pair, kernel: P.Pair, stride: P.Pair, dilation: P.Pair, goal: Axes, transpose: bool
-) -> Solved:
-    solve = S.solve_transpose_padding if transpose else S.solve_conv_padding
-    first, second = (solve(sizes[i], kernel[i], stride[i], dilation[i], goal[i]) for i in range(2))
-    for name, size, solution in zip(NAMES, sizes, (first, second), strict=True):
-        if not solution.possible:
-            side = "smaller" if transpose else "larger"
-            msg = (
-                f"no padding gives a {name} of {solution.target} from {size}: "
-                f"even with no padding the output is {side}"
-            )
-            hint = (
-                "change the stride or the kernel size"
-                if not transpose
-                else "use a larger stride or kernel"
-            )
-            raise ShapeError(msg, hint=hint)
-    return Solved(transpose, sizes, (goal.h, goal.w), stride, dilation, kernel, (first, second))
-
-
-def _write_solved(solved: Solved, form: ShapeFormat) -> str:
-    best = solved.padding
-    if form is ShapeFormat.json:
-        return _json(_solved_payload(solved))
-    if form in (ShapeFormat.plain, ShapeFormat.csv):
-        sep = " " if form is ShapeFormat.plain else ","
-        return sep.join(str(v) for v in best) + "\n"
-    if form is ShapeFormat.markdown:
-        return _solved_markdown(solved)
-    if form is ShapeFormat.latex:
-        return _solved_latex(solved)
-    lines = []
-    for i, (name, s) in enumerate(zip(NAMES, solved.solutions, strict=True)):
-        marks = solved.pytorch(i)
-        options = ", ".join(
-            f"{b},{a}"
-            + (f" (output padding {solved.output_padding_of(i, j)})" if solved.transpose else "")
-            + (f" {PYTORCH_MARK}" if solved.transpose and marks[j] else "")
-            for j, (b, a) in enumerate(s.paddings)
-        )
-        lines.append(f"{name} {s.target}: padding before,after = {options}")
-        inputs = solved.inputs_line(i)
-        if inputs:
-            lines.append(f"  {inputs}")
-    if solved.transpose and any(any(solved.pytorch(i)) for i in range(2)):
-        lines.append(f"{PYTORCH_MARK}: {PYTORCH_TAKES}")
-    lines.append(f"use: {solved.use()}")
-    return "\n".join(lines) + "\n"
-
-
-def _solved_payload(solved: Solved) -> dict[str, Any]:
-    reached = solved.reached()
-    data: dict[str, Any] = {
-        "command": "shape",
-        "operation": "transpose" if solved.transpose else "conv",
-        "input": list(solved.sizes),
-        "target": list(solved.target),
-        "output": [a.output for a in reached],
-        "padding": list(solved.padding),
-        "exact": all(getattr(a, "exact", True) for a in reached),
-    }
-    if solved.transpose:
-        data["output_padding"] = list(solved.output_padding)
-    data["solutions"] = {
-        name: {
-            "paddings": [list(p) for p in s.paddings],
-            **(
-                {"output_paddings": list(s.output_paddings), "pytorch": solved.pytorch(i)}
-                if solved.transpose
-                else {"inputs": list(s.inputs or ())}
-            ),
-        }
-        for i, (name, s) in enumerate(zip(NAMES, solved.solutions, strict=True))
-    }
-    return data
-
-
-def _solution_rows(solved: Solved) -> list[list[str]]:
-    """One row per solution: axis, target, before, after (+ output padding, PyTorch)."""
-    rows = []
-    for i, (name, s) in enumerate(zip(NAMES, solved.solutions, strict=True)):
-        marks = solved.pytorch(i)
-        for j, (before, after) in enumerate(s.paddings):
-            row = [name, str(s.target), str(before), str(after)]
-            if solved.transpose:
-                row += [str(solved.output_padding_of(i, j)), "yes" if marks[j] else "no"]
-            rows.append(row)
-    return rows
-
-
-def _solution_header(solved: Solved) -> list[str]:
-    header = ["axis", "target", "padding before", "padding after"]
-    if solved.transpose:
-        header += ["output padding", "PyTorch"]
-    return header
-
-
-def _solved_markdown(solved: Solved) -> str:
-    header = _solution_header(solved)
-    align = ["---"] + ["---:"] * (len(header) - 1)
-    if solved.transpose:
-        align[-1] = "---"
-    lines = [
-        "| " + " | ".join(header) + " |",
-        "| " + " | ".join(align) + " |",
-        *("| " + " | ".join(row) + " |" for row in _solution_rows(solved)),
-        "",
-    ]
-    inputs = [solved.inputs_line(i) for i in range(2)]
-    lines += [f"{line[0].upper()}{line[1:]}." for line in inputs if line]
-    if solved.transpose:
-        lines.append(f"PyTorch: whether {PYTORCH_TAKES}.")
-    lines.append(f"Use: `{solved.use()}`")
-    return "\n".join(lines) + "\n"
-
-
-def _solved_latex(solved: Solved) -> str:
-    header = _solution_header(solved)
-    columns = "l" + "r" * (len(header) - 1)
-    if solved.transpose:
-        columns = columns[:-1] + "l"
-    rows = _solution_rows(solved)
-    body = []
-    for j, row in enumerate(rows):
-        if j and row[0] != rows[j - 1][0]:
-            body.append("\\hline")
-        body.append(" & ".join(row) + r" \\")
-    lines = [
-        f"\\begin{{tabular}}{{{columns}}}",
-        " & ".join(header) + r" \\",
-        "\\hline",
-        *body,
-        "\\end{tabular}",
-        f"% use: {solved.use()}",
-    ]
-    return "\n".join(lines) + "\n"

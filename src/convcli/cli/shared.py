@@ -193,15 +193,3 @@ def pool_setup(
         ceil_mode=ceil_mode,
         count_include_pad=True if count_include_pad is None else count_include_pad,
     )
-
-
-def matrix_writer(form: O.Format) -> Any:
-    """Transitional: the text writer of a matrix format (for kernels)."""
-    from convcli import matrix_io
-
-    return {
-        O.Format.csv: matrix_io.format_csv,
-        O.Format.plain: matrix_io.format_csv,
-        O.Format.markdown: matrix_io.format_markdown,
-        O.Format.latex: matrix_io.format_latex,
-    }[form]
