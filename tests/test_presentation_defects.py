@@ -18,6 +18,8 @@ def test_explain_on_an_output_wider_than_160_columns_shows_a_window(run: Run) ->
     result = run("explain", "-i", WIDE, "-k", "1 1", "--cell", "0,180")
     assert result.exit_code == 0, result.stderr
     assert "showing rows" in result.stdout
+    assert "--format markdown" in result.stdout  # formats explain writes, not csv
+    assert "--format csv" not in result.stdout
     # the window around the chosen cell: its column label is on screen
     assert re.search(r"│\s+180\s+│", result.stdout)
 
@@ -122,6 +124,14 @@ def test_help_lists_only_the_formats_a_command_writes(run: Run) -> None:
     assert_error(run("explain", "-f", "csv"), 2, "--format")
     assert_error(run("conv", "-i", "1", "-k", "1", "-f", "plain"), 2, "--format")
     assert "same or full" not in run("transpose", "--help").stdout
+
+
+def test_cell_in_a_pipe_points_to_the_formats_that_show_it(run: Run) -> None:
+    result = run("conv", "-i", "1 2; 3 4", "-k", "1", "--cell", "1,1")
+    assert result.stdout == "1,2\n3,4\n"  # a pipe gets data: csv by default
+    assert "--format table" in result.stderr
+    table = run("conv", "-i", "1 2; 3 4", "-k", "1", "--cell", "1,1", "-f", "table").stdout
+    assert "out[1,1] = 4×1 = 4" in table
 
 
 def test_cell_in_a_pipe_writes_the_explanation_as_asked(run: Run) -> None:

@@ -65,13 +65,15 @@ class Lesson:
     def only(self, n: int) -> Lesson:
         return Lesson(self.title, (self.steps[n - 1],), (), n, len(self.steps))
 
-    def document(self, step_word: str) -> M.Document:
-        """The lesson as panels, "Step n of N · title"."""
+    def document(self, step_word: str, lang: str) -> M.Document:
+        """The lesson as panels, "Step n of N · title" (a large grid points to the
+        formats ``explain`` writes whole)."""
         panels: list[M.Block] = [
             M.Panel(f"{step_word.format(n=n, total=total)} · {step.title}", step.blocks())
             for n, total, step in self.numbered()
         ]
-        return M.Document((*panels, *map(M.note, self.notes)), self.title)
+        blocks = (*panels, *map(M.note, self.notes))
+        return M.Document(blocks, self.title, lang, complete=("markdown", "json"))
 
 
 _text = M.text

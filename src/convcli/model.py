@@ -90,6 +90,7 @@ class Document:
     blocks: tuple[Block, ...]
     title: str | None = None
     lang: str = "en"  # the language of the words a renderer adds (page notes)
+    complete: tuple[str, ...] = ("csv", "json")  # formats that hold all of a large grid
 
 
 def prose(*parts: str) -> Text:

@@ -106,7 +106,13 @@ class SizedGroup(Group):
 
 
 def grid_tables(
-    grid: M.Grid, typeset: Typeset, width: int, *, plain: bool, lang: str
+    grid: M.Grid,
+    typeset: Typeset,
+    width: int,
+    *,
+    plain: bool,
+    lang: str,
+    complete: Sequence[str] = ("csv", "json"),
 ) -> list[RenderableType]:
     """The grid as tables that fit ``width``: whole, in column pages, or a window around
     its focus cell with a note. Never a cut number."""
@@ -149,6 +155,7 @@ def grid_tables(
             c0=pages[0].start + grid.offset[1],
             c1=pages[0].stop - 1 + grid.offset[1],
             cols=total_cols,
+            formats=phrase(lang, "or").join(f"--format {f}" for f in complete),
         )
         tables.append(Text(shown, style="dim"))
     return tables
@@ -220,7 +227,9 @@ def renderables(
         elif isinstance(block, M.Grids):
             tables: list[RenderableType] = []
             for grid in block.grids:
-                tables += grid_tables(grid, typeset, width, plain=plain, lang=lang)
+                tables += grid_tables(
+                    grid, typeset, width, plain=plain, lang=lang, complete=document.complete
+                )
             out += flow(console, tables, width)
         elif isinstance(block, M.Text):
             text = styled(block.line)
@@ -230,7 +239,7 @@ def renderables(
                 text.stylize("dim")
             out.append(text)
         else:
-            inner = M.Document(block.blocks, lang=lang)
+            inner = M.Document(block.blocks, lang=lang, complete=document.complete)
             group = Group(*renderables(inner, console, typeset, width=max(width - 4, 20)))
             title = escape(block.title)
             out.append(Panel(group, title=title, title_align="left", border_style="blue"))

@@ -148,8 +148,7 @@ def explain(
                 msg = f"this lesson has {len(lesson.steps)} steps"
                 raise O.refuse("--step", msg)
             lesson = lesson.only(step)
-        document = lesson.document(step_word)
-        document = type(document)(document.blocks, document.title, language)
+        document = lesson.document(step_word, language)
         result = Result(
             "explain",
             _lesson_json(lesson),
