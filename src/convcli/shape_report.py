@@ -220,33 +220,14 @@ class Solved:
 
     def reached(self) -> list[Any]:
         """The arithmetic of the recommended solution, computed forwards."""
-        pads, ops = self.padding, self.output_padding
         if self.transpose:
-            return [
-                S.transpose_axis(
-                    self.sizes[i],
-                    self.kernel[i],
-                    self.stride[i],
-                    self.dilation[i],
-                    pads[2 * i],
-                    pads[2 * i + 1],
-                    ops[i],
-                    axis=NAMES[i],
-                )
-                for i in range(2)
-            ]
-        return [
-            S.conv_axis(
-                self.sizes[i],
-                self.kernel[i],
-                self.stride[i],
-                self.dilation[i],
-                pads[2 * i],
-                pads[2 * i + 1],
-                axis=NAMES[i],
-            )
-            for i in range(2)
-        ]
+            layer = transpose_layer(
+                self.sizes, self.kernel, self.stride, self.dilation, self.padding,
+                self.output_padding,
+            )  # fmt: skip
+        else:
+            layer = conv_layer(self.sizes, self.kernel, self.stride, self.dilation, self.padding)
+        return list(layer.axes)
 
     def notes(self, signs: Signs) -> list[str]:
         if not self.transpose:

@@ -200,16 +200,7 @@ def transpose(
 @app.command()
 def dilate(
     kernels: O.KernelOpt = None,
-    dilation: Annotated[
-        O.Axes | None,
-        typer.Option(
-            "--dilation",
-            "-d",
-            metavar="D|H,W",
-            help="Dilation, at least 1 [default: 2].",
-            parser=O.parse_dilation,
-        ),
-    ] = None,
+    dilation: O.SpreadDilationOpt = None,
     inputs: O.InputOpt = None,
     stride: O.StrideOpt = None,
     padding: O.PaddingOpt = None,

@@ -56,16 +56,7 @@ def explain(
     op: Annotated[Op, typer.Option("--op", help="conv, transpose, dilate or pool.")] = Op.conv,
     stride: O.StrideOpt = None,
     padding: O.PaddingOpt = None,
-    dilation: Annotated[
-        O.Axes | None,
-        typer.Option(
-            "--dilation",
-            "-d",
-            metavar="D|H,W",
-            help="Dilation [default: 1; 2 with --op dilate].",
-            parser=O.parse_dilation,
-        ),
-    ] = None,
+    dilation: O.SpreadDilationOpt = None,
     groups: O.GroupsOpt = None,
     bias: O.BiasOpt = None,
     padding_mode: O.PaddingModeOpt = None,
@@ -75,15 +66,7 @@ def explain(
     pool: Annotated[
         O.PoolOp | None, typer.Option("--pool", help="With --op pool: max, avg or min.")
     ] = None,
-    window: Annotated[
-        O.Axes | None,
-        typer.Option(
-            "--window",
-            metavar="K|H,W",
-            help="With --op pool: the window [default: 2].",
-            parser=O.parse_stride,
-        ),
-    ] = None,
+    window: O.LessonWindowOpt = None,
     ceil_mode: Annotated[bool, typer.Option("--ceil-mode", help="With --op pool.")] = False,
     count_include_pad: Annotated[
         bool | None,

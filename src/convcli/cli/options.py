@@ -90,6 +90,7 @@ def _cell(text: str) -> CellIndex:
 
 
 parse_stride = _axes("stride")
+parse_window = _axes("window")
 parse_dilation = _axes("dilation")
 parse_output_padding = _axes("output padding", minimum=0)
 parse_padding = _parser("--padding", lambda text: PaddingSpec(P.parse_padding(text)))
@@ -256,11 +257,42 @@ class PoolOp(StrEnum):
 WindowOpt = Annotated[
     Axes | None,
     typer.Option(
+        "--window", "-k", metavar="K|H,W", help="Pooling window [default: 2].", parser=parse_window
+    ),
+]
+PoolStrideOpt = Annotated[
+    Axes | None,
+    typer.Option(
+        "--stride", "-s", metavar="S|H,W", help="Stride [default: the window].", parser=parse_stride
+    ),
+]
+PoolPaddingOpt = Annotated[
+    PaddingSpec | None,
+    typer.Option(
+        "--padding",
+        "-p",
+        metavar="P|H,W",
+        help="Padding on each side, at most half the window [default: 0].",
+        parser=parse_padding,
+    ),
+]
+LessonWindowOpt = Annotated[  # explain: -k is the kernel there
+    Axes | None,
+    typer.Option(
         "--window",
-        "-k",
         metavar="K|H,W",
-        help="Pooling window size [default: 2].",
-        parser=_axes("window"),
+        help="With --op pool: the window [default: 2].",
+        parser=parse_window,
+    ),
+]
+SpreadDilationOpt = Annotated[  # dilate and explain, where the default depends on the operation
+    Axes | None,
+    typer.Option(
+        "--dilation",
+        "-d",
+        metavar="D|H,W",
+        help="Dilation, at least 1 [default: 2 for dilate, 1 otherwise].",
+        parser=parse_dilation,
     ),
 ]
 CeilModeOpt = Annotated[

@@ -19,26 +19,8 @@ def pool(
         O.PoolOp | None, typer.Option("--op", help="max, avg or min [default: max].")
     ] = None,
     window: O.WindowOpt = None,
-    stride: Annotated[
-        O.Axes | None,
-        typer.Option(
-            "--stride",
-            "-s",
-            metavar="S|H,W",
-            help="Stride [default: the window].",
-            parser=O.parse_stride,
-        ),
-    ] = None,
-    padding: Annotated[
-        O.PaddingSpec | None,
-        typer.Option(
-            "--padding",
-            "-p",
-            metavar="P|H,W",
-            help="Padding on each side, at most half the window [default: 0].",
-            parser=O.parse_padding,
-        ),
-    ] = None,
+    stride: O.PoolStrideOpt = None,
+    padding: O.PoolPaddingOpt = None,
     ceil_mode: O.CeilModeOpt = False,
     count_include_pad: O.CountIncludePadOpt = None,
     explain: O.ExplainOpt = False,
