@@ -674,23 +674,23 @@ def test_output_padding_must_be_below_max_of_stride_and_dilation(run: Run) -> No
     check_error(
         run(*base, "-s", "2", "--output-padding", "2"),
         1,
-        "output_padding 2",
+        "output padding 2",
         "max(stride 2, dilation 1)",
     )
-    check_error(run(*base, "-s", "2", "--output-padding", "5"), 1, "output_padding 5", "0 to 1")
+    check_error(run(*base, "-s", "2", "--output-padding", "5"), 1, "output padding 5", "0 to 1")
     check_error(
         run(*base, "-d", "2", "--output-padding", "2"),
         1,
-        "output_padding 2",
+        "output padding 2",
         "max(stride 1, dilation 2)",
     )
-    check_error(run(*base, "-s", "2,3", "--output-padding", "1,3"), 1, "output_padding 3")
+    check_error(run(*base, "-s", "2,3", "--output-padding", "1,3"), 1, "output padding 3")
     check_error(run(*base, "--output-padding", "-1"), 2, "'--output-padding'")
     check_error(run(*base, "--output-padding", "a"), 2, "'--output-padding'")
     check_error(
         run("shape", "-w", "4", "-k", "3", "-s", "3", "--transpose", "--output-padding", "3"),
         1,
-        "output_padding 3",
+        "output padding 3",
     )
     # the largest allowed value gives PyTorch's result
     out = json_result(run(*base, "-s", "2", "--output-padding", "1", "-f", "json"))

@@ -139,7 +139,7 @@ def test_every_target_solution_is_right(
         (["-w", "4", "-k", "3", "-s", "0"], 2, "--stride"),
         (["-w", "4", "-k", "3", "-p", "-1"], 2, "--padding"),
         (["-w", "4", "-k", "3", "-p", "a,b"], 2, "--padding"),
-        (["-w", "4", "-k", "3", "--transpose", "--output-padding", "1"], 1, "output_padding 1"),
+        (["-w", "4", "-k", "3", "--transpose", "--output-padding", "1"], 1, "output padding 1"),
         (["-w", "4", "-k", "3", "--transpose", "-p", "same"], 2, "transposed"),
         (["-w", "4", "-k", "2", "--pool", "-p", "2"], 1, "half the window"),
         (["-w", "4"], 0, ""),

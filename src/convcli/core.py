@@ -35,7 +35,14 @@ from convcli.numbers import (
     kind_of_value,
     max_abs,
 )
-from convcli.params import ConvParams, Pads, PoolParams, as_pair, resolve_padding
+from convcli.params import (
+    ConvParams,
+    Pads,
+    PoolParams,
+    as_pair,
+    as_transpose_padding,
+    resolve_padding,
+)
 from convcli.shape import AxisArithmetic, TransposeAxis, conv_axis, pool_axis, transpose_axis
 
 _NP_PAD_MODES = {"zeros": "constant", "reflect": "reflect", "replicate": "edge", "circular": "wrap"}
@@ -409,9 +416,7 @@ def prepare_transpose(
     x: Any, kernel: Any, *, params: ConvParams, output_padding: Any = 0, bias: Any = None
 ) -> TransposeSetup:
     """Validate a transposed convolution; PyTorch allows only zero padding of whole cells."""
-    if isinstance(params.padding, str) and params.padding != "valid":
-        msg = "a transposed convolution takes a number of padding cells, not 'same' or 'full'"
-        raise ParameterError(msg, option="--padding")
+    as_transpose_padding(params.padding)
     if params.padding_mode != "zeros" or params.pad_value != 0:
         msg = "a transposed convolution supports only zero padding (as PyTorch)"
         raise ParameterError(msg)

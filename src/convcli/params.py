@@ -107,6 +107,26 @@ def as_padding(value: Any) -> Padding:
     return (items[0], items[1], items[2], items[3])
 
 
+def as_transpose_padding(value: Any) -> Pads:
+    """A transposed convolution's padding: cells cropped, never a word but 'valid'."""
+    padding = as_padding(value)
+    if isinstance(padding, str):
+        if padding != "valid":
+            msg = "a transposed convolution takes a number of padding cells, not 'same' or 'full'"
+            raise ParameterError(msg, option="--padding")
+        return (0, 0, 0, 0)
+    return padding
+
+
+def as_pool_padding(value: Any) -> Pair:
+    """Pooling padding: the same on both sides of an axis, as (h, w)."""
+    pads = as_padding(value)
+    if isinstance(pads, str) or pads[0] != pads[1] or pads[2] != pads[3]:
+        msg = "pooling padding must be a number or an H,W pair (the same on both sides)"
+        raise ParameterError(msg, option="--padding")
+    return (pads[0], pads[2])
+
+
 def resolve_padding(
     padding: Padding, size: Pair, kernel: Pair, stride: Pair = (1, 1), dilation: Pair = (1, 1)
 ) -> Pads:
@@ -217,14 +237,10 @@ class PoolParams(NamedTuple):
         count_include_pad: bool = True,
     ) -> PoolParams:
         kernel = as_pair(window, "window")
-        pads = as_padding(padding)
-        if isinstance(pads, str) or pads[0] != pads[1] or pads[2] != pads[3]:
-            msg = "pooling padding must be a number or an H,W pair (the same on both sides)"
-            raise ParameterError(msg, option="--padding")
         return cls(
             kernel,
             as_pair(stride if stride is not None else kernel, "stride"),
-            (pads[0], pads[2]),
+            as_pool_padding(padding),
             as_pool_op(op),
             bool(ceil_mode),
             bool(count_include_pad),

@@ -161,7 +161,7 @@ def transpose_axis(
     _check_positive(size=size, kernel=kernel, stride=stride, dilation=dilation)
     if output_padding < 0 or output_padding >= max(stride, dilation):
         msg = (
-            f"output_padding {output_padding} must be from 0 to {max(stride, dilation) - 1} "
+            f"output padding {output_padding} must be from 0 to {max(stride, dilation) - 1} "
             f"(less than max(stride {stride}, dilation {dilation}))"
         )
         raise ParameterError(msg)

@@ -248,12 +248,10 @@ def _refuse_what_does_not_apply(
             {"--output-padding": output_padding},
             "--target solves for the output padding too; give one or the other",
         )
-    word = padding.value if padding is not None and isinstance(padding.value, str) else None
-    if transpose and word not in (None, "valid"):
-        msg = "a transposed convolution takes a number of padding cells, not 'same' or 'full'"
-        raise refuse(option="--padding", reason=msg)
-    if pool and padding is not None:
-        value = padding.value
-        if isinstance(value, str) or value[0] != value[1] or value[2] != value[3]:
-            msg = "pooling padding must be a number or an H,W pair (the same on both sides)"
-            raise refuse(option="--padding", reason=msg)
+    try:  # the rules of params, refused here as usage errors before any arithmetic
+        if transpose and padding is not None:
+            P.as_transpose_padding(padding.value)
+        if pool and padding is not None:
+            P.as_pool_padding(padding.value)
+    except ParameterError as exc:
+        raise refuse(option="--padding", reason=exc.message) from None
