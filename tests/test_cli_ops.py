@@ -84,7 +84,7 @@ def test_transpose_errors(run: Run) -> None:
     assert_error(
         run("transpose", "-i", "1 2; 3 4", "-k", "1 1; 1 1", "--output-padding", "1"),
         1,
-        "output_padding",
+        "output padding 1",
     )
     assert_error(
         run("transpose", "-i", "1 2; 3 4", "-k", "1 1; 1 1", "-p", "same"), 2, "transposed"
