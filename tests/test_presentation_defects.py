@@ -196,3 +196,14 @@ def test_step_out_of_range_names_the_lesson_length(run: Run) -> None:
     result = run("explain", "--step", "9")
     assert_error(result, 2, "--step", "this lesson has 7 steps")
     assert "--step: --step" not in result.stderr
+
+
+def test_shape_speaks_chinese_with_the_locale_or_lang(run: Run) -> None:
+    args = ("shape", "-w", "6", "-k", "3", "-s", "2", "-f", "table")
+    by_lang = run(*args, "--lang", "zh")
+    by_locale = run(*args, env={"LANG": "zh_CN.UTF-8"})
+    for result in (by_lang, by_locale):
+        assert result.stdout.splitlines()[0] == "输入图像 6×6  卷积核 3×3"
+        assert result.stdout.splitlines()[-1] == "输出 2×2"
+        assert "填充后输入图像的第5行没有被读取" in result.stderr
+    assert run(*args).stdout.startswith("input 6×6  kernel 3×3")

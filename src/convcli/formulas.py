@@ -124,24 +124,33 @@ def same_line(name: str, axis: AxisArithmetic, signs: Signs = UNICODE_SIGNS) -> 
     )
 
 
-def unread_line(name: str, axis: AxisArithmetic, signs: Signs = UNICODE_SIGNS) -> str:
+def unread_line(name: str, axis: AxisArithmetic, lang: str = "en") -> str:
     """Why a floor dropped cells: the remainder and which padded rows are never read,
     indexed as the tables index a padded input (the input's first row is 0, padding −p).
 
     >>> print(unread_line("h", conv_axis(6, 3, 2, 1, 1, 1)))
     h: 5 / 2 is not whole (remainder 1): row 6 of the padded input is never read
     """
-    what = "rows" if name == "h" else "columns"
+    from convcli.phrases import phrase
+
+    noun = "row" if name == "h" else "column"
     first = axis.padded - axis.unread - axis.pad_before
     last = axis.padded - 1 - axis.pad_before
-    cells = f"{what[:-1]} {first}" if axis.unread == 1 else f"{what} {first}–{last}"
-    return signs.fix(
-        f"{name}: {axis.numerator} / {axis.stride} is not whole (remainder {axis.unread}): "
-        f"{cells} of the padded input {'is' if axis.unread == 1 else 'are'} never read"
+    cells = (
+        phrase(lang, f"{noun}_at", i=first)
+        if axis.unread == 1
+        else phrase(lang, f"{noun}s_at", i=first, j=last)
     )
+    verb = "is" if axis.unread == 1 else "are"
+    return phrase(
+        lang, "shape_unread", name=name, num=axis.numerator, s=axis.stride, r=axis.unread,
+        cells=cells, verb=verb,
+    )  # fmt: skip
 
 
-def unread_note(names: Sequence[str], axes: Sequence[AxisArithmetic]) -> list[str]:
+def unread_note(
+    names: Sequence[str], axes: Sequence[AxisArithmetic], lang: str = "en"
+) -> list[str]:
     """At most one note for all axes (an empty list when every division is whole)."""
-    parts = [unread_line(n, a) for n, a in zip(names, axes, strict=True) if a.unread]
-    return ["; ".join(parts)] if parts else []
+    parts = [unread_line(n, a, lang) for n, a in zip(names, axes, strict=True) if a.unread]
+    return ["; ".join(parts) if lang == "en" else "；".join(parts)] if parts else []

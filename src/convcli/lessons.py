@@ -291,7 +291,13 @@ def _result_step(setup: ConvSetup, output: Array, lang: str) -> Step:
         lines.append(_text(phrase(lang, key, valid=shown)))
     elif p.stride == (1, 1):
         lines.append(
-            _text(phrase(lang, "summary_no_padding", shrink=f"{rows.span - 1}, {cols.span - 1}"))
+            _text(
+                phrase(
+                    lang,
+                    "summary_no_padding",
+                    shrink=phrase(lang, "list_sep").join(map(str, (rows.span - 1, cols.span - 1))),
+                )
+            )
         )
     if p.stride != (1, 1):
         lines.append(_text(phrase(lang, "summary_stride", stride=_pair(p.stride))))
@@ -462,7 +468,7 @@ def pool_lesson(
         first,
         Step(
             "align",
-            phrase(lang, "align_title"),
+            phrase(lang, "align_window_title"),
             inputs,
             (_text(phrase(lang, "size_text")), *formula),
         ),

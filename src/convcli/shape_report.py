@@ -21,11 +21,11 @@ from convcli.formulas import (
     transpose_line,
     unread_note,
 )
+from convcli.phrases import phrase
 
 AXES = ("h", "w")
 NAMES = ("height", "width")
 PYTORCH_MARK = "[PyTorch]"
-PYTORCH_TAKES = "ConvTranspose2d takes the padding as it is (the same before and after)"
 FORMATS = ("table", "plain", "csv", "json", "markdown", "latex")
 
 
@@ -46,6 +46,7 @@ class Layer:
     same: bool = False
     ceil_mode: bool = False
     output_padding: P.Pair | None = None
+    lang: str = "en"
 
     @property
     def output(self) -> list[int]:
@@ -64,7 +65,7 @@ class Layer:
     def notes(self, signs: Signs) -> list[str]:
         if self.operation == "transpose" or self.ceil_mode:
             return []
-        return unread_note(AXES, self.axes)
+        return unread_note(AXES, self.axes, self.lang)
 
     def payload(self, signs: Signs) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -155,14 +156,15 @@ def write_layer(layer: Layer, form: str) -> str:
         return _json(layer.payload(UNICODE_SIGNS))
     if form == "latex":
         return _latex(layer)
-    times = "×"
-    size = f"{out[0]}{times}{out[1]}"
+    lang = layer.lang
+    output = phrase(lang, "shape_output", size=f"{out[0]}×{out[1]}")
     lines = layer.formulas(UNICODE_SIGNS)
     if form == "markdown":
-        return "\n".join(f"- `{line}`" for line in lines) + f"\n\n**output {size}**\n"
+        return "\n".join(f"- `{line}`" for line in lines) + f"\n\n**{output}**\n"
     (h, w), (kh, kw) = layer.sizes, layer.kernel
-    head = f"input {h}{times}{w}  kernel {kh}{times}{kw}"
-    return "\n".join([head, *lines, f"output {size}"]) + "\n"
+    what = phrase(lang, "window" if layer.operation == "pool" else "kernel")
+    head = phrase(lang, "shape_head", size=f"{h}×{w}", what=what, k=f"{kh}×{kw}")
+    return "\n".join([head, *lines, output]) + "\n"
 
 
 def _latex(layer: Layer) -> str:
@@ -191,6 +193,10 @@ class Solved:
     dilation: P.Pair
     kernel: P.Pair
     solutions: tuple[S.PaddingSolution, S.PaddingSolution]
+    lang: str = "en"
+
+    def name(self, axis: int) -> str:
+        return phrase(self.lang, f"axis_{AXES[axis]}")
 
     def output_padding_of(self, axis: int, index: int) -> int:
         return self.solutions[axis].output_paddings[index] if self.transpose else 0
@@ -231,11 +237,9 @@ class Solved:
 
     def notes(self, signs: Signs) -> list[str]:
         if not self.transpose:
-            reached = self.reached()
-            return unread_note(AXES, reached)
+            return unread_note(AXES, self.reached(), self.lang)
         return [
-            f"{NAMES[i]}: no padding listed is the same before and after, which PyTorch's "
-            "ConvTranspose2d needs (crop the output by hand)"
+            phrase(self.lang, "no_pytorch", name=self.name(i))
             for i in range(2)
             if not any(self.pytorch(i))
         ]
@@ -251,12 +255,11 @@ class Solved:
         s = self.solutions[axis]
         if not s.inputs or s.inputs[0] == s.inputs[1]:
             return None
-        name = NAMES[axis]
         before, after = s.paddings[0]
-        return (
-            f"with {before},{after}, every input {name} from {s.inputs[0]} to {s.inputs[1]} "
-            f"gives {s.target}"
-        )
+        return phrase(
+            self.lang, "target_inputs", b=before, a=after, name=self.name(axis),
+            lo=s.inputs[0], hi=s.inputs[1], target=s.target,
+        )  # fmt: skip
 
 
 def solve(
@@ -291,22 +294,28 @@ def write_solved(solved: Solved, form: str) -> str:
         return _solved_markdown(solved)
     if form == "latex":
         return _solved_latex(solved)
+    lang = solved.lang
     lines = []
-    for i, (name, s) in enumerate(zip(NAMES, solved.solutions, strict=True)):
+    for i, s in enumerate(solved.solutions):
         marks = solved.pytorch(i)
         options = ", ".join(
             f"{b},{a}"
-            + (f" (output padding {solved.output_padding_of(i, j)})" if solved.transpose else "")
+            + (
+                phrase(lang, "target_out_pad", op=solved.output_padding_of(i, j))
+                if solved.transpose
+                else ""
+            )
             + (f" {PYTORCH_MARK}" if solved.transpose and marks[j] else "")
             for j, (b, a) in enumerate(s.paddings)
         )
-        lines.append(f"{name} {s.target}: padding before,after = {options}")
+        name = solved.name(i)
+        lines.append(phrase(lang, "target_line", name=name, target=s.target, options=options))
         inputs = solved.inputs_line(i)
         if inputs:
             lines.append(f"  {inputs}")
     if solved.transpose and any(any(solved.pytorch(i)) for i in range(2)):
-        lines.append(f"{PYTORCH_MARK}: {PYTORCH_TAKES}")
-    lines.append(f"use: {solved.use()}")
+        lines.append(f"{PYTORCH_MARK}: {phrase(lang, 'pytorch_takes')}")
+    lines.append(phrase(lang, "use", use=solved.use()))
     return "\n".join(lines) + "\n"
 
 
@@ -340,20 +349,23 @@ def _solved_payload(solved: Solved) -> dict[str, Any]:
 def _solution_rows(solved: Solved) -> list[list[str]]:
     """One row per solution: axis, target, before, after (+ output padding, PyTorch)."""
     rows = []
-    for i, (name, s) in enumerate(zip(NAMES, solved.solutions, strict=True)):
+    for i, s in enumerate(solved.solutions):
         marks = solved.pytorch(i)
         for j, (before, after) in enumerate(s.paddings):
-            row = [name, str(s.target), str(before), str(after)]
+            row = [solved.name(i), str(s.target), str(before), str(after)]
             if solved.transpose:
-                row += [str(solved.output_padding_of(i, j)), "yes" if marks[j] else "no"]
+                yes = phrase(solved.lang, "yes" if marks[j] else "no")
+                row += [str(solved.output_padding_of(i, j)), yes]
             rows.append(row)
     return rows
 
 
 def _solution_header(solved: Solved) -> list[str]:
-    header = ["axis", "target", "padding before", "padding after"]
+    header = [
+        phrase(solved.lang, key) for key in ("hdr_axis", "hdr_target", "hdr_before", "hdr_after")
+    ]
     if solved.transpose:
-        header += ["output padding", "PyTorch"]
+        header += [phrase(solved.lang, "output_padding"), "PyTorch"]
     return header
 
 
@@ -369,10 +381,11 @@ def _solved_markdown(solved: Solved) -> str:
         "",
     ]
     inputs = [solved.inputs_line(i) for i in range(2)]
-    lines += [f"{line[0].upper()}{line[1:]}." for line in inputs if line]
+    lang = solved.lang
+    lines += [phrase(lang, "sentence", text=f"{t[0].upper()}{t[1:]}") for t in inputs if t]
     if solved.transpose:
-        lines.append(f"PyTorch: whether {PYTORCH_TAKES}.")
-    lines.append(f"Use: `{solved.use()}`")
+        lines.append(phrase(lang, "pytorch_column"))
+    lines.append(phrase(lang, "use_md", use=solved.use()))
     return "\n".join(lines) + "\n"
 
 

@@ -7,6 +7,7 @@ only; notes (a division that is not whole, unread rows) go to stderr in every fo
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Callable
 from typing import Annotated, Any
@@ -19,11 +20,13 @@ from convcli.cli.base import app, guarded
 from convcli.cli.options import (
     Axes,
     Format,
+    LangOpt,
     PaddingSpec,
     QuietOpt,
     ShapeFormatOpt,
     axes_option,
     check_applies,
+    default_lang,
     parse_dilation,
     parse_output_padding,
     parse_padding,
@@ -168,6 +171,7 @@ def shape(
         ),
     ] = None,
     fmt: ShapeFormatOpt = None,
+    lang: LangOpt = None,
     quiet: QuietOpt = False,
 ) -> None:
     """Output size of a convolution layer, with the formula written out.
@@ -201,6 +205,7 @@ def shape(
             answer = R.transpose_layer(sizes, kernel, strides, dil, pads, output_padding or (0, 0))
         else:
             answer = R.conv_layer(sizes, kernel, strides, dil, pads)
+        answer = dataclasses.replace(answer, lang=(lang or default_lang()).value)
         notes = answer.notes(UNICODE_SIGNS)
         result = Result("shape", R.payload(answer), writers=R.writers(answer), notes=notes)
         emit(result, choose(fmt, pipe=Format.plain), quiet=quiet)
