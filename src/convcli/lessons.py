@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -65,15 +66,40 @@ class Lesson:
     def only(self, n: int) -> Lesson:
         return Lesson(self.title, (self.steps[n - 1],), (), n, len(self.steps))
 
-    def document(self, step_word: str, lang: str) -> M.Document:
+    def document(self, lang: str) -> M.Document:
         """The lesson as panels, "Step n of N · title" (a large grid points to the
         formats ``explain`` writes whole)."""
         panels: list[M.Block] = [
-            M.Panel(f"{step_word.format(n=n, total=total)} · {step.title}", step.blocks())
+            M.Panel(f"{phrase(lang, 'step', n=n, total=total)} · {step.title}", step.blocks())
             for n, total, step in self.numbered()
         ]
         blocks = (*panels, *map(M.note, self.notes))
         return M.Document(blocks, self.title, lang, complete=("markdown", "json"))
+
+    def payload(self) -> dict[str, Any]:
+        """The JSON of ``explain``: each step's kind, title, lines and marked grids."""
+        return {
+            "command": "explain",
+            "title": self.title,
+            "steps": [
+                {
+                    "kind": s.kind,
+                    "title": s.title,
+                    "lines": [M.plain(line) for line in s.lines],
+                    "grids": [
+                        {
+                            "label": g.label,
+                            "values": g.values,
+                            "offset": list(g.offset),
+                            "marks": [[r, c, m] for (r, c), m in sorted(g.marks.items())],
+                        }
+                        for g in s.grids
+                    ],
+                }
+                for s in self.steps
+            ],
+            "notes": list(self.notes),
+        }
 
 
 _text = M.text

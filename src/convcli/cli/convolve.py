@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import Annotated
 
@@ -18,6 +19,26 @@ from convcli.cli.shared import (
     conv_result,
     load,
 )
+from convcli.params import ConvParams
+
+
+@dataclass(frozen=True)
+class Job:
+    """What every convolution command was asked for besides its parameters."""
+
+    inputs: list[str] | None
+    kernels: list[str] | None
+    allow_nan: bool
+    explain: bool
+    cell: list[O.CellIndex] | None
+    every: bool
+    form: O.Format
+    lang: str
+
+    def explained(self, shape: tuple[int, ...]) -> Explained:
+        return Explained(
+            shape, self.cell, every=self.every, explain=self.explain, form=self.form, lang=self.lang
+        )
 
 
 @app.command()
@@ -52,41 +73,23 @@ def conv(
     with guarded():
         params = conv_params(stride, padding, dilation, groups, padding_mode, pad_value, flip)
         form, language = choose(fmt), (lang or O.default_lang()).value
-        result = convolution(
-            "conv", inputs, kernels, params, bias, explain, cell, every, allow_nan, form, language
-        )
-        emit(result, form, precision=precision, quiet=quiet)
+        job = Job(inputs, kernels, allow_nan, explain, cell, every, form, language)
+        emit(convolution("conv", job, params, bias), form, precision=precision, quiet=quiet)
 
 
 def convolution(
-    command: str,
-    inputs: list[str] | None,
-    kernels: list[str] | None,
-    params: object,
-    bias: O.Numbers | None,
-    explain: bool,
-    cell: list[O.CellIndex] | None,
-    every: bool,
-    allow_nan: bool,
-    form: O.Format,
-    lang: str,
-    kernel: object = None,
+    command: str, job: Job, params: ConvParams, bias: O.Numbers | None, kernel: object = None
 ) -> Result:
     """conv and dilate with an input: load, prepare, run once, trace, build the views."""
     from convcli import payloads, reports
     from convcli.core import prepare_conv, run_conv
-    from convcli.params import ConvParams
     from convcli.trace import trace_conv
 
-    assert isinstance(params, ConvParams)
-    check_stdin_once(inputs, kernels)
+    check_stdin_once(job.inputs, job.kernels)
     notes: list[str] = []
-    weights = kernel if kernel is not None else load(kernels, "--kernel", allow_nan, notes)
-    x = load(inputs, "--input", allow_nan, notes)
+    weights = kernel if kernel is not None else load(job.kernels, "--kernel", job.allow_nan, notes)
+    x = load(job.inputs, "--input", job.allow_nan, notes)
     setup = prepare_conv(x, weights, params=params, bias=bias_values(bias))
-    explained = Explained(
-        setup.output_shape, cell, every=every, explain=explain, form=form, lang=lang
-    )
     result = conv_result(
         command,
         setup,
@@ -99,14 +102,14 @@ def convolution(
             traces,
             highlight=e.highlight,
             typeset=typeset,
-            lang=lang,
+            lang=job.lang,
             notes=e.notes,
         ),
         lambda output, steps: payloads.conv_payload(command, setup, output, steps),
-        explained,
-        lang,
+        job.explained(setup.output_shape),
+        job.lang,
     )
-    unread = reports.unread_note(setup, lang)
+    unread = reports.unread_note(setup, job.lang)
     result.notes[:0] = [*notes, *([unread] if unread else [])]
     return result
 
@@ -152,49 +155,55 @@ def transpose(
       convcli transpose -i "1 2; 3 4" -k "1 0 1; 0 1 0; 1 0 1" -s 2 -p 1 --output-padding 1 -e
       convcli transpose -i "1 2; 3 4" -k "1 2; 3 4" --explain --view matrix
     """
+    with guarded():
+        if view is not None and not (explain or cell or every):
+            raise O.refuse("--view", "applies with --explain, --cell or --all")
+        params = conv_params(stride, padding, dilation, groups, flip=flip)
+        form, language = choose(fmt), (lang or O.default_lang()).value
+        job = Job(inputs, kernels, allow_nan, explain, cell, every, form, language)
+        result = transposition(job, params, output_padding, bias, view or View.all)
+        emit(result, form, precision=precision, quiet=quiet)
+
+
+def transposition(
+    job: Job, params: ConvParams, output_padding: O.Axes | None, bias: O.Numbers | None, view: View
+) -> Result:
+    """transpose: load, prepare, run once, trace, build the chosen views."""
     from convcli import payloads, reports
     from convcli.core import prepare_transpose, run_transpose
     from convcli.trace import trace_transpose
 
-    with guarded():
-        if view is not None and not (explain or cell or every):
-            raise O.refuse("--view", "applies with --explain, --cell or --all")
-        check_stdin_once(inputs, kernels)
-        params = conv_params(stride, padding, dilation, groups, flip=flip)
-        form, language = choose(fmt), (lang or O.default_lang()).value
-        notes: list[str] = []
-        setup = prepare_transpose(
-            load(inputs, "--input", allow_nan, notes),
-            load(kernels, "--kernel", allow_nan, notes),
-            params=params,
-            output_padding=output_padding or 0,
-            bias=bias_values(bias),
-        )
-        explained = Explained(
-            setup.output_shape, cell, every=every, explain=explain, form=form, lang=language
-        )
-        views = ("scatter", "direct", "matrix") if view in (None, View.all) else (view.value,)
-        result = conv_result(
-            "transpose",
+    check_stdin_once(job.inputs, job.kernels)
+    notes: list[str] = []
+    setup = prepare_transpose(
+        load(job.inputs, "--input", job.allow_nan, notes),
+        load(job.kernels, "--kernel", job.allow_nan, notes),
+        params=params,
+        output_padding=output_padding or 0,
+        bias=bias_values(bias),
+    )
+    views = ("scatter", "direct", "matrix") if view is View.all else (view.value,)
+    result = conv_result(
+        "transpose",
+        setup,
+        run_transpose,
+        trace_transpose,
+        lambda output, traces, e, typeset: reports.transpose_report(
             setup,
-            run_transpose,
-            trace_transpose,
-            lambda output, traces, e, typeset: reports.transpose_report(
-                setup,
-                output,
-                traces,
-                views=views if e.cells else (),
-                highlight=e.highlight,
-                typeset=typeset,
-                lang=language,
-                notes=e.notes,
-            ),
-            lambda output, steps: payloads.conv_payload("transpose", setup, output, steps),
-            explained,
-            language,
-        )
-        result.notes[:0] = notes
-        emit(result, form, precision=precision, quiet=quiet)
+            output,
+            traces,
+            views=views if e.cells else (),
+            highlight=e.highlight,
+            typeset=typeset,
+            lang=job.lang,
+            notes=e.notes,
+        ),
+        lambda output, steps: payloads.conv_payload("transpose", setup, output, steps),
+        job.explained(setup.output_shape),
+        job.lang,
+    )
+    result.notes[:0] = notes
+    return result
 
 
 @app.command()
@@ -225,35 +234,38 @@ def dilate(
       convcli dilate -k "1 2 3; 4 5 6; 7 8 9" -d 2
       convcli dilate -k samples/kernel.csv -d 2 -i samples/input.csv -p 2 --explain
     """
-    from convcli import payloads, reports
-    from convcli.core import dilate_kernel
-
     with guarded():
         check_stdin_once(inputs, kernels)
         dilation = dilation or O.Axes(2, 2)
         params = conv_params(stride, padding, dilation, groups, padding_mode, pad_value, flip)
         form, language = choose(fmt), (lang or O.default_lang()).value
-        notes: list[str] = []
-        kernel = load(kernels, "--kernel", allow_nan, notes)
-        dilated = dilate_kernel(kernel, dilation)
-        payload = payloads.dilate_payload(kernel, dilated, dilation)
         if not inputs:
             O.check_applies(
                 {"--explain": explain, "--cell": cell, "--all": every, "--bias": bias},
                 "applies only with --input (the dilated convolution)",
             )
-            result = Result(
-                "dilate",
-                payload,
-                matrix=dilated,
-                document=lambda _: reports.dilate_report(kernel, dilated, dilation, language),
-                notes=notes,
-            )
-        else:
-            result = convolution(
-                "dilate", inputs, None, params, bias, explain, cell, every, allow_nan, form,
-                language, kernel=kernel,
-            )  # fmt: skip
-            result.payload = {**payload, **result.payload, "kernel": dilated}
-            result.notes[:0] = notes
-        emit(result, form, precision=precision, quiet=quiet)
+        job = Job(inputs, kernels, allow_nan, explain, cell, every, form, language)
+        emit(dilation_result(job, params, bias), form, precision=precision, quiet=quiet)
+
+
+def dilation_result(job: Job, params: ConvParams, bias: O.Numbers | None) -> Result:
+    """The dilated kernel; with an input, the dilated convolution with it."""
+    from convcli import payloads, reports
+    from convcli.core import dilate_kernel
+
+    notes: list[str] = []
+    kernel = load(job.kernels, "--kernel", job.allow_nan, notes)
+    dilated = dilate_kernel(kernel, params.dilation)
+    payload = payloads.dilate_payload(kernel, dilated, params.dilation)
+    if not job.inputs:
+        return Result(
+            "dilate",
+            payload,
+            matrix=dilated,
+            document=lambda _: reports.dilate_report(kernel, dilated, params.dilation, job.lang),
+            notes=notes,
+        )
+    result = convolution("dilate", job, params, bias, kernel=kernel)
+    result.payload = {**payload, **result.payload, "kernel": dilated}
+    result.notes[:0] = notes
+    return result

@@ -100,52 +100,30 @@ def explain(
       convcli explain --op pool --pool avg
       convcli explain --format markdown > lesson.md
     """
-    from convcli import lessons
-    from convcli.phrases import phrase
     from convcli.typography import Typeset
 
     with guarded():
         _check_applies(op, locals())
         check_stdin_once(inputs, kernels)
-        language = (lang or O.default_lang()).value
-        typeset = Typeset(precision)
-        limit = 10**9 if every else 16
+        language, typeset = (lang or O.default_lang()).value, Typeset(precision)
         notes: list[str] = []
-        cells: list[tuple[int, ...]] | None = None
-        lesson: Lesson
-        if op is Op.pool:
-            x: Any = load(inputs, "--input", allow_nan, notes) if inputs else NOTES_POOL
-            psetup = pool_setup(x, window, stride, padding, pool, ceil_mode, count_include_pad)
-            cells = _cells(psetup.output_shape, cell)
-            from convcli.core import run_pool
-
-            output = run_pool(psetup)
-            lesson = lessons.pool_lesson(
-                psetup, output, cells, lang=language, typeset=typeset, limit=limit
-            )
-        else:
-            lesson = _conv_lesson(op, locals(), notes, language, typeset, limit)
-        step_word = phrase(language, "step", n="{n}", total="{total}")
+        lesson = _lesson(op, locals(), notes, language, typeset)
         if step is not None:
             if step > len(lesson.steps):
-                msg = f"this lesson has {len(lesson.steps)} steps"
-                raise O.refuse("--step", msg)
+                raise O.refuse("--step", f"this lesson has {len(lesson.steps)} steps")
             lesson = lesson.only(step)
-        document = lesson.document(step_word, language)
-        result = Result(
-            "explain",
-            _lesson_json(lesson),
-            document=lambda _: document,
-            explained=True,
-            notes=notes,
-        )
+        document = lesson.document(language)
         form = O.Format(fmt.value) if fmt else O.Format.table
-        if form is O.Format.table and animate:
-            from convcli import render
-
-            if render.animate(document, typeset, delay):
-                return
+        if form is O.Format.table and animate and _animated(document, typeset, delay):
+            return
+        result = Result("explain", lesson.payload(), document=lambda _: document, notes=notes)
         emit(result, form, precision=precision)
+
+
+def _animated(document: Any, typeset: Any, delay: float) -> bool:
+    from convcli import render
+
+    return render.animate(document, typeset, delay)
 
 
 def _check_applies(op: Op, given: dict[str, Any]) -> None:
@@ -177,11 +155,20 @@ def _check_applies(op: Op, given: dict[str, Any]) -> None:
         raise O.refuse("--kernel", "missing: a lesson on your --input needs a --kernel too")
 
 
-def _conv_lesson(
-    op: Op, o: dict[str, Any], notes: list[str], lang: str, typeset: Any, limit: int
-) -> Lesson:
+def _lesson(op: Op, o: dict[str, Any], notes: list[str], lang: str, typeset: Any) -> Lesson:
+    """The lesson of ``op`` on the user's matrices, or on the notes' example."""
     from convcli import core, lessons
 
+    limit = 10**9 if o["every"] else 16
+    if op is Op.pool:
+        x: Any = load(o["inputs"], "--input", o["allow_nan"], notes) if o["inputs"] else NOTES_POOL
+        psetup = pool_setup(
+            x, o["window"], o["stride"], o["padding"], o["pool"], o["ceil_mode"],
+            o["count_include_pad"],
+        )  # fmt: skip
+        output = core.run_pool(psetup)
+        cells = _cells(psetup.output_shape, o["cell"])
+        return lessons.pool_lesson(psetup, output, cells, lang=lang, typeset=typeset, limit=limit)
     dilation = o["dilation"] or (O.Axes(2, 2) if op is Op.dilate else None)
     params = conv_params(
         o["stride"], o["padding"], dilation, o["groups"], o["padding_mode"], o["pad_value"],
@@ -209,30 +196,3 @@ def _cells(shape: tuple[int, ...], cell: list[O.CellIndex] | None) -> list[tuple
     if not cell:
         return None
     return pick_cells(shape, cell, every=False, explain=True, limited=False)[0]
-
-
-def _lesson_json(lesson: Lesson) -> dict[str, Any]:
-    from convcli.model import plain
-
-    return {
-        "command": "explain",
-        "title": lesson.title,
-        "steps": [
-            {
-                "kind": s.kind,
-                "title": s.title,
-                "lines": [plain(line) for line in s.lines],
-                "grids": [
-                    {
-                        "label": g.label,
-                        "values": g.values,
-                        "offset": list(g.offset),
-                        "marks": [[r, c, m] for (r, c), m in sorted(g.marks.items())],
-                    }
-                    for g in s.grids
-                ],
-            }
-            for s in lesson.steps
-        ],
-        "notes": list(lesson.notes),
-    }

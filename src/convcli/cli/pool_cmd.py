@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -10,6 +10,9 @@ from convcli.cli import options as O
 from convcli.cli.base import app, guarded
 from convcli.cli.output import Result, choose, emit
 from convcli.cli.shared import Explained, check_stdin_once, data_warnings, load, pool_setup
+
+if TYPE_CHECKING:
+    from convcli.core import PoolSetup
 
 
 @app.command()
@@ -54,12 +57,11 @@ def pool(
         emit(pooling(setup, explained, language, notes), form, precision=precision, quiet=quiet)
 
 
-def pooling(setup: object, explained: Explained, lang: str, notes: list[str]) -> Result:
+def pooling(setup: PoolSetup, explained: Explained, lang: str, notes: list[str]) -> Result:
     from convcli import payloads, reports
-    from convcli.core import PoolSetup, run_pool
+    from convcli.core import run_pool
     from convcli.trace import trace_pool
 
-    assert isinstance(setup, PoolSetup)
     output = run_pool(setup)
     traces = trace_pool(setup, output, explained.cells) if explained.cells else []
     return Result(
