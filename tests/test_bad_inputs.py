@@ -1,4 +1,5 @@
-"""Every case of shared/BAD_INPUTS.md through the command line: a correct result or one clean error.
+"""Every input convcli must survive, through the command line: a correct result or one
+clean error (the policies are in the README).
 
 A failure is: the documented exit status (1 for data, 2 for usage), nothing on stdout, no
 traceback, and exactly one ``Error:`` line on stderr naming what, where and why (an optional

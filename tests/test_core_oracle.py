@@ -341,7 +341,7 @@ def test_conv2d_matches_reference(case: dict[str, Any]) -> None:
         assert n == got.shape[-2 + i]
 
 
-# The worked examples of the course notes (shared/examples/worked_examples.json).
+# The worked examples of the course notes (tests/data/worked_examples.json).
 NOTES_INPUT = [[1, 2, 0, 2], [1, 0, 3, -1], [2, 2, 2, 0], [3, 1, -2, 0]]
 NOTES_KERNEL = [[0, 1, -1], [-1, 0, 1], [1, 0, 1]]
 NOTES_RGB = [

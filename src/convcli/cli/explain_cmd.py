@@ -22,7 +22,7 @@ from convcli.cli.shared import (
 if TYPE_CHECKING:
     from convcli.lessons import Lesson
 
-# The course notes' example (shared/examples/worked_examples.json, "valid-4x4-k3").
+# The course notes' example ("valid-4x4-k3" in tests/data/worked_examples.json).
 NOTES_INPUT = [[1, 2, 0, 2], [1, 0, 3, -1], [2, 2, 2, 0], [3, 1, -2, 0]]
 NOTES_KERNEL = [[0, 1, -1], [-1, 0, 1], [1, 0, 1]]
 NOTES_POOL = [[2, 5, 4, 4], [2, 3, 9, 7], [2, 1, 0, 0], [3, 4, 0, 8]]
