@@ -76,9 +76,32 @@ def test_steps_of_a_multichannel_lesson_reproduce_the_rgb_example(run: Run) -> N
 def test_steps_of_a_transposed_lesson(run: Run) -> None:
     text = lesson(run, "--op", "transpose", "-s", "2")
     titles = step_titles(text)
-    assert len(titles) == 2 + 4 + 1 + 1  # kernel, align, 4 scatters, direct view, result
+    # kernel, align, 4 scatters, the direct view, 16 of its 25 cells, result
+    assert len(titles) == 2 + 4 + 1 + 16 + 1
     assert sum(t.startswith("Scatter") for t in titles) == 4
+    assert sum(t.startswith("As a convolution: out[") for t in titles) == 16
     assert "The same thing as an ordinary convolution" in titles
+
+
+def test_transposed_direct_steps_equal_conv_on_the_printed_stretched_input(run: Run) -> None:
+    """Issue 10: each direct-view step's value is the naive convolution of the stretched
+    input and rotated kernel it prints, at that cell (and the transposed oracle's value)."""
+    from tests.reference import ref_conv2d, ref_conv_transpose2d
+
+    x, k = [[1, -2], [3, 4]], [[1, 0, -1], [2, 1, 0], [0, 1, 1]]
+    args = ["--op", "transpose", "-s", "2", "-p", "1", "--output-padding", "1", "--all"]
+    out = json.loads(
+        run("explain", "-i", "1 -2; 3 4", "-k", "1 0 -1; 2 1 0; 0 1 1", *args, "-f", "json").stdout
+    )
+    expected = ref_conv_transpose2d(x, k, stride=2, padding=1, output_padding=1)
+    steps = [s for s in out["steps"] if s["kind"] == "direct_cell"]
+    assert len(steps) == len(expected) * len(expected[0])
+    for step in steps:
+        stretched, kernel = step["grids"][0]["values"], step["grids"][1]["values"]
+        direct = ref_conv2d(stretched, kernel)
+        r, c = map(int, re.findall(r"out\[(\d+),(\d+)\]", step["title"])[0])
+        value = int(step["lines"][1].rsplit("= ", 1)[1].replace("−", "-"))
+        assert value == direct[r][c] == expected[r][c]
 
 
 def test_steps_of_pool_and_dilate_lessons(run: Run) -> None:

@@ -302,6 +302,8 @@ def test_table_stdout_keeps_formulas_and_output_size(run: Run) -> None:
         "input 6×6  kernel 3×3",
         "h' = ⌊(h + 2p − d·(k−1) − 1) / s⌋ + 1 = ⌊(6 + 0 − 2 − 1) / 2⌋ + 1 = 2",
         "w' = ⌊(w + 2p − d·(k−1) − 1) / s⌋ + 1 = ⌊(6 + 0 − 2 − 1) / 2⌋ + 1 = 2",
+        "h, w: no padding, stride 2 (relationship 5): o = ⌊(i − k) / s⌋ + 1 = ⌊(6 − 3) / 2⌋ + 1 "
+        "= 2; the remainder (i + 2p − k) mod s = 1 is padded input that no window reaches",
         "output 2×2",
     ]
 

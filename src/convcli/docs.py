@@ -99,10 +99,14 @@ _TEX_ESCAPES = {
     "⌋": r"$\rfloor$",
     "°": r"$^\circ$",
     "ₚ": r"$_p$",
+    "ₕ": r"$_h$",
+    "′": r"$'$",
+    "\ue000": r"$\hat{k}$",
 }
 
 
 def tex_escape(text: str) -> str:
+    text = text.replace("k\u0302", "\ue000")  # k̂, the dilated kernel's span
     return "".join(_TEX_ESCAPES.get(ch, ch) for ch in text)
 
 
@@ -148,6 +152,8 @@ _MATH_SIGNS = [
     ("ₚ", r"_{p}"),
     ("p₁", "p_1"),
     ("p₂", "p_2"),
+    ("k\u0302", r"\hat{k}"),
+    ("′", "'"),
 ]
 
 

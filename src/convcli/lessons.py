@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from convcli import model as M
+from convcli import relations as rel
 from convcli.arithmetic import cell_label, cell_sum, pool_sum
 from convcli.core import ConvSetup, PoolSetup, TransposeSetup, dilate_kernel, transpose_as_direct
 from convcli.formulas import conv_line, pool_line, same_line, transpose_line
@@ -230,6 +231,8 @@ def _align_step(setup: ConvSetup, lang: str) -> Step:
     lines.append(_text(phrase(lang, "align_start", sh=sh, sw=sw)))
     lines.append(_text(phrase(lang, "size_text")))
     lines += [_text(conv_line(n, a)) for n, a in (("h", setup.rows), ("w", setup.cols))]
+    named = [rel.conv_relation(n, a, lang) for n, a in (("h", setup.rows), ("w", setup.cols))]
+    lines += [_text(t) for t in rel.merged([[n] if n else [] for n in named], ("h", "w"))]
     return Step(
         "align", phrase(lang, "align_title"), tuple(_padded_grids(setup, lang, {})), tuple(lines)
     )
@@ -349,9 +352,16 @@ def _result_step(setup: ConvSetup, output: Array, lang: str) -> Step:
 
 
 def transpose_lesson(
-    setup: TransposeSetup, output: Array, *, lang: str, typeset: Typeset, limit: int = 16
+    setup: TransposeSetup,
+    output: Array,
+    cells: Sequence[tuple[int, ...]] | None = None,
+    *,
+    lang: str,
+    typeset: Typeset,
+    limit: int = 16,
 ) -> Lesson:
-    """Scatter each input cell, step by step, then the equivalent direct convolution."""
+    """Scatter each input cell, step by step; then the same output as the kernel (rotated)
+    sliding over the stretched, padded input, one output cell per step."""
     name = phrase(lang, "output")
     kh, kw = setup.weight.shape[-2:]
     kernel_grids = [
@@ -362,7 +372,9 @@ def transpose_lesson(
     stride = count(lang, _pair(setup.params.stride), "cell")
     intro = phrase(lang, "kernel_text_transpose", size=f"{kh}×{kw}", stride=stride)
     steps = [Step("kernel", phrase(lang, "kernel_title"), tuple(kernel_grids), (_text(intro),))]
-    formula = tuple(_text(transpose_line(n, a)) for n, a in (("h", setup.rows), ("w", setup.cols)))
+    axes = (("h", setup.rows), ("w", setup.cols))
+    named = rel.merged([rel.transpose_relations(n, a, lang) for n, a in axes], ("h", "w"))
+    formula = tuple(_text(line) for line in [*(transpose_line(n, a) for n, a in axes), *named])
     inputs = tuple(Grid(phrase(lang, "input"), setup.x[c]) for c in range(setup.x.shape[0]))
     align = (
         _text(phrase(lang, "align_transpose", stride=stride)),
@@ -379,6 +391,7 @@ def transpose_lesson(
     for c, a, b in positions[:limit]:
         steps.append(_scatter_step(setup, partial, (c, a, b), lang, typeset, name))
     steps.append(_direct_step(setup, lang))
+    steps += _direct_cell_steps(setup, output, cells, lang, typeset, limit)
     traces = trace_transpose(setup, output, list(all_cells(output.shape))[:limit])
     words = {"bias": phrase(lang, "bias"), "ch": phrase(lang, "ch")}
     result_lines = [cell_sum(t, typeset, words) for t in traces]
@@ -398,6 +411,49 @@ def transpose_lesson(
     hidden = max(len(positions) - limit, 0)
     notes = (phrase(lang, "more_cells", n=hidden),) if hidden else ()
     return Lesson(phrase(lang, "title", op=phrase(lang, "op_transpose")), tuple(steps), notes)
+
+
+def _direct_cell_steps(
+    setup: TransposeSetup,
+    output: Array,
+    cells: Sequence[tuple[int, ...]] | None,
+    lang: str,
+    typeset: Typeset,
+    limit: int,
+) -> list[Step]:
+    """The guide's picture of a transposed convolution: the rotated kernel sliding over the
+    stretched, padded input with stride 1, each output cell's sum written out."""
+    from convcli.core import prepare_conv
+    from convcli.params import ConvParams
+
+    stretched, kernel, pads = transpose_as_direct(setup)
+    params = ConvParams.build(dilation=setup.params.dilation, groups=setup.params.groups)
+    direct = prepare_conv(stretched, kernel, params=params, bias=setup.bias)
+    chosen, _ = _choose(output.shape, cells, limit)
+    marks = inserted_marks(stretched.shape[-2:], setup, pads)
+    words = {"bias": phrase(lang, "bias"), "ch": phrase(lang, "ch")}
+    steps = []
+    for trace in trace_conv(direct, output, chosen):
+        window = conv_window(direct, trace.cell)
+        o = trace.cell[0] if len(trace.cell) == 3 else 0
+        channels = sorted({t.channel for t in trace.terms}) or [0]
+        grids = [
+            Grid(
+                phrase(lang, "stretched_input"),
+                stretched[channels[0]],
+                {**marks, **dict.fromkeys(window, "window")},
+                focus=window[0],
+            ),
+            Grid(phrase(lang, "kernel_rotated"), kernel[o, 0]),
+        ]
+        done = chosen[: chosen.index(trace.cell) + 1]
+        grids += _so_far(
+            output, done, trace.cell, phrase(lang, "so_far", name=phrase(lang, "output"))
+        )
+        lines = (_text(phrase(lang, "direct_cell_text")), cell_sum(trace, typeset, words))
+        title = phrase(lang, "direct_cell_title", name=cell_label(trace.cell))
+        steps.append(Step("direct_cell", title, tuple(grids), lines))
+    return steps
 
 
 def _scatter_step(
@@ -488,7 +544,15 @@ def pool_lesson(
         (),
         (_text(phrase(lang, "window_text", size=window, what=what)),),
     )
-    formula = tuple(_text(pool_line(n, a, setup.ceil_mode)) for n, a in (("h", rows), ("w", cols)))
+    axes = (("h", rows), ("w", cols))
+    named = [rel.pool_relation(n, a, lang) for n, a in axes]
+    formula = tuple(
+        _text(line)
+        for line in [
+            *(pool_line(n, a, setup.ceil_mode) for n, a in axes),
+            *rel.merged([[n] if n else [] for n in named], ("h", "w")),
+        ]
+    )
     inputs = tuple(Grid(phrase(lang, "input"), setup.x[c]) for c in range(setup.x.shape[0]))
     steps = [
         first,
@@ -534,3 +598,18 @@ def pool_lesson(
     notes = (phrase(lang, "more_cells", n=hidden),) if hidden else ()
     kind = phrase(lang, f"kind_{setup.op}")
     return Lesson(phrase(lang, "title", op=phrase(lang, "op_pool", kind=kind)), tuple(steps), notes)
+
+
+def catalogue(lang: str) -> tuple[list[dict[str, str]], M.Document]:
+    """``explain --list``: each of the guide's relationships and each lesson, with the one
+    command that shows it, as JSON rows and as a document."""
+    rows = []
+    for entry in rel.CATALOGUE:
+        title = phrase(lang, f"t_{entry.key}")
+        if entry.key.startswith("rel"):
+            title = f"{phrase(lang, 'relationship', n=entry.key[3:])}: {title}"
+        rows.append({"key": entry.key, "title": title, "command": entry.command})
+    blocks: list[M.Block] = [M.title(phrase(lang, "list_title"))]
+    for row in rows:
+        blocks += [M.prose(row["title"]), M.math(f"  {row['command']}")]
+    return rows, M.Document(tuple(blocks), lang=lang)

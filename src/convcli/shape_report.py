@@ -62,6 +62,23 @@ class Layer:
             lines = [same_line(AXES[i], a, signs) for i, a in enumerate(self.axes)] + lines
         return lines
 
+    def relations(self) -> list[str]:
+        """The guide's named relationship of each axis (and, transposed, what it undoes)."""
+        from convcli import relations as rel
+
+        per_axis: list[list[str]] = []
+        for name, axis in zip(AXES, self.axes, strict=True):
+            if self.operation == "transpose":
+                per_axis.append(rel.transpose_relations(name, axis, self.lang))
+            else:
+                named = (
+                    rel.pool_relation(name, axis, self.lang)
+                    if self.operation == "pool"
+                    else rel.conv_relation(name, axis, self.lang)
+                )
+                per_axis.append([named] if named else [])
+        return rel.merged(per_axis, AXES)
+
     def notes(self, signs: Signs) -> list[str]:
         if self.operation == "transpose" or self.ceil_mode:
             return []
@@ -79,6 +96,7 @@ class Layer:
             "stride": list(self.stride),
             "dilation": list(self.dilation),
             "formulas": self.formulas(signs),
+            "relations": self.relations(),
             "notes": self.notes(signs),
         }
         if self.operation == "pool":
@@ -158,7 +176,7 @@ def write_layer(layer: Layer, form: str) -> str:
         return _latex(layer)
     lang = layer.lang
     output = phrase(lang, "shape_output", size=f"{out[0]}×{out[1]}")
-    lines = layer.formulas(UNICODE_SIGNS)
+    lines = [*layer.formulas(UNICODE_SIGNS), *layer.relations()]
     if form == "markdown":
         return "\n".join(f"- `{line}`" for line in lines) + f"\n\n**{output}**\n"
     (h, w), (kh, kw) = layer.sizes, layer.kernel

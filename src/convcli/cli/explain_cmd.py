@@ -76,6 +76,12 @@ def explain(
     ] = None,
     cell: O.CellOpt = None,
     every: O.AllOpt = False,
+    list_lessons: Annotated[
+        bool,
+        typer.Option(
+            "--list", help="List the lessons: each relationship of the guide, with its command."
+        ),
+    ] = False,
     step: Annotated[int | None, typer.Option("--step", min=1, help="Show only step N.")] = None,
     animate: Annotated[
         bool, typer.Option("--animate", help="Play the steps in place on a terminal.")
@@ -103,6 +109,12 @@ def explain(
     from convcli.typography import Typeset
 
     with guarded():
+        form = O.Format(fmt.value) if fmt else O.Format.table
+        if list_lessons:
+            others = {"--input": inputs, "--kernel": kernels, "--cell": cell, "--step": step}
+            O.check_applies(others, "--list shows the lessons; give it alone (or with --lang)")
+            emit(_catalogue((lang or O.default_lang()).value), form)
+            return
         _check_applies(op, locals())
         check_stdin_once(inputs, kernels)
         language, typeset = (lang or O.default_lang()).value, Typeset(precision)
@@ -113,11 +125,17 @@ def explain(
                 raise O.refuse("--step", f"this lesson has {len(lesson.steps)} steps")
             lesson = lesson.only(step)
         document = lesson.document(language)
-        form = O.Format(fmt.value) if fmt else O.Format.table
         if form is O.Format.table and animate and _animated(document, typeset, delay):
             return
         result = Result("explain", lesson.payload(), document=lambda _: document, notes=notes)
         emit(result, form, precision=precision)
+
+
+def _catalogue(lang: str) -> Result:
+    from convcli import lessons
+
+    rows, document = lessons.catalogue(lang)
+    return Result("explain", {"command": "explain", "lessons": rows}, document=lambda _: document)
 
 
 def _animated(document: Any, typeset: Any, delay: float) -> bool:
@@ -183,7 +201,10 @@ def _lesson(op: Op, o: dict[str, Any], notes: list[str], lang: str, typeset: Any
             x, w, params=params, output_padding=o["output_padding"] or 0, bias=bias
         )
         output = core.run_transpose(tsetup)
-        return lessons.transpose_lesson(tsetup, output, lang=lang, typeset=typeset, limit=limit)
+        cells = _cells(tsetup.output_shape, o["cell"])
+        return lessons.transpose_lesson(
+            tsetup, output, cells, lang=lang, typeset=typeset, limit=limit
+        )
     csetup = core.prepare_conv(x, w, params=params, bias=bias)
     output = core.run_conv(csetup)
     cells = _cells(csetup.output_shape, o["cell"])
