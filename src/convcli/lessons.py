@@ -20,6 +20,7 @@ from convcli import model as M
 from convcli import relations as rel
 from convcli.arithmetic import cell_label, cell_sum, pool_sum
 from convcli.core import ConvSetup, PoolSetup, TransposeSetup, dilate_kernel, transpose_as_direct
+from convcli.cost import cost_line, setup_cost
 from convcli.formulas import conv_line, pool_line, same_line, transpose_line
 from convcli.model import Grid, Line, Mark
 from convcli.numbers import Array
@@ -345,6 +346,7 @@ def _result_step(setup: ConvSetup, output: Array, lang: str) -> Step:
         lines.append(_text(phrase(lang, "summary_unread", what=", ".join(unread), verb=verb)))
     if setup.x.shape[0] > 1:
         lines.append(_text(phrase(lang, "summary_channels", c=setup.x.shape[0])))
+    lines.append(_text(cost_line(setup_cost(setup), lang)))
     return Step("result", phrase(lang, "result_title"), tuple(grids), tuple(lines))
 
 
@@ -407,7 +409,9 @@ def transpose_lesson(
     )
     maps = output if output.ndim == 3 else output[None]
     grids = tuple(Grid(name, maps[o]) for o in range(maps.shape[0]))
-    steps.append(Step("result", phrase(lang, "result_title"), grids, (summary, *result_lines)))
+    cost = _text(cost_line(setup_cost(setup), lang, transposed=True))
+    result = (summary, cost, *result_lines)
+    steps.append(Step("result", phrase(lang, "result_title"), grids, result))
     hidden = max(len(positions) - limit, 0)
     notes = (phrase(lang, "more_cells", n=hidden),) if hidden else ()
     return Lesson(phrase(lang, "title", op=phrase(lang, "op_transpose")), tuple(steps), notes)

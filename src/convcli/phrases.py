@@ -216,6 +216,7 @@ EN = {
     "kernel_rotated": "kernel rotated 180°",
     "direct_cell_title": "As a convolution: {name}",
     "direct_cell_text": "The rotated kernel slides with stride 1 over the stretched, padded input; the highlighted window times the kernel, added up:",
+    "cost_line": "cost: weights {wf} = {we} = {w}, bias {b}; multiply-adds {mf} = {me} = {m}; output activations O·H′·W′ = {ae} = {a}",
 }
 
 ZH = {
@@ -408,6 +409,7 @@ ZH = {
     "kernel_rotated": "旋转 180° 的卷积核",
     "direct_cell_title": "普通卷积：{name}",
     "direct_cell_text": "旋转后的卷积核以步长 1 在插零、填充后的输入上滑动；高亮的窗口与它逐格相乘再求和：",
+    "cost_line": "代价：权重 {wf} = {we} = {w}，偏置 {b}；乘加次数 {mf} = {me} = {m}；输出激活 O·H′·W′ = {ae} = {a}",
 }
 
 TABLES = {"en": EN, "zh": ZH}

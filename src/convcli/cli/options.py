@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import locale
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from enum import StrEnum
 from typing import TYPE_CHECKING, Annotated, Any, NamedTuple, TypeAlias, TypeVar
 
@@ -391,7 +391,7 @@ def refuse(option: str, reason: str) -> typer.BadParameter:
     return typer.BadParameter(reason, param_hint=f"'{option}'")
 
 
-def check_applies(given: dict[str, object], reason: str) -> None:
+def check_applies(given: Mapping[str, object], reason: str) -> None:
     """Refuse the first option in ``given`` whose value is set (not None, not False)."""
     for option, value in given.items():
         if value is not None and value is not False:

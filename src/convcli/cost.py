@@ -1,0 +1,93 @@
+"""What a layer costs: weights, bias, multiply-adds and output activations, each with its
+formula and the numbers in. Pure integer arithmetic on shapes.
+
+>>> c = conv_cost(out_channels=4, in_per_group=3, kernel=(3, 3), output=(8, 8), bias=True)
+>>> c.weights, c.bias, c.macs, c.activations
+(108, 4, 6912, 256)
+>>> c.macs_expr
+'4·8·8·3·3·3'
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+
+class Cost(NamedTuple):
+    """The counts and the products that give them (O·(C/g)·kh·kw and so on)."""
+
+    weights: int
+    weights_expr: str
+    bias: int
+    macs: int
+    macs_expr: str
+    activations: int
+    activations_expr: str
+
+
+def _product(*factors: int) -> tuple[int, str]:
+    value = 1
+    for n in factors:
+        value *= n
+    return value, "·".join(map(str, factors))
+
+
+def conv_cost(
+    *, out_channels: int, in_per_group: int, kernel: tuple[int, int], output: tuple[int, int],
+    bias: bool,
+) -> Cost:  # fmt: skip
+    """A convolution: each output cell reads (C/g)·kh·kw inputs."""
+    weights = _product(out_channels, in_per_group, *kernel)
+    macs = _product(out_channels, *output, in_per_group, *kernel)
+    activations = _product(out_channels, *output)
+    return Cost(weights[0], weights[1], out_channels if bias else 0, macs[0], macs[1], *activations)
+
+
+def transpose_cost(
+    *, in_channels: int, out_per_group: int, kernel: tuple[int, int], input_size: tuple[int, int],
+    out_channels: int, output: tuple[int, int], bias: bool,
+) -> Cost:  # fmt: skip
+    """A transposed convolution: each input cell scatters (C_out/g)·kh·kw products."""
+    weights = _product(in_channels, out_per_group, *kernel)
+    macs = _product(in_channels, *input_size, out_per_group, *kernel)
+    activations = _product(out_channels, *output)
+    return Cost(weights[0], weights[1], out_channels if bias else 0, macs[0], macs[1], *activations)
+
+
+def cost_line(cost: Cost, lang: str, *, transposed: bool = False) -> str:
+    """The cost as one sentence with every formula substituted."""
+    from convcli.phrases import phrase
+
+    return phrase(
+        lang,
+        "cost_line",
+        wf="C_in·(C_out/g)·kh·kw" if transposed else "O·(C/g)·kh·kw",
+        we=cost.weights_expr,
+        w=f"{cost.weights:,}",
+        b=cost.bias,
+        mf="C_in·H·W·(C_out/g)·kh·kw" if transposed else "O·H′·W′·(C/g)·kh·kw",
+        me=cost.macs_expr,
+        m=f"{cost.macs:,}",
+        ae=cost.activations_expr,
+        a=f"{cost.activations:,}",
+    )
+
+
+def setup_cost(setup: object) -> Cost:
+    """The cost of a prepared convolution or transposed convolution."""
+    from convcli.core import ConvSetup, TransposeSetup
+
+    if isinstance(setup, TransposeSetup):
+        c_in, per_out, kh, kw = setup.weight.shape
+        out = setup.output_shape
+        return transpose_cost(
+            in_channels=c_in, out_per_group=per_out, kernel=(kh, kw),
+            input_size=tuple(setup.x.shape[-2:]), out_channels=per_out * setup.params.groups,
+            output=(out[-2], out[-1]), bias=setup.bias is not None,
+        )  # fmt: skip
+    assert isinstance(setup, ConvSetup)
+    o, per_in, kh, kw = setup.weight.shape
+    return conv_cost(
+        out_channels=o, in_per_group=per_in, kernel=(kh, kw),
+        output=(setup.rows.output, setup.cols.output), bias=setup.bias is not None,
+    )  # fmt: skip
