@@ -110,3 +110,23 @@ def test_ceil_mode_pooling_is_not_called_relationship_7(run: Run) -> None:
     )
     assert data["output"] == [4, 4]  # ⌈5/2⌉ + 1, where relationship 7 would give 3
     assert not any("relationship 7" in line for line in data["relations"])
+
+
+def test_pool_lesson_shows_the_padded_input_and_keeps_the_size_text_by_its_formulas(
+    run: Run,
+) -> None:
+    out = json.loads(
+        run("explain", "--op", "pool", "--pool", "avg", "-p", "1", "-f", "json").stdout
+    )
+    align = next(s for s in out["steps"] if s["kind"] == "align")
+    grid = align["grids"][0]
+    assert grid["label"] == "padded input"
+    assert grid["offset"] == [-1, -1]
+    assert len(grid["values"]) == 4 + 2  # the notes' 4×4 with a border of 1
+    size_at = align["lines"].index("Output size per axis:")
+    assert align["lines"][size_at + 1].startswith("h' = ")
+    # the grids come after the first line only: the size text sits with its formulas
+    assert size_at > 0
+    cell = next(s for s in out["steps"] if s["kind"] == "cell")
+    lit = [(r, c) for r, c, m in cell["grids"][0]["marks"] if m == "window"]
+    assert lit == [(0, 0), (0, 1), (1, 0), (1, 1)]  # out[0,0]'s window starts in the padding

@@ -557,26 +557,24 @@ def pool_lesson(
             *rel.merged([[n] if n else [] for n in named], ("h", "w")),
         ]
     )
-    inputs = tuple(Grid(phrase(lang, "input"), setup.x[c]) for c in range(setup.x.shape[0]))
-    steps = [
-        first,
-        Step(
-            "align",
-            phrase(lang, "align_window_title"),
-            inputs,
-            (_text(phrase(lang, "size_text")), *formula),
-        ),
-    ]
+    inputs = tuple(_pool_input(setup, c, lang, []) for c in range(setup.x.shape[0]))
+    sh, sw = count(lang, rows.stride, "row"), count(lang, cols.stride, "column")
+    placing = (
+        _text(phrase(lang, f"pool_pad_{setup.op}", h=rows.pad_before, w=cols.pad_before))
+        if rows.pad_before or cols.pad_before
+        else _text(phrase(lang, "pool_no_pad"))
+    )
+    align_lines = (
+        placing,
+        _text(phrase(lang, "window_start", sh=sh, sw=sw)),
+        _text(phrase(lang, "size_text")),
+        *formula,
+    )
+    steps = [first, Step("align", phrase(lang, "align_window_title"), inputs, align_lines)]
     name = phrase(lang, "output")
     for trace in trace_pool(setup, output, chosen):
         channel = trace.cell[0] if len(trace.cell) == 3 else 0
-        window_marks: dict[tuple[int, int], Mark] = {
-            (a, b): "window"
-            for a, b in trace.positions
-            if 0 <= a < rows.size and 0 <= b < cols.size
-        }
-        focus = next(iter(window_marks), None)
-        grids = [Grid(phrase(lang, "input"), setup.x[channel], window_marks, focus=focus)]
+        grids = [_pool_input(setup, channel, lang, trace.positions)]
         done = chosen[: chosen.index(trace.cell) + 1]
         grids += _so_far(output, done, trace.cell, phrase(lang, "so_far", name=name))
         lines = (
@@ -617,3 +615,26 @@ def catalogue(lang: str) -> tuple[list[dict[str, str]], M.Document]:
     for row in rows:
         blocks += [M.prose(row["title"]), M.math(f"  {row['command']}")]
     return rows, M.Document(tuple(blocks), lang=lang)
+
+
+def _pool_input(
+    setup: PoolSetup, channel: int, lang: str, window: Sequence[tuple[int, int]]
+) -> Grid:
+    """The input of one channel with its padding: 0ₚ where an average may count it, ·
+    where a max or min never picks it; the window's cells (input coordinates) lit."""
+    top, left = setup.rows.pad_before, setup.cols.pad_before
+    x = setup.x[channel]
+    height, width = x.shape
+    values = np.zeros((height + 2 * top, width + 2 * left), dtype=x.dtype)
+    values[top : top + height, left : left + width] = x
+    band = padding_marks((height, width), (top, top, left, left))
+    fill: Mark = "padding" if setup.op == "avg" else "blank"
+    marks: dict[tuple[int, int], Mark] = dict.fromkeys(band, fill)
+    lit = [
+        (a + top, b + left)
+        for a, b in window
+        if -top <= a < height + top and -left <= b < width + left
+    ]
+    marks.update(dict.fromkeys(lit, "window"))
+    label = phrase(lang, "padded_input" if top or left else "input")
+    return Grid(label, values, marks, (-top, -left), focus=lit[0] if lit else None)

@@ -217,6 +217,11 @@ EN = {
     "direct_cell_title": "As a convolution: {name}",
     "direct_cell_text": "The rotated kernel slides with stride 1 over the stretched, padded input; the highlighted window times the kernel, added up:",
     "cost_line": "cost: weights {wf} = {we} = {w}, bias {b}; multiply-adds {mf} = {me} = {m}; output activations O·H′·W′ = {ae} = {a}",
+    "pool_no_pad": "No padding: the window stays inside the input.",
+    "pool_pad_max": "Padding adds {h} rows and {w} columns on each side (shown ·): a padding cell never wins the maximum.",
+    "pool_pad_min": "Padding adds {h} rows and {w} columns on each side (shown ·): a padding cell never wins the minimum.",
+    "pool_pad_avg": "Padding adds {h} rows and {w} columns of zeros on each side (dim): they count in the average's divisor only with --count-include-pad (the default).",
+    "window_start": "The window starts at the top-left corner and moves {sw} right at a time, then {sh} down.",
 }
 
 ZH = {
@@ -410,6 +415,11 @@ ZH = {
     "direct_cell_title": "普通卷积：{name}",
     "direct_cell_text": "旋转后的卷积核以步长 1 在插零、填充后的输入上滑动；高亮的窗口与它逐格相乘再求和：",
     "cost_line": "代价：权重 {wf} = {we} = {w}，偏置 {b}；乘加次数 {mf} = {me} = {m}；输出激活 O·H′·W′ = {ae} = {a}",
+    "pool_no_pad": "不填充：窗口始终在输入图像内部。",
+    "pool_pad_max": "每边填充 {h} 行、{w} 列（显示为 ·）：填充的格子永远不会被取为最大值。",
+    "pool_pad_min": "每边填充 {h} 行、{w} 列（显示为 ·）：填充的格子永远不会被取为最小值。",
+    "pool_pad_avg": "每边填充 {h} 行、{w} 列的零（暗色）：只有 --count-include-pad（默认）时才计入平均值的分母。",
+    "window_start": "窗口从左上角开始，每次向右移动{sw}，一行走完后向下移动{sh}。",
 }
 
 TABLES = {"en": EN, "zh": ZH}
