@@ -264,7 +264,15 @@ def _cell_question(rng: random.Random, level: int, lang: str) -> Question:
         cell=label,
     )
     words = {"bias": phrase(lang, "bias"), "ch": phrase(lang, "ch")}
+    spread = phrase(
+        lang,
+        "dilation_text",
+        d=dilation,
+        span=_size([effective_kernel(k, dilation)] * 2),
+        taps=k * k,
+    )
     solution = (
+        *((M.prose(spread),) if dilation > 1 else ()),
         M.prose(
             phrase(
                 lang,
