@@ -108,6 +108,7 @@ COMMAND_MODULES = {
     "kernels": "kernels_cmd",
     "shape": "shape_cmd",
     "explain": "explain_cmd",
+    "quiz": "quiz_cmd",
 }
 
 
@@ -122,6 +123,7 @@ SUMMARIES = {
     "kernels": "List the named kernel presets, or show one.",
     "pool": "Max, average or min pooling.",
     "shape": "Output size of a layer, formula written out.",
+    "quiz": "Questions on convolution arithmetic, checked exactly.",
 }
 
 
