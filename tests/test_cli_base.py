@@ -74,6 +74,7 @@ SUMMARIES = {
     "kernels": "List the named kernel presets, or show one.",
     "pool": "Max, average or min pooling.",
     "shape": "Output size of a layer, formula written out.",
+    "quiz": "Questions on convolution arithmetic, checked exactly.",
 }
 
 
