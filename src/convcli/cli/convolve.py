@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -20,6 +20,9 @@ from convcli.cli.shared import (
     load,
 )
 from convcli.params import ConvParams
+
+if TYPE_CHECKING:
+    from convcli.core import ConvSetup, TransposeSetup
 
 
 @dataclass(frozen=True)
@@ -41,6 +44,12 @@ class Job:
         )
 
 
+class ConvView(StrEnum):
+    cells = "cells"
+    matrix = "matrix"
+    subsample = "subsample"
+
+
 @app.command()
 def conv(
     inputs: O.InputOpt = None,
@@ -54,6 +63,17 @@ def conv(
     pad_value: O.PadValueOpt = None,
     flip: O.FlipOpt = False,
     explain: O.ExplainOpt = False,
+    view: Annotated[
+        ConvView | None,
+        typer.Option(
+            "--view",
+            help=(
+                "With --explain: cells (each cell's arithmetic), matrix (vec(y) = C·vec(x)) "
+                "or subsample (the stride-1 output, the cells the stride keeps lit) "
+                "[default: cells]."
+            ),
+        ),
+    ] = None,
     cell: O.CellOpt = None,
     every: O.AllOpt = False,
     allow_nan: O.AllowNanOpt = False,
@@ -69,16 +89,25 @@ def conv(
       convcli conv -i "1 2 0 2; 1 0 3 -1; 2 2 2 0; 3 1 -2 0" -k "0 1 -1; -1 0 1; 1 0 1" --explain
       convcli conv -i samples/input.csv -k samples/kernel.csv -p same --cell 0,0
       cat samples/input.csv | convcli conv -i - -k sobel-x --format csv
+      convcli conv -i "1 2 3; 4 5 6; 7 8 9" -k "1 0; 0 1" --explain --view matrix
     """
     with guarded():
+        if view is not None and not (explain or cell or every):
+            raise O.refuse("--view", "applies with --explain, --cell or --all")
         params = conv_params(stride, padding, dilation, groups, padding_mode, pad_value, flip)
         form, language = choose(fmt), (lang or O.default_lang()).value
         job = Job(inputs, kernels, allow_nan, explain, cell, every, form, language)
-        emit(convolution("conv", job, params, bias), form, precision=precision, quiet=quiet)
+        result = convolution("conv", job, params, bias, view=view or ConvView.cells)
+        emit(result, form, precision=precision, quiet=quiet)
 
 
 def convolution(
-    command: str, job: Job, params: ConvParams, bias: O.Numbers | None, kernel: object = None
+    command: str,
+    job: Job,
+    params: ConvParams,
+    bias: O.Numbers | None,
+    kernel: object = None,
+    view: ConvView = ConvView.cells,
 ) -> Result:
     """conv and dilate with an input: load, prepare, run once, trace, build the views."""
     from convcli import payloads, reports
@@ -104,6 +133,7 @@ def convolution(
             typeset=typeset,
             lang=job.lang,
             notes=e.notes,
+            view=view.value if e.cells else "cells",
         ),
         lambda output, steps: payloads.conv_payload(command, setup, output, steps),
         job.explained(setup.output_shape),
@@ -111,7 +141,23 @@ def convolution(
     )
     unread = reports.unread_note(setup, job.lang)
     result.notes[:0] = [*notes, *([unread] if unread else [])]
+    if view is ConvView.matrix:
+        with_matrix(result, setup, job)
     return result
+
+
+def with_matrix(result: Result, setup: ConvSetup | TransposeSetup, job: Job) -> None:
+    """JSON's ``matrix`` key for ``--view matrix``: C, x and y, or null with a note saying
+    why (the other formats say it in the document)."""
+    from convcli import payloads, reports
+
+    refusal = reports.matrix_refusal(setup, job.lang)
+    if refusal is None and result.matrix is not None:
+        result.payload["matrix"] = payloads.matrix_payload(setup, result.matrix)
+        return
+    result.payload["matrix"] = None
+    if job.form is O.Format.json and refusal:
+        result.notes.append(refusal)
 
 
 class View(StrEnum):
@@ -203,6 +249,8 @@ def transposition(
         job.lang,
     )
     result.notes[:0] = notes
+    if view is View.matrix:
+        with_matrix(result, setup, job)
     return result
 
 
