@@ -21,7 +21,7 @@ TYPESET = Typeset()
 
 
 def _md_cell(value: object, mark: str | None, typeset: Typeset) -> str:
-    if mark == "blank":
+    if mark in ("blank", "zero"):
         return "·"
     text = typeset.number(value)
     if mark in ("window", "current"):
@@ -99,6 +99,7 @@ _TEX_ESCAPES = {
     "⌋": r"$\rfloor$",
     "°": r"$^\circ$",
     "ₚ": r"$_p$",
+    "ᵀ": r"$^{\mathsf{T}}$",  # Cᵀ of the matrix view
 }
 
 
@@ -115,7 +116,7 @@ def tex_number(value: object, typeset: Typeset = TYPESET) -> str:
 
 
 def _tex_cell(value: object, mark: str | None, typeset: Typeset) -> str:
-    if mark == "blank":
+    if mark in ("blank", "zero"):
         return r"\cdot"
     text = tex_number(value, typeset)
     if mark in ("window", "current"):
