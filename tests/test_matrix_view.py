@@ -404,3 +404,26 @@ def test_subsample_view_in_chinese_and_at_stride_1(run: Run) -> None:
     assert "步长为 1 的输出 (2×2)" in zh
     one = run(*args, "-f", "table").stdout
     assert "stride 1: the output is already the stride-1 result; nothing is subsampled" in one
+
+
+@pytest.mark.parametrize(
+    ("command", "view", "counted"),
+    [
+        ("conv", "cells", True),
+        ("conv", "matrix", False),
+        ("conv", "subsample", False),
+        ("transpose", "matrix", False),
+        ("transpose", "direct", False),
+        ("transpose", "scatter", True),
+    ],
+)
+def test_only_a_view_with_arithmetic_counts_the_cells_explained(
+    run: Run, command: str, view: str, counted: bool
+) -> None:
+    x = "; ".join(" ".join(str((r * 6 + c) % 5) for c in range(6)) for r in range(6))
+    result = run(command, "-i", x, "-k", "1 2; 3 4", "-e", "--view", view, "-f", "table")
+    assert result.exit_code == 0
+    total = 25 if command == "conv" else 49
+    note = f"explained 16 of {total} cells; pick others with --cell R,C or see them all with --all"
+    assert (f"note: {note}" in result.stderr.splitlines()) is counted
+    assert (note in result.stdout) is counted

@@ -38,10 +38,18 @@ class Job:
     form: O.Format
     lang: str
 
-    def explained(self, shape: tuple[int, ...]) -> Explained:
-        return Explained(
+    def explained(self, shape: tuple[int, ...], *, arithmetic: bool = True) -> Explained:
+        """The cells to explain; without ``arithmetic`` (a view that shows no cell's sum,
+        such as the matrix view) no note counts the cells left unexplained."""
+        from convcli.phrases import phrase
+
+        explained = Explained(
             shape, self.cell, every=self.every, explain=self.explain, form=self.form, lang=self.lang
         )
+        if not arithmetic:
+            csv_note = phrase(self.lang, "csv_no_steps")
+            explained.notes = [n for n in explained.notes if n == csv_note]
+        return explained
 
 
 class ConvView(StrEnum):
@@ -136,7 +144,7 @@ def convolution(
             view=view.value if e.cells else "cells",
         ),
         lambda output, steps: payloads.conv_payload(command, setup, output, steps),
-        job.explained(setup.output_shape),
+        job.explained(setup.output_shape, arithmetic=view is ConvView.cells),
         job.lang,
     )
     unread = reports.unread_note(setup, job.lang)
@@ -245,7 +253,7 @@ def transposition(
             notes=e.notes,
         ),
         lambda output, steps: payloads.conv_payload("transpose", setup, output, steps),
-        job.explained(setup.output_shape),
+        job.explained(setup.output_shape, arithmetic="scatter" in views),
         job.lang,
     )
     result.notes[:0] = notes
