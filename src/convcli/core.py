@@ -15,6 +15,7 @@ and fractions (see :mod:`convcli.numbers`).
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -721,3 +722,38 @@ def conv_matrix(setup: TransposeSetup) -> Array:
                 if 0 <= r < out_h and 0 <= c < out_w:
                     matrix[a * width + b, r * out_w + c] += weight[i, j]
     return matrix
+
+
+def forward_matrix(setup: ConvSetup) -> Array:
+    """For one channel in and out: the matrix C with vec(y) = C·vec(x) + bias, where x is
+    the padded input. Rows are output cells, columns padded-input cells, both row-major;
+    the padding mode is already in x, so C holds only the kernel's weights."""
+    (sh, sw), (dh, dw) = setup.params.stride, setup.params.dilation
+    width = setup.padded.shape[-1]
+    out_h, out_w = setup.rows.output, setup.cols.output
+    weight = setup.weight[0, 0]
+    matrix = np.zeros((out_h * out_w, setup.padded.shape[-2] * width), dtype=weight.dtype)
+    for r in range(out_h):
+        for c in range(out_w):
+            for i, j in _taps(weight.shape):
+                matrix[r * out_w + c, (r * sh + i * dh) * width + c * sw + j * dw] = weight[i, j]
+    return matrix
+
+
+def unstrided(setup: ConvSetup) -> ConvSetup:
+    """The same convolution with stride 1: the same padding cells, dilation, kernel and
+    bias. Its output, kept every s-th cell from the first, is the strided output."""
+    (dh, dw), pads = setup.params.dilation, setup.pads
+    height, width = setup.x.shape[-2:]
+    kh, kw = setup.weight.shape[-2:]
+    rows = conv_axis(height, kh, 1, dh, pads[0], pads[1], axis="height")
+    cols = conv_axis(width, kw, 1, dw, pads[2], pads[3], axis="width")
+    out_channels, terms = setup.weight.shape[0], setup.weight[0].size
+    limits.check(
+        cells=out_channels * rows.output * cols.output,
+        work=out_channels * rows.output * cols.output * terms,
+        exact_objects=setup.x.dtype == object,
+        what="the stride-1 convolution",
+    )
+    params = setup.params._replace(stride=(1, 1), padding=pads)
+    return dataclasses.replace(setup, params=params, rows=rows, cols=cols)

@@ -21,7 +21,7 @@ TYPESET = Typeset()
 
 
 def _md_cell(value: object, mark: str | None, typeset: Typeset) -> str:
-    if mark == "blank":
+    if mark in ("blank", "zero"):
         return "·"
     text = typeset.number(value)
     if mark in ("window", "current"):
@@ -102,6 +102,7 @@ _TEX_ESCAPES = {
     "ₕ": r"$_h$",
     "′": r"$'$",
     "\ue000": r"$\hat{k}$",
+    "ᵀ": r"$^{\mathsf{T}}$",  # Cᵀ of the matrix view
 }
 
 
@@ -119,7 +120,7 @@ def tex_number(value: object, typeset: Typeset = TYPESET) -> str:
 
 
 def _tex_cell(value: object, mark: str | None, typeset: Typeset) -> str:
-    if mark == "blank":
+    if mark in ("blank", "zero"):
         return r"\cdot"
     text = tex_number(value, typeset)
     if mark in ("window", "current"):

@@ -18,8 +18,9 @@ from convcli.numbers import Array
 
 # input: an ordinary cell; padding: added by padding; hole: a zero that dilation or a
 # transposed convolution's stride inserts; window: read by the cell being explained;
-# current: the output cell being explained; blank: an output cell not computed yet
-Mark = Literal["padding", "hole", "window", "current", "blank"]
+# current: the output cell being explained; blank: an output cell not computed yet; zero:
+# a zero entry of a sparse matrix (the matrix view's C), shown as a dot so the weights stand out
+Mark = Literal["padding", "hole", "window", "current", "blank", "zero"]
 # text styles: label (out[r,c]), value (the result), partial (a channel's sum), bias,
 # channel (ch0:), pad (a product with a padding cell)
 Segment: TypeAlias = tuple[str, str | None]

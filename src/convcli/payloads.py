@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from convcli.core import TransposeSetup
+from convcli.core import TransposeSetup, conv_matrix, forward_matrix
 from convcli.numbers import Array, json_number
 from convcli.trace import CellTrace, PoolTrace
 
@@ -53,6 +53,15 @@ def conv_payload(
     if traces is not None:
         payload["steps"] = [step(t) for t in traces]
     return payload
+
+
+def matrix_payload(setup: ConvSetup | TransposeSetup, output: Array) -> dict[str, Any]:
+    """The matrix view as data: the forward convolution's C (for ``transpose`` too), the
+    vector x it multiplies and y = vec(output). ``conv``: y = C·x + bias, x the padded
+    input; ``transpose``: y = Cᵀ·x + bias, x the input. Rows and columns are row-major."""
+    if isinstance(setup, TransposeSetup):
+        return {"C": conv_matrix(setup), "x": setup.x[0].reshape(-1), "y": output.reshape(-1)}
+    return {"C": forward_matrix(setup), "x": setup.padded[0].reshape(-1), "y": output.reshape(-1)}
 
 
 def dilate_payload(kernel: Array, dilated: Array, dilation: tuple[int, int]) -> dict[str, Any]:

@@ -161,6 +161,36 @@ EN = {
     "more_input_cells": "{n} more input cells",
     "matrix_view": "matrix view: the forward convolution is vec(y) = C·vec(x) with C below ({size}, rows and columns in row-major order); the transposed convolution is vec(out) = Cᵀ·vec(input)",
     "matrix_too_big": "matrix view: only for one channel and at most {n} cells per side",
+    "mv_conv_title": "matrix view: the convolution as one matrix product, vec(y) = C·vec(x){plus_b}",
+    "mv_conv_text": (
+        "C is {rows}×{cols}: a row per output cell and a column per cell of the {what}, both "
+        "in row-major order; a row holds the kernel's weights where that cell's window reads "
+        "and zeros (·) elsewhere. vec(x) is the {what} flattened row by row."
+    ),
+    "mv_transpose_title": "matrix view: the transposed convolution is vec(y) = Cᵀ·vec(x){plus_b}",
+    "mv_transpose_text": (
+        "C ({cols}×{rows}) is the matrix of the forward convolution with the same kernel, "
+        "stride and padding, which maps an output-sized matrix back to the input's size. Its "
+        "transpose Cᵀ ({rows}×{cols}) has a row per output cell and a column per input cell, "
+        "both in row-major order; zeros are shown as ·."
+    ),
+    "mv_bias": " + b (the bias {b} in every row)",
+    "mv_reshaped": "vec(y) put back row by row into {size} is the {what}:",
+    "mv_one_channel": (
+        "matrix view: shown for one input and one output channel only (this has {c} in, {o} out)"
+    ),
+    "mv_too_big": (
+        "matrix view: C would be {rows}×{cols}; it is shown up to {n} cells per side "
+        "(try a smaller input)"
+    ),
+    "mv_subsample_title": "stride as subsampling",
+    "mv_subsample_text": (
+        "With stride 1 (the same padding and dilation) the output is {full}. The stride-{s} "
+        "output is this grid subsampled: starting at [0,0], one row in {sh} and one column in "
+        "{sw} are kept (the lit cells), which gives the {out} output."
+    ),
+    "mv_stride1": "stride-1 output",
+    "mv_stride_is_one": "stride 1: the output is already the stride-1 result; nothing is subsampled",
     "dilate_heading": "dilation {d}: effective size d·(k−1)+1 per axis",
     "dilate_field": "one layer sees a {size} receptive field through {taps} taps",
     "explained_some": "explained {n} of {total} cells; pick others with --cell R,C or see them all with --all",
@@ -388,6 +418,29 @@ ZH = {
     "more_input_cells": "还有{n}个输入格子",
     "matrix_view": "矩阵视图：正向卷积是 vec(y) = C·vec(x)，C 如下（{size}，行和列按行优先顺序）；转置卷积是 vec(out) = Cᵀ·vec(input)",
     "matrix_too_big": "矩阵视图：只适用于单通道且每边最多{n}个格子",
+    "mv_conv_title": "矩阵视图：把卷积写成一次矩阵乘法，vec(y) = C·vec(x){plus_b}",
+    "mv_conv_text": (
+        "C 是 {rows}×{cols} 的矩阵：每行对应一个输出格子，每列对应{what}的一个格子，都按行优先"
+        "顺序排列；每一行在该格子的窗口读到的位置放卷积核的权重，其余位置为零（显示为 ·）。"
+        "vec(x) 是把{what}逐行展开得到的向量。"
+    ),
+    "mv_transpose_title": "矩阵视图：转置卷积是 vec(y) = Cᵀ·vec(x){plus_b}",
+    "mv_transpose_text": (
+        "C（{cols}×{rows}）是使用相同卷积核、步长和填充的正向卷积的矩阵，它把输出大小的矩阵映射回"
+        "输入的大小。它的转置 Cᵀ（{rows}×{cols}）每行对应一个输出格子，每列对应一个输入格子，"
+        "都按行优先顺序排列；零显示为 ·。"
+    ),
+    "mv_bias": " + b（每行加上偏置 {b}）",
+    "mv_reshaped": "把 vec(y) 逐行排回 {size}，就是{what}：",
+    "mv_one_channel": "矩阵视图：只适用于单个输入通道和单个输出通道（这里输入{c}个，输出{o}个）",
+    "mv_too_big": "矩阵视图：C 将是 {rows}×{cols}；每边最多显示{n}个格子（请换一个更小的输入）",
+    "mv_subsample_title": "把步长看作下采样",
+    "mv_subsample_text": (
+        "步长为 1（填充和膨胀不变）时，输出是 {full}。步长为 {s} 的输出就是这张图的下采样："
+        "从 [0,0] 开始，每 {sh} 行取一行、每 {sw} 列取一列（高亮的格子），得到 {out} 的输出。"
+    ),
+    "mv_stride1": "步长为 1 的输出",
+    "mv_stride_is_one": "步长为 1：输出本身就是步长为 1 的结果，没有下采样",
     "dilate_heading": "空洞率{d}：每个方向的有效尺寸为 d·（k−1）+1",
     "dilate_field": "一层通过{taps}个权重看到{size}的感受野",
     "explained_some": "讲解了{total}个格子中的{n}个；用 --cell R,C 选择其他格子，或用 --all 全部显示",

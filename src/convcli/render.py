@@ -47,6 +47,7 @@ MARK_STYLES: dict[str, str] = {
     "hole": "dim magenta",
     "window": "bold black on yellow",
     "current": "bold black on green",
+    "zero": "dim",
 }
 
 
@@ -85,7 +86,7 @@ def _start(focus: int, total: int, span: int) -> int:
 
 
 def _cell_text(value: object, mark: str | None, typeset: Typeset, plain: bool) -> str:
-    if mark == "blank":
+    if mark in ("blank", "zero"):
         return "·"
     text = typeset.number(value)
     if not plain or mark is None:

@@ -10,9 +10,21 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+import numpy as np
+
 from convcli import model as M
 from convcli.arithmetic import cell_sum, pool_sum
-from convcli.core import ConvSetup, TransposeSetup, conv_matrix, dilate_kernel, transpose_as_direct
+from convcli.core import (
+    ConvSetup,
+    TransposeSetup,
+    conv_matrix,
+    dilate_kernel,
+    forward_matrix,
+    run_conv,
+    transpose_as_direct,
+    unstrided,
+)
+from convcli.errors import LimitError
 from convcli.formulas import transpose_line
 from convcli.numbers import Array
 from convcli.phrases import count, phrase
@@ -24,7 +36,9 @@ if TYPE_CHECKING:
 
 MAX_KERNEL_GRIDS = 12
 MAX_SCATTER_LINES = 16
-MAX_MATRIX_CELLS = 64
+MAX_MATRIX_CELLS = 64  # rows and columns of the matrix view's C, at most
+# the formats that hold all of a matrix view (csv holds only the result)
+MATRIX_COMPLETE = ("json", "markdown", "latex")
 
 
 def size(shape: Sequence[int]) -> str:
@@ -163,8 +177,11 @@ def conv_report(
     typeset: Typeset,
     lang: str,
     notes: Sequence[str] = (),
+    view: str = "cells",
 ) -> M.Document:
-    """Summary, padded input, kernels, feature map, then each chosen cell's arithmetic."""
+    """Summary, padded input, kernels, feature map, then the view asked for: each chosen
+    cell's arithmetic (``cells``), the convolution as a matrix product (``matrix``) or the
+    stride as subsampling of the stride-1 output (``subsample``)."""
     chosen = [t.cell for t in traces] if highlight else []
     grids = [
         *input_grids(setup, lang, chosen),
@@ -175,8 +192,14 @@ def conv_report(
         M.Heading(command, conv_summary(setup, typeset, lang)),
         M.Grids(tuple(grids)),
         *(M.note(n) for n in notes),
-        *_arithmetic_block(traces, typeset, lang),
     ]
+    if view == "matrix":
+        blocks += conv_matrix_view(setup, output, chosen, typeset, lang)
+        return M.Document(tuple(blocks), complete=MATRIX_COMPLETE)
+    if view == "subsample":
+        blocks += subsample_view(setup, output, typeset, lang)
+    else:
+        blocks += _arithmetic_block(traces, typeset, lang)
     return M.Document(tuple(blocks))
 
 
@@ -227,7 +250,8 @@ def transpose_report(
     if "direct" in views:
         blocks += direct_view(setup, lang)
     if "matrix" in views:
-        blocks += matrix_view(setup, lang)
+        blocks += transpose_matrix_view(setup, output, chosen, typeset, lang)
+        return M.Document(tuple(blocks), complete=MATRIX_COMPLETE)
     return M.Document(tuple(blocks))
 
 
@@ -319,6 +343,164 @@ def matrix_view(setup: TransposeSetup, lang: str) -> list[M.Block]:
         M.title(phrase(lang, "matrix_view", size=size(matrix.shape))),
         M.Grids((M.Grid("C", matrix),)),
     ]
+
+
+def matrix_refusal(setup: ConvSetup | TransposeSetup, lang: str) -> str | None:
+    """Why the matrix view cannot be shown (several channels, C over the size limit), or
+    None when it can."""
+    height, width = setup.x.shape[-2:]
+    outputs = setup.rows.output * setup.cols.output
+    if isinstance(setup, TransposeSetup):
+        channels_out = setup.weight.shape[1] * setup.params.groups
+        rows, cols = outputs, height * width  # Cᵀ
+    else:
+        channels_out = setup.weight.shape[0]
+        rows, cols = outputs, setup.rows.padded * setup.cols.padded
+    if setup.x.shape[0] != 1 or channels_out != 1:
+        return phrase(lang, "mv_one_channel", c=setup.x.shape[0], o=channels_out)
+    if max(rows, cols) > MAX_MATRIX_CELLS:
+        return phrase(lang, "mv_too_big", rows=rows, cols=cols, n=MAX_MATRIX_CELLS)
+    return None
+
+
+def _zero_marks(matrix: Array) -> dict[tuple[int, int], M.Mark]:
+    return {(int(r), int(c)): "zero" for r, c in zip(*np.nonzero(matrix == 0), strict=True)}
+
+
+def _column(values: Array) -> Array:
+    return values.reshape((-1, 1))
+
+
+def _plus_bias(bias: Sequence[object] | None, typeset: Typeset, lang: str) -> str:
+    return "" if bias is None else phrase(lang, "mv_bias", b=typeset.number(bias[0]))
+
+
+def _product_blocks(
+    label: str,
+    matrix: Array,
+    vector: M.Grid,
+    output: Array,
+    chosen: Sequence[tuple[int, ...]],
+    *,
+    bias: bool,
+    name: str,
+    typeset: Typeset,
+    lang: str,
+) -> list[M.Block]:
+    """The matrix, vec(x) and their product side by side (a chosen cell's row and its
+    weights lit), then the product put back, row by row, into the output's shape."""
+    height, width = output.shape[-2:]
+    output = output.reshape((height, width))
+    rows = [c[-2] * width + c[-1] for c in chosen]
+    marks = _zero_marks(matrix)
+    for row in rows:
+        marks.update({(row, c): "window" for c in range(matrix.shape[1]) if matrix[row, c] != 0})
+    lit: dict[tuple[int, int], M.Mark] = {(row, 0): "current" for row in rows}
+    focus = (rows[0], 0) if rows else None
+    product = f"{label}·vec(x)" + (" + b" if bias else "")
+    grids = (
+        M.Grid(label, matrix, marks, focus=focus),
+        vector,
+        M.Grid(product, _column(output), lit, focus=focus),
+    )
+    return [
+        M.Grids(grids),
+        M.prose(phrase(lang, "mv_reshaped", size=size(output.shape), what=name)),
+        M.Grids(tuple(output_grids(output, name, chosen, typeset))),
+    ]
+
+
+def conv_matrix_view(
+    setup: ConvSetup,
+    output: Array,
+    chosen: Sequence[tuple[int, ...]],
+    typeset: Typeset,
+    lang: str,
+) -> list[M.Block]:
+    """The convolution as vec(y) = C·vec(x) (+ b): C sparse, x the padded input."""
+    refusal = matrix_refusal(setup, lang)
+    if refusal:
+        return [M.note(refusal)]
+    matrix = forward_matrix(setup)
+    padded = setup.padded[0]
+    width = padded.shape[1]
+    band = padding_marks(setup.x.shape[-2:], setup.pads)
+    vector = M.Grid(
+        "vec(x)", _column(padded), {(r * width + c, 0): mark for (r, c), mark in band.items()}
+    )
+    what = phrase(lang, "padded_input" if any(setup.pads) else "input")
+    rows, cols = matrix.shape
+    return [
+        M.title(phrase(lang, "mv_conv_title", plus_b=_plus_bias(setup.bias, typeset, lang))),
+        M.prose(phrase(lang, "mv_conv_text", rows=rows, cols=cols, what=what)),
+        *_product_blocks(
+            "C",
+            matrix,
+            vector,
+            output,
+            chosen,
+            bias=setup.bias is not None,
+            name=phrase(lang, "feature_map"),
+            typeset=typeset,
+            lang=lang,
+        ),
+    ]
+
+
+def transpose_matrix_view(
+    setup: TransposeSetup,
+    output: Array,
+    chosen: Sequence[tuple[int, ...]],
+    typeset: Typeset,
+    lang: str,
+) -> list[M.Block]:
+    """The transposed convolution as vec(y) = Cᵀ·vec(x) (+ b), C the forward convolution's."""
+    refusal = matrix_refusal(setup, lang)
+    if refusal:
+        return [M.note(refusal)]
+    matrix = conv_matrix(setup).T
+    rows, cols = matrix.shape
+    plus_b = _plus_bias(setup.bias, typeset, lang)
+    return [
+        M.title(phrase(lang, "mv_transpose_title", plus_b=plus_b)),
+        M.prose(phrase(lang, "mv_transpose_text", rows=rows, cols=cols)),
+        *_product_blocks(
+            "Cᵀ",
+            matrix,
+            M.Grid("vec(x)", _column(setup.x[0])),
+            output,
+            chosen,
+            bias=setup.bias is not None,
+            name=phrase(lang, "output"),
+            typeset=typeset,
+            lang=lang,
+        ),
+    ]
+
+
+def subsample_view(setup: ConvSetup, output: Array, typeset: Typeset, lang: str) -> list[M.Block]:
+    """The stride-1 output with the cells the stride keeps lit: the strided output is it,
+    subsampled."""
+    blocks: list[M.Block] = [M.title(phrase(lang, "mv_subsample_title"))]
+    sh, sw = setup.params.stride
+    if (sh, sw) == (1, 1):
+        return [*blocks, M.note(phrase(lang, "mv_stride_is_one"))]
+    try:
+        full = run_conv(unstrided(setup))
+    except LimitError as exc:  # the stride-1 output may be too large where the strided is not
+        return [*blocks, M.note(str(exc))]
+    kept = [(r * sh, c * sw) for r in range(setup.rows.output) for c in range(setup.cols.output)]
+    text = phrase(
+        lang,
+        "mv_subsample_text",
+        full=size(full.shape[-2:]),
+        s=pair((sh, sw)),
+        sh=sh,
+        sw=sw,
+        out=size(output.shape[-2:]),
+    )
+    grids = output_grids(full, phrase(lang, "mv_stride1"), kept, typeset)
+    return [*blocks, M.prose(text), M.Grids(tuple(grids))]
 
 
 def dilate_report(

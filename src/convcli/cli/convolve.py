@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -21,6 +21,9 @@ from convcli.cli.shared import (
 )
 from convcli.params import ConvParams
 
+if TYPE_CHECKING:
+    from convcli.core import ConvSetup, TransposeSetup
+
 
 @dataclass(frozen=True)
 class Job:
@@ -35,10 +38,24 @@ class Job:
     form: O.Format
     lang: str
 
-    def explained(self, shape: tuple[int, ...]) -> Explained:
-        return Explained(
+    def explained(self, shape: tuple[int, ...], *, arithmetic: bool = True) -> Explained:
+        """The cells to explain; without ``arithmetic`` (a view that shows no cell's sum,
+        such as the matrix view) no note counts the cells left unexplained."""
+        from convcli.phrases import phrase
+
+        explained = Explained(
             shape, self.cell, every=self.every, explain=self.explain, form=self.form, lang=self.lang
         )
+        if not arithmetic:
+            csv_note = phrase(self.lang, "csv_no_steps")
+            explained.notes = [n for n in explained.notes if n == csv_note]
+        return explained
+
+
+class ConvView(StrEnum):
+    cells = "cells"
+    matrix = "matrix"
+    subsample = "subsample"
 
 
 @app.command()
@@ -54,6 +71,17 @@ def conv(
     pad_value: O.PadValueOpt = None,
     flip: O.FlipOpt = False,
     explain: O.ExplainOpt = False,
+    view: Annotated[
+        ConvView | None,
+        typer.Option(
+            "--view",
+            help=(
+                "With --explain: cells (each cell's arithmetic), matrix (vec(y) = C·vec(x)) "
+                "or subsample (the stride-1 output, the cells the stride keeps lit) "
+                "[default: cells]."
+            ),
+        ),
+    ] = None,
     cell: O.CellOpt = None,
     every: O.AllOpt = False,
     allow_nan: O.AllowNanOpt = False,
@@ -69,16 +97,25 @@ def conv(
       convcli conv -i "1 2 0 2; 1 0 3 -1; 2 2 2 0; 3 1 -2 0" -k "0 1 -1; -1 0 1; 1 0 1" --explain
       convcli conv -i samples/input.csv -k samples/kernel.csv -p same --cell 0,0
       cat samples/input.csv | convcli conv -i - -k sobel-x --format csv
+      convcli conv -i "1 2 3; 4 5 6; 7 8 9" -k "1 0; 0 1" --explain --view matrix
     """
     with guarded():
+        if view is not None and not (explain or cell or every):
+            raise O.refuse("--view", "applies with --explain, --cell or --all")
         params = conv_params(stride, padding, dilation, groups, padding_mode, pad_value, flip)
         form, language = choose(fmt), (lang or O.default_lang()).value
         job = Job(inputs, kernels, allow_nan, explain, cell, every, form, language)
-        emit(convolution("conv", job, params, bias), form, precision=precision, quiet=quiet)
+        result = convolution("conv", job, params, bias, view=view or ConvView.cells)
+        emit(result, form, precision=precision, quiet=quiet)
 
 
 def convolution(
-    command: str, job: Job, params: ConvParams, bias: O.Numbers | None, kernel: object = None
+    command: str,
+    job: Job,
+    params: ConvParams,
+    bias: O.Numbers | None,
+    kernel: object = None,
+    view: ConvView = ConvView.cells,
 ) -> Result:
     """conv and dilate with an input: load, prepare, run once, trace, build the views."""
     from convcli import payloads, reports
@@ -104,14 +141,31 @@ def convolution(
             typeset=typeset,
             lang=job.lang,
             notes=e.notes,
+            view=view.value if e.cells else "cells",
         ),
         lambda output, steps: payloads.conv_payload(command, setup, output, steps),
-        job.explained(setup.output_shape),
+        job.explained(setup.output_shape, arithmetic=view is ConvView.cells),
         job.lang,
     )
     unread = reports.unread_note(setup, job.lang)
     result.notes[:0] = [*notes, *([unread] if unread else [])]
+    if view is ConvView.matrix:
+        with_matrix(result, setup, job)
     return result
+
+
+def with_matrix(result: Result, setup: ConvSetup | TransposeSetup, job: Job) -> None:
+    """JSON's ``matrix`` key for ``--view matrix``: C, x and y, or null with a note saying
+    why (the other formats say it in the document)."""
+    from convcli import payloads, reports
+
+    refusal = reports.matrix_refusal(setup, job.lang)
+    if refusal is None and result.matrix is not None:
+        result.payload["matrix"] = payloads.matrix_payload(setup, result.matrix)
+        return
+    result.payload["matrix"] = None
+    if job.form is O.Format.json and refusal:
+        result.notes.append(refusal)
 
 
 class View(StrEnum):
@@ -199,10 +253,12 @@ def transposition(
             notes=e.notes,
         ),
         lambda output, steps: payloads.conv_payload("transpose", setup, output, steps),
-        job.explained(setup.output_shape),
+        job.explained(setup.output_shape, arithmetic="scatter" in views),
         job.lang,
     )
     result.notes[:0] = notes
+    if view is View.matrix:
+        with_matrix(result, setup, job)
     return result
 
 
