@@ -6,11 +6,13 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from convcli.core import TransposeSetup, conv_matrix, forward_matrix
+from convcli.cost import setup_cost
 from convcli.numbers import Array, json_number
 from convcli.trace import CellTrace, PoolTrace
 
 if TYPE_CHECKING:
-    from convcli.core import ConvSetup, PoolSetup
+    from convcli.cost import setup_cost
+from convcli.core import ConvSetup, PoolSetup
 
 
 def step(trace: CellTrace) -> dict[str, Any]:
@@ -50,6 +52,13 @@ def conv_payload(
     else:
         payload["padding_mode"] = p.padding_mode
         payload["pad_value"] = json_number(p.pad_value)
+    cost = setup_cost(setup)
+    payload["cost"] = {
+        "weights": cost.weights,
+        "bias": cost.bias,
+        "macs": cost.macs,
+        "activations": cost.activations,
+    }
     if traces is not None:
         payload["steps"] = [step(t) for t in traces]
     return payload

@@ -24,6 +24,7 @@ from convcli.core import (
     transpose_as_direct,
     unstrided,
 )
+from convcli.cost import cost_line, setup_cost
 from convcli.errors import LimitError
 from convcli.formulas import transpose_line
 from convcli.numbers import Array
@@ -191,6 +192,7 @@ def conv_report(
     blocks: list[M.Block] = [
         M.Heading(command, conv_summary(setup, typeset, lang)),
         M.Grids(tuple(grids)),
+        M.note(cost_line(setup_cost(setup), lang)),
         *(M.note(n) for n in notes),
     ]
     if view == "matrix":
@@ -242,6 +244,7 @@ def transpose_report(
     blocks: list[M.Block] = [
         M.Heading("transpose", summary),
         M.Grids(tuple(grids)),
+        M.note(cost_line(setup_cost(setup), lang, transposed=True)),
         *(M.note(n) for n in notes),
     ]
     if "scatter" in views:
