@@ -12,7 +12,7 @@ yet.
 from __future__ import annotations
 
 import io
-import time
+import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -288,21 +288,20 @@ def document_text(document: M.Document, typeset: Typeset) -> str:
     return to_text(console, renderables(document, console, typeset))
 
 
-def animate(document: M.Document, typeset: Typeset, delay: float) -> bool:
-    """Play a lesson's panels in place on a terminal; False when stdout is no terminal."""
+def animate(document: M.Document, typeset: Typeset, delay: float | None) -> bool:
+    """Play a lesson's panels on a terminal (:mod:`convcli.player`): keys move, and with a
+    ``delay`` a timer does too. False when stdout is no terminal: print the steps then."""
     console = make_console()
-    if not console.is_terminal:
+    if not console.is_terminal or not sys.stdout.isatty():
         return False
-    from rich.live import Live
+    from convcli import player
 
-    panels = [b for b in document.blocks if isinstance(b, M.Panel)]
-    frames = [
-        renderables(M.Document((p,), lang=document.lang), console, typeset)[0] for p in panels
-    ]
-    with Live(frames[0], console=console, auto_refresh=False, transient=False) as live:
-        for frame in frames[1:]:
-            time.sleep(delay)
-            live.update(frame, refresh=True)
+    total = sum(isinstance(b, M.Panel) for b in document.blocks)
+
+    def frame(index: int, width: int, height: int | None) -> list[str]:
+        return step_lines(document, index, typeset, width, height)
+
+    player.play(total, frame, lang=document.lang, delay=delay)
     return True
 
 
@@ -331,3 +330,82 @@ def kernel_list(rows: Sequence[tuple[str, str, str]]) -> Table:
     for row in rows:
         table.add_row(*(escape(v) for v in row))
     return table
+
+
+# --- one step on a screen (the player) --------------------------------------------------------
+
+
+def _sized_console(width: int) -> Console:
+    console = make_console()
+    console.width = width
+    return console
+
+
+def _block_lines(
+    block: M.Block, document: M.Document, console: Console, typeset: Typeset, width: int
+) -> list[str]:
+    """One block of a panel as the lines it takes inside the panel's border."""
+    inner = M.Document((block,), lang=document.lang, complete=document.complete)
+    console.width = width
+    return to_text(console, renderables(inner, console, typeset)).splitlines()
+
+
+def step_lines(
+    document: M.Document, index: int, typeset: Typeset, width: int, height: int | None = None
+) -> list[str]:
+    """Panel ``index`` of ``document`` as terminal lines ``width`` columns wide.
+
+    With ``height``, a taller panel has its grids cut to fit, never its words: the title,
+    the prose and the ``out[…] = …`` lines are the point of a step, the grids only
+    illustrate them. Words that do not fit even without the grids come back whole (the
+    player scrolls them).
+    """
+    panel = [b for b in document.blocks if isinstance(b, M.Panel)][index]
+    console = _sized_console(width)
+    whole = M.Document((panel,), lang=document.lang, complete=document.complete)
+    lines = to_text(console, renderables(whole, console, typeset)).splitlines()
+    if height is None or len(lines) <= height:
+        return lines
+    inner = max(width - 4, 20)  # as renderables() lays out a panel's blocks
+    grid_lines = {
+        i: [line.rstrip() for line in _block_lines(b, document, console, typeset, inner)]
+        for i, b in enumerate(panel.blocks)
+        if isinstance(b, M.Grids)
+    }
+    keep = sum(map(len, grid_lines.values())) - (len(lines) - height) - 1  # 1: the note
+    while True:
+        keep = max(keep, 0)
+        console.width = width
+        cut = _cut_panel(panel, document, console, typeset, grid_lines, keep, inner)
+        lines = to_text(console, [cut]).splitlines()
+        if len(lines) <= height or keep == 0:
+            return lines
+        keep -= len(lines) - height
+
+
+def _cut_panel(
+    panel: M.Panel,
+    document: M.Document,
+    console: Console,
+    typeset: Typeset,
+    grid_lines: dict[int, list[str]],
+    keep: int,
+    inner: int,
+) -> Panel:
+    """``panel`` with only the first ``keep`` lines of its grids, and a note saying so."""
+    items: list[RenderableType] = []
+    left = keep
+    last_grids = max(grid_lines)
+    for i, block in enumerate(panel.blocks):
+        if i in grid_lines:
+            shown = grid_lines[i][:left]
+            left -= len(shown)
+            if shown:
+                items.append(Text.from_ansi("\n".join(shown), no_wrap=True, overflow="crop"))
+            if i == last_grids:
+                items.append(Text(phrase(document.lang, "player_cut"), style="dim"))
+            continue
+        inner_doc = M.Document((block,), lang=document.lang, complete=document.complete)
+        items += renderables(inner_doc, console, typeset, width=inner)
+    title = escape(panel.title)
+    return Panel(Group(*items), title=title, title_align="left", border_style="blue")
