@@ -14,6 +14,7 @@ import os
 import pty
 import re
 import select
+import signal
 import struct
 import subprocess
 import sys
@@ -37,12 +38,17 @@ class Terminal:
     """A convcli child on a pseudo-terminal of ``rows`` × 100."""
 
     def __init__(
-        self, *args: str, rows: int = 24, stdin_tty: bool = True, program: list[str] | None = None
+        self,
+        *args: str,
+        rows: int = 24,
+        stdin_tty: bool = True,
+        program: list[str] | None = None,
+        term: str = "xterm",
     ) -> None:
         self.primary, self.secondary = pty.openpty()
         fcntl.ioctl(self.secondary, termios.TIOCSWINSZ, struct.pack("HHHH", rows, 100, 0, 0))
         env = {k: v for k, v in os.environ.items() if k not in ("LINES", "NO_COLOR")}
-        env.update(COLUMNS="100", TERM="xterm", PYTHONIOENCODING="utf-8")
+        env.update(COLUMNS="100", TERM=term, PYTHONIOENCODING="utf-8")
 
         def controlling_terminal() -> None:
             if stdin_tty:
@@ -82,6 +88,7 @@ class Terminal:
                 self.seen = found + len(needle)
                 return
             self.pump(0.05)
+        os.killpg(self.proc.pid, signal.SIGKILL)
         pytest.fail(f"{needle!r} never showed; the screen had:\n{STYLE.sub('', self.text)}")
 
     def send(self, keys: bytes) -> None:
@@ -250,6 +257,61 @@ def test_a_20_row_terminal_still_shows_the_arithmetic_line() -> None:
     assert "out[0,0] = " in final
 
 
+def test_a_resized_terminal_is_drawn_again_at_its_new_size() -> None:
+    kernel = "1 0 1; 0 1 0; 1 0 1"
+    term = Terminal("explain", "-i", TALL, "-k", kernel, "--animate", rows=20)
+    term.expect("step 1/")
+    term.send(RIGHT + RIGHT)
+    term.expect("step 3/")
+    winsize = struct.pack("HHHH", 40, 100, 0, 0)
+    fcntl.ioctl(term.secondary, termios.TIOCSWINSZ, winsize)
+    term.expect("step 3/")  # drawn again, the footer on the new last row
+    term.send(b"q")
+    assert term.finish() == 0
+    last = screens(term.text)[-1]
+    assert last[40].startswith("step 3/")
+    assert not any("grids cut" in line for line in last.values())  # 40 rows: all of it
+
+
+# a shell's job control, in short: the play in its own foreground process group; when it
+# stops, report the terminal's modes, then "fg" it
+JOB_CONTROL = """
+import os, signal, subprocess, sys, termios
+
+def foreground():
+    signal.signal(signal.SIGTTOU, signal.SIG_IGN)
+    os.setpgrp()
+    os.tcsetpgrp(0, os.getpgrp())
+    signal.signal(signal.SIGTTOU, signal.SIG_DFL)
+
+signal.signal(signal.SIGTTOU, signal.SIG_IGN)
+play = subprocess.Popen([sys.executable, "-m", "convcli", "explain", "--animate"],
+                        preexec_fn=foreground)
+_, status = os.waitpid(play.pid, os.WUNTRACED)
+os.tcsetpgrp(0, os.getpgrp())
+lflag = termios.tcgetattr(0)[3]
+print("stopped:", os.WIFSTOPPED(status), "echo:", bool(lflag & termios.ECHO),
+      "icanon:", bool(lflag & termios.ICANON), flush=True)
+os.tcsetpgrp(0, play.pid)
+os.killpg(play.pid, signal.SIGCONT)
+print("code:", play.wait(), flush=True)
+"""
+
+
+def test_ctrl_z_gives_the_terminal_back_and_fg_redraws() -> None:
+    term = Terminal(program=[sys.executable, "-c", JOB_CONTROL])
+    term.expect("step 1/7")
+    term.send(RIGHT)
+    term.expect("step 2/7")
+    term.send(b"\x1a")  # the terminal turns it into SIGTSTP
+    term.expect("stopped: True echo: True icanon: True")
+    term.expect("step 2/7")  # fg: drawn again
+    term.send(b"q")
+    term.expect("code: 0")
+    assert term.finish() == 0
+    assert "Traceback" not in term.text
+
+
 def test_with_a_delay_the_steps_also_move_by_themselves() -> None:
     term = Terminal("explain", "--animate", "--delay", "0.05")
     assert term.finish() == 0
@@ -264,6 +326,13 @@ def test_without_a_terminal_stdin_the_steps_move_on_a_timer() -> None:
     titles = [v for s in screens(term.text) for v in s.values() if v.startswith("╭─ Step")]
     assert [re.search(r"Step (\d)", t).group(1) for t in titles] == list("1234567")  # type: ignore[union-attr]
     assert "←/→" not in term.text  # no keys to offer
+
+
+def test_a_dumb_terminal_gets_the_steps_printed_one_after_another() -> None:
+    term = Terminal("explain", "--animate", term="dumb")
+    assert term.finish() == 0
+    assert ENTER_ALT not in term.text
+    assert re.findall(r"Step (\d) of 7", term.text) == list("1234567")
 
 
 # --- the keys ---------------------------------------------------------------------------------

@@ -292,7 +292,8 @@ def animate(document: M.Document, typeset: Typeset, delay: float | None) -> bool
     """Play a lesson's panels on a terminal (:mod:`convcli.player`): keys move, and with a
     ``delay`` a timer does too. False when stdout is no terminal: print the steps then."""
     console = make_console()
-    if not console.is_terminal or not sys.stdout.isatty():
+    # a dumb terminal cannot move its cursor: the steps are printed one after another
+    if not console.is_terminal or not sys.stdout.isatty() or console.is_dumb_terminal:
         return False
     from convcli import player
 
