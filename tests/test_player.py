@@ -235,9 +235,19 @@ def test_ctrl_c_restores_the_terminal_and_leaves_one_frame() -> None:
     assert final.count("╭─ Step") == 1  # one panel: one top border
 
 
-def test_a_20_row_terminal_still_shows_the_arithmetic_line() -> None:
+@pytest.mark.parametrize(
+    ("cell", "arithmetic", "rows_shown"),
+    [
+        # TALL[i][j] = (7i + 3j) mod 10; the kernel takes the corners and the centre
+        ("0,0", "out[0,0] = 0×1 + 3×0 + 6×1 + 7×0 + 0×1 + 3×0 + 4×1 + 7×0 + 0×1 = 10", "0"),
+        ("9,9", "out[9,9] = 0×1 + 3×0 + 6×1 + 7×0 + 0×1 + 3×0 + 4×1 + 7×0 + 0×1 = 10", "9"),
+    ],
+)
+def test_a_20_row_terminal_still_shows_the_arithmetic_line(
+    cell: str, arithmetic: str, rows_shown: str
+) -> None:
     kernel = "1 0 1; 0 1 0; 1 0 1"
-    term = Terminal("explain", "-i", TALL, "-k", kernel, "--animate", rows=20)
+    term = Terminal("explain", "-i", TALL, "-k", kernel, "--cell", cell, "--animate", rows=20)
     term.expect("step 1/")
     term.send(RIGHT + RIGHT)
     term.expect("step 3/")
@@ -246,15 +256,18 @@ def test_a_20_row_terminal_still_shows_the_arithmetic_line() -> None:
     cell_step = next(s for s in screens(term.text) if any("Step 3 of" in v for v in s.values()))
     assert max(cell_step) <= 20
     body = [cell_step[r] for r in sorted(cell_step) if r < 20 and cell_step[r]]
-    assert body[0].startswith("╭─ Step 3 of")
-    assert any(line.startswith("│ out[0,0] = 0×1 + 3×0 + 6×1 + 7×0") for line in body)
-    assert any("grids cut to fit the terminal" in line for line in body)
+    assert body[0].startswith(f"╭─ Step 3 of 4 · Multiply and add: out[{cell}]")
+    assert body[1].startswith("│ The highlighted window is multiplied by the kernel")
+    assert any(line.startswith(f"│ {arithmetic} ") for line in body)
+    assert any("rows left out to fit the terminal" in line for line in body)
+    # the rows kept are the window's (input) and the current cell's (feature map)
+    assert sum(re.match(rf"│ │ +{rows_shown} │", line) is not None for line in body) == 2
     assert body[-1].startswith("╰─")
-    assert cell_step[20].startswith("step 3/")
+    assert cell_step[20].startswith("step 3/4")
     # the whole step, grids and all, is what stays printed afterwards
     final = after_play(term.text)
     assert "│ 11 │" in final
-    assert "out[0,0] = " in final
+    assert arithmetic in final
 
 
 def test_a_resized_terminal_is_drawn_again_at_its_new_size() -> None:
@@ -270,7 +283,7 @@ def test_a_resized_terminal_is_drawn_again_at_its_new_size() -> None:
     assert term.finish() == 0
     last = screens(term.text)[-1]
     assert last[40].startswith("step 3/")
-    assert not any("grids cut" in line for line in last.values())  # 40 rows: all of it
+    assert not any("rows left out" in line for line in last.values())  # 40 rows: all of it
 
 
 # a shell's job control, in short: the play in its own foreground process group; when it

@@ -336,77 +336,71 @@ def kernel_list(rows: Sequence[tuple[str, str, str]]) -> Table:
 # --- one step on a screen (the player) --------------------------------------------------------
 
 
-def _sized_console(width: int) -> Console:
-    console = make_console()
-    console.width = width
-    return console
-
-
-def _block_lines(
-    block: M.Block, document: M.Document, console: Console, typeset: Typeset, width: int
-) -> list[str]:
-    """One block of a panel as the lines it takes inside the panel's border."""
-    inner = M.Document((block,), lang=document.lang, complete=document.complete)
-    console.width = width
-    return to_text(console, renderables(inner, console, typeset)).splitlines()
-
-
 def step_lines(
     document: M.Document, index: int, typeset: Typeset, width: int, height: int | None = None
 ) -> list[str]:
     """Panel ``index`` of ``document`` as terminal lines ``width`` columns wide.
 
-    With ``height``, a taller panel has its grids cut to fit, never its words: the title,
-    the prose and the ``out[…] = …`` lines are the point of a step, the grids only
-    illustrate them. Words that do not fit even without the grids come back whole (the
-    player scrolls them).
+    With ``height``, a taller panel shows fewer rows of its grids (those around the window
+    and the current cell, with a note), then none; never fewer words: the title, the
+    prose and the ``out[…] = …`` lines are the point of a step, the grids illustrate
+    them. Words that do not fit even without grids come back whole (the player scrolls).
     """
     panel = [b for b in document.blocks if isinstance(b, M.Panel)][index]
-    console = _sized_console(width)
-    whole = M.Document((panel,), lang=document.lang, complete=document.complete)
-    lines = to_text(console, renderables(whole, console, typeset)).splitlines()
+    console = make_console()
+    console.width = width
+
+    def render(blocks: tuple[M.Block, ...]) -> list[str]:
+        shown = M.Document((M.Panel(panel.title, blocks),), lang=document.lang)
+        shown = M.Document(shown.blocks, lang=document.lang, complete=document.complete)
+        return to_text(console, renderables(shown, console, typeset)).splitlines()
+
+    lines = render(panel.blocks)
     if height is None or len(lines) <= height:
         return lines
-    inner = max(width - 4, 20)  # as renderables() lays out a panel's blocks
-    grid_lines = {
-        i: [line.rstrip() for line in _block_lines(b, document, console, typeset, inner)]
-        for i, b in enumerate(panel.blocks)
-        if isinstance(b, M.Grids)
-    }
-    keep = sum(map(len, grid_lines.values())) - (len(lines) - height) - 1  # 1: the note
-    while True:
-        keep = max(keep, 0)
-        console.width = width
-        cut = _cut_panel(panel, document, console, typeset, grid_lines, keep, inner)
-        lines = to_text(console, [cut]).splitlines()
-        if len(lines) <= height or keep == 0:
-            return lines
-        keep -= len(lines) - height
+    note = M.note(phrase(document.lang, "player_cut"))
+    tallest = max(
+        (g.values.shape[0] for b in panel.blocks if isinstance(b, M.Grids) for g in b.grids),
+        default=0,
+    )
+    fewer, more = 0, tallest  # fewer rows fit (0: no grids at all), more do not
+    best = render(_with_rows(panel.blocks, 0, note))
+    while more - fewer > 1:
+        rows = (fewer + more) // 2
+        tried = render(_with_rows(panel.blocks, rows, note))
+        if len(tried) <= height:
+            fewer, best = rows, tried
+        else:
+            more = rows
+    return best
 
 
-def _cut_panel(
-    panel: M.Panel,
-    document: M.Document,
-    console: Console,
-    typeset: Typeset,
-    grid_lines: dict[int, list[str]],
-    keep: int,
-    inner: int,
-) -> Panel:
-    """``panel`` with only the first ``keep`` lines of its grids, and a note saying so."""
-    items: list[RenderableType] = []
-    left = keep
-    last_grids = max(grid_lines)
-    for i, block in enumerate(panel.blocks):
-        if i in grid_lines:
-            shown = grid_lines[i][:left]
-            left -= len(shown)
-            if shown:
-                items.append(Text.from_ansi("\n".join(shown), no_wrap=True, overflow="crop"))
-            if i == last_grids:
-                items.append(Text(phrase(document.lang, "player_cut"), style="dim"))
+def _with_rows(blocks: tuple[M.Block, ...], rows: int, note: M.Text) -> tuple[M.Block, ...]:
+    """``blocks`` with each grid cut to ``rows`` rows around its focus (none: no grids),
+    and ``note`` after them."""
+    out: list[M.Block] = []
+    for block in blocks:
+        if not isinstance(block, M.Grids):
+            out.append(block)
             continue
-        inner_doc = M.Document((block,), lang=document.lang, complete=document.complete)
-        items += renderables(inner_doc, console, typeset, width=inner)
-    title = escape(panel.title)
-    return Panel(Group(*items), title=title, title_align="left", border_style="blue")
+        if rows > 0:
+            out.append(M.Grids(tuple(_rows_around(g, rows) for g in block.grids)))
+        out.append(note)
+    return tuple(out)
+
+
+def _rows_around(grid: M.Grid, rows: int) -> M.Grid:
+    """``rows`` rows of ``grid``: its window or current cell in the middle, else its focus."""
+    height = grid.values.shape[0]
+    if height <= rows:
+        return grid
+    marked = sorted(r for (r, _), mark in grid.marks.items() if mark in ("window", "current"))
+    if marked:
+        first, last = marked[0], marked[-1]
+        r0 = max(0, min(first - max(rows - (last - first + 1), 0) // 2, height - rows))
+    else:
+        r0 = _start(grid.focus[0] if grid.focus else 0, height, rows)
+    marks = {(r - r0, c): m for (r, c), m in grid.marks.items() if r0 <= r < r0 + rows}
+    focus = None if grid.focus is None else (grid.focus[0] - r0, grid.focus[1])
+    offset = (grid.offset[0] + r0, grid.offset[1])
+    return M.Grid(grid.label, grid.values[r0 : r0 + rows], marks, offset, focus)
