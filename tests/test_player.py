@@ -270,6 +270,21 @@ def test_a_20_row_terminal_still_shows_the_arithmetic_line(
     assert arithmetic in final
 
 
+def test_a_step_taller_than_the_terminal_even_without_grids_scrolls() -> None:
+    term = Terminal("explain", "--animate", "--step", "3", rows=5)
+    term.expect("step 1/1 · ←/→ move · q quit · ↑/↓ scroll")
+    term.send(b"j")  # one line down: the title goes, the arithmetic and the border show
+    term.expect("step 1/1")
+    term.send(b"q")
+    assert term.finish() == 0
+    first, scrolled = screens(term.text)
+    assert first[1].startswith("╭─ Step 3 of 7")
+    assert first[4].startswith("│ out[0,0] = 1×0 + 2×1 + 0×(−1)")
+    assert scrolled[1].startswith("│ The highlighted window is multiplied")
+    assert scrolled[3].startswith("│ out[0,0] = 1×0 + 2×1 + 0×(−1)")
+    assert scrolled[4].startswith("╰─")
+
+
 def test_a_resized_terminal_is_drawn_again_at_its_new_size() -> None:
     kernel = "1 0 1; 0 1 0; 1 0 1"
     term = Terminal("explain", "-i", TALL, "-k", kernel, "--animate", rows=20)

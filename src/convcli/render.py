@@ -351,8 +351,9 @@ def step_lines(
     console.width = width
 
     def render(blocks: tuple[M.Block, ...]) -> list[str]:
-        shown = M.Document((M.Panel(panel.title, blocks),), lang=document.lang)
-        shown = M.Document(shown.blocks, lang=document.lang, complete=document.complete)
+        shown = M.Document(
+            (M.Panel(panel.title, blocks),), lang=document.lang, complete=document.complete
+        )
         return to_text(console, renderables(shown, console, typeset)).splitlines()
 
     lines = render(panel.blocks)
@@ -363,8 +364,8 @@ def step_lines(
         (g.values.shape[0] for b in panel.blocks if isinstance(b, M.Grids) for g in b.grids),
         default=0,
     )
-    fewer, more = 0, tallest  # fewer rows fit (0: no grids at all), more do not
-    best = render(_with_rows(panel.blocks, 0, note))
+    fewer, more = 0, tallest  # this many rows fit (0: no grids at all), this many do not
+    best: list[str] | None = None
     while more - fewer > 1:
         rows = (fewer + more) // 2
         tried = render(_with_rows(panel.blocks, rows, note))
@@ -372,7 +373,7 @@ def step_lines(
             fewer, best = rows, tried
         else:
             more = rows
-    return best
+    return best or render(_with_rows(panel.blocks, 0, note))
 
 
 def _with_rows(blocks: tuple[M.Block, ...], rows: int, note: M.Text) -> tuple[M.Block, ...]:
