@@ -191,10 +191,12 @@ def test_animate_off_a_terminal_prints_every_panel_plainly(run: Run) -> None:
     text = lesson(run, "--animate", "--delay", "0")
     assert "\x1b[" not in text
     assert len(step_titles(text)) == 7
+    assert lesson(run, "--animate") == text  # no delay: still every step, at once
 
 
 def _run_in_pty(args: list[str], interrupt_after: float | None = None) -> tuple[int, str]:
-    """Run convcli with a terminal as stdout; optionally send Ctrl-C."""
+    """Run convcli with a terminal as stdout (stdin is no terminal: the steps move on a
+    timer); optionally send Ctrl-C."""
     import select
     import signal
     import time
@@ -231,15 +233,23 @@ def _run_in_pty(args: list[str], interrupt_after: float | None = None) -> tuple[
     return proc.wait(timeout=30), b"".join(chunks).decode(errors="replace")
 
 
+ALT_SCREEN, NORMAL_SCREEN, SHOW_CURSOR = "\x1b[?1049h", "\x1b[?1049l", "\x1b[?25h"
+
+
 def test_animate_on_a_terminal_plays_in_place() -> None:
     code, screen = _run_in_pty(["explain", "--animate", "--delay", "0.05"])
     assert code == 0
-    assert "Step 7 of 7" in screen
-    assert "\x1b[" in screen  # cursor movements of the live display
+    played, left = screen.split(ALT_SCREEN, 1)[1].split(NORMAL_SCREEN, 1)
+    assert re.findall(r"Step (\d) of 7", played) == list("1234567")
+    assert left.startswith(SHOW_CURSOR)
+    assert re.findall(r"Step \d of 7", left) == ["Step 7 of 7"]  # the last step stays, once
 
 
 def test_ctrl_c_stops_the_animation_cleanly() -> None:
     code, screen = _run_in_pty(["explain", "--animate", "--delay", "5"], interrupt_after=2.0)
     assert code == 130
     assert "Traceback" not in screen
-    assert "\x1b[?25h" in screen or "Step 1 of 7" in screen  # the cursor is given back
+    assert screen.count(ALT_SCREEN) == screen.count(NORMAL_SCREEN) == 1
+    left = screen.split(NORMAL_SCREEN, 1)[1]
+    assert left.startswith(SHOW_CURSOR)  # the cursor is given back
+    assert re.findall(r"Step \d of 7", left) == ["Step 1 of 7"]  # one frame, no doubled border

@@ -12,7 +12,7 @@ yet.
 from __future__ import annotations
 
 import io
-import time
+import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -289,21 +289,21 @@ def document_text(document: M.Document, typeset: Typeset) -> str:
     return to_text(console, renderables(document, console, typeset))
 
 
-def animate(document: M.Document, typeset: Typeset, delay: float) -> bool:
-    """Play a lesson's panels in place on a terminal; False when stdout is no terminal."""
+def animate(document: M.Document, typeset: Typeset, delay: float | None) -> bool:
+    """Play a lesson's panels on a terminal (:mod:`convcli.player`): keys move, and with a
+    ``delay`` a timer does too. False when stdout is no terminal: print the steps then."""
     console = make_console()
-    if not console.is_terminal:
+    # a dumb terminal cannot move its cursor: the steps are printed one after another
+    if not console.is_terminal or not sys.stdout.isatty() or console.is_dumb_terminal:
         return False
-    from rich.live import Live
+    from convcli import player
 
-    panels = [b for b in document.blocks if isinstance(b, M.Panel)]
-    frames = [
-        renderables(M.Document((p,), lang=document.lang), console, typeset)[0] for p in panels
-    ]
-    with Live(frames[0], console=console, auto_refresh=False, transient=False) as live:
-        for frame in frames[1:]:
-            time.sleep(delay)
-            live.update(frame, refresh=True)
+    total = sum(isinstance(b, M.Panel) for b in document.blocks)
+
+    def frame(index: int, width: int, height: int | None) -> list[str]:
+        return step_lines(document, index, typeset, width, height)
+
+    player.play(total, frame, lang=document.lang, delay=delay)
     return True
 
 
@@ -332,3 +332,77 @@ def kernel_list(rows: Sequence[tuple[str, str, str]]) -> Table:
     for row in rows:
         table.add_row(*(escape(v) for v in row))
     return table
+
+
+# --- one step on a screen (the player) --------------------------------------------------------
+
+
+def step_lines(
+    document: M.Document, index: int, typeset: Typeset, width: int, height: int | None = None
+) -> list[str]:
+    """Panel ``index`` of ``document`` as terminal lines ``width`` columns wide.
+
+    With ``height``, a taller panel shows fewer rows of its grids (those around the window
+    and the current cell, with a note), then none; never fewer words: the title, the
+    prose and the ``out[…] = …`` lines are the point of a step, the grids illustrate
+    them. Words that do not fit even without grids come back whole (the player scrolls).
+    """
+    panel = [b for b in document.blocks if isinstance(b, M.Panel)][index]
+    console = make_console()
+    console.width = width
+
+    def render(blocks: tuple[M.Block, ...]) -> list[str]:
+        shown = M.Document(
+            (M.Panel(panel.title, blocks),), lang=document.lang, complete=document.complete
+        )
+        return to_text(console, renderables(shown, console, typeset)).splitlines()
+
+    lines = render(panel.blocks)
+    if height is None or len(lines) <= height:
+        return lines
+    note = M.note(phrase(document.lang, "player_cut"))
+    tallest = max(
+        (g.values.shape[0] for b in panel.blocks if isinstance(b, M.Grids) for g in b.grids),
+        default=0,
+    )
+    fewer, more = 0, tallest  # this many rows fit (0: no grids at all), this many do not
+    best: list[str] | None = None
+    while more - fewer > 1:
+        rows = (fewer + more) // 2
+        tried = render(_with_rows(panel.blocks, rows, note))
+        if len(tried) <= height:
+            fewer, best = rows, tried
+        else:
+            more = rows
+    return best or render(_with_rows(panel.blocks, 0, note))
+
+
+def _with_rows(blocks: tuple[M.Block, ...], rows: int, note: M.Text) -> tuple[M.Block, ...]:
+    """``blocks`` with each grid cut to ``rows`` rows around its focus (none: no grids),
+    and ``note`` after them."""
+    out: list[M.Block] = []
+    for block in blocks:
+        if not isinstance(block, M.Grids):
+            out.append(block)
+            continue
+        if rows > 0:
+            out.append(M.Grids(tuple(_rows_around(g, rows) for g in block.grids)))
+        out.append(note)
+    return tuple(out)
+
+
+def _rows_around(grid: M.Grid, rows: int) -> M.Grid:
+    """``rows`` rows of ``grid``: its window or current cell in the middle, else its focus."""
+    height = grid.values.shape[0]
+    if height <= rows:
+        return grid
+    marked = sorted(r for (r, _), mark in grid.marks.items() if mark in ("window", "current"))
+    if marked:
+        first, last = marked[0], marked[-1]
+        r0 = max(0, min(first - max(rows - (last - first + 1), 0) // 2, height - rows))
+    else:
+        r0 = _start(grid.focus[0] if grid.focus else 0, height, rows)
+    marks = {(r - r0, c): m for (r, c), m in grid.marks.items() if r0 <= r < r0 + rows}
+    focus = None if grid.focus is None else (grid.focus[0] - r0, grid.focus[1])
+    offset = (grid.offset[0] + r0, grid.offset[1])
+    return M.Grid(grid.label, grid.values[r0 : r0 + rows], marks, offset, focus)

@@ -7,6 +7,8 @@ text is translated to ASCII once, at output, when the stream cannot encode it.
 ('0.667', '0.666667')
 >>> to_ascii("out[0,0] = 0ₚ×1 + 2×(−1) = −2"), to_ascii("input 4×4  h' = ⌊7/2⌋")
 ('out[0,0] = pad(0)*1 + 2*(-1) = -2', "input 4x4  h' = floor(7/2)")
+>>> to_ascii("│ 1 │ · │  d·(k−1)")  # a table's empty cell stays one character wide
+'│ 1 │ . │  d*(k-1)'
 """
 
 from __future__ import annotations
@@ -49,8 +51,9 @@ _PADDED_PRODUCT = re.compile(r"(\(?[^\s(]+?\)?)ₚ×")
 _ASCII = str.maketrans(
     {"×": "x", "−": "-", "–": "-", "·": "*", "…": "...", "→": "->", "⌊": "floor(", "⌋": ")",
      "⌈": "ceil(", "⌉": ")", "ₚ": "p", "ₕ": "h", "₁": "1", "₂": "2", "°": " deg", "ᵀ": "^T",
-     "⋅": "*", "≥": ">=", "≤": "<="}
+     "⋅": "*", "≥": ">=", "≤": "<=", "←": "<-", "′": "'", "↑": "^", "↓": "v"}
 )  # fmt: skip
+_LONE_DOT = re.compile(r"(?<=\s)·(?=\s)")
 _PRODUCT = re.compile(r"(?<=[\w)])×(?=[\w(−-])")
 
 
@@ -65,7 +68,8 @@ def to_ascii(text: str) -> str:
         if " = " in line and ("+" in line or "(" in line):
             line = _PRODUCT.sub("*", line)
         lines.append(line)
-    return "\n".join(lines).translate(_ASCII)
+    # a lone · is a table's empty or zero cell, not a product
+    return _LONE_DOT.sub(".", "\n".join(lines)).translate(_ASCII)
 
 
 def encodable(text: str, encoding: str | None) -> bool:

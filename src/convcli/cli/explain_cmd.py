@@ -84,11 +84,22 @@ def explain(
     ] = False,
     step: Annotated[int | None, typer.Option("--step", min=1, help="Show only step N.")] = None,
     animate: Annotated[
-        bool, typer.Option("--animate", help="Play the steps in place on a terminal.")
+        bool,
+        typer.Option(
+            "--animate",
+            help="Play the steps on a terminal: → or space next, ← back, a number and Enter "
+            "to jump, q quit.",
+        ),
     ] = False,
     delay: Annotated[
-        float, typer.Option("--delay", min=0.0, help="Seconds per step with --animate.")
-    ] = 1.5,
+        float | None,
+        typer.Option(
+            "--delay",
+            min=0.0,
+            help="With --animate: also move on every D seconds. Without it the steps wait "
+            "for keys (or move every 1.5 s when stdin is no terminal).",
+        ),
+    ] = None,
     lang: O.LangOpt = None,
     allow_nan: O.AllowNanOpt = False,
     fmt: O.LessonFormatOpt = None,
@@ -138,7 +149,7 @@ def _catalogue(lang: str) -> Result:
     return Result("explain", {"command": "explain", "lessons": rows}, document=lambda _: document)
 
 
-def _animated(document: Any, typeset: Any, delay: float) -> bool:
+def _animated(document: Any, typeset: Any, delay: float | None) -> bool:
     from convcli import render
 
     return render.animate(document, typeset, delay)
@@ -167,7 +178,7 @@ def _check_applies(op: Op, given: dict[str, Any]) -> None:
         O.check_applies(pool_options, POOL_ONLY)
     if op is not Op.transpose and given["output_padding"] is not None:
         raise O.refuse("--output-padding", "applies only with --op transpose")
-    if given["delay"] != 1.5 and not given["animate"]:
+    if given["delay"] is not None and not given["animate"]:
         raise O.refuse("--delay", "applies only with --animate")
     if given["inputs"] and not given["kernels"] and op is not Op.pool:
         raise O.refuse("--kernel", "missing: a lesson on your --input needs a --kernel too")
