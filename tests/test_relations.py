@@ -130,3 +130,12 @@ def test_pool_lesson_shows_the_padded_input_and_keeps_the_size_text_by_its_formu
     cell = next(s for s in out["steps"] if s["kind"] == "cell")
     lit = [(r, c) for r, c, m in cell["grids"][0]["marks"] if m == "window"]
     assert lit == [(0, 0), (0, 1), (1, 0), (1, 1)]  # out[0,0]'s window starts in the padding
+
+
+def test_the_readme_table_lists_each_relationship_with_its_command() -> None:
+    from tests.conftest import ROOT
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    for entry in SHAPES:
+        assert f"| {entry.key[3:]}: " in readme
+        assert f"`{entry.command}`" in readme
