@@ -207,3 +207,17 @@ def test_shape_speaks_chinese_with_the_locale_or_lang(run: Run) -> None:
         assert result.stdout.splitlines()[-1] == "输出 2×2"
         assert "填充后输入图像的第5行没有被读取" in result.stderr
     assert run(*args).stdout.startswith("input 6×6  kernel 3×3")
+
+
+def test_every_phrase_exists_in_both_languages_and_fills_the_same_values() -> None:
+    import string
+
+    from convcli.phrases import EN, ZH
+
+    assert set(EN) == set(ZH)
+    grammar = {"verb", "cells"}  # English agreement that Chinese has no use for
+    for key, text in EN.items():
+        english = {f for _, f, _, _ in string.Formatter().parse(text) if f}
+        chinese = {f for _, f, _, _ in string.Formatter().parse(ZH[key]) if f}
+        assert chinese <= english, key
+        assert english - chinese <= grammar, key

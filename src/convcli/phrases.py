@@ -31,7 +31,6 @@ EN = {
     "kernel_slice": "kernel {o}, channel {c}",
     "dilated_kernel": "dilated kernel",
     "feature_map": "feature map",
-    "feature_map_channel": "feature map {o}",
     "output": "output",
     "window": "window",
     "bias": "bias",
@@ -105,7 +104,6 @@ EN = {
     "summary_channels": "The {c} input channels were summed into each output channel.",
     "summary_pool": "Pooling with a {window} window and stride {stride} turns {input} into {output}; it has no weights.",
     "so_far": "{name} so far",
-    "new_cell": "the new cell is highlighted",
     "unread_rows": "the last {n}",
     "unread_cols": "the last {n}",
     "verb_is": "is",
@@ -163,8 +161,6 @@ EN = {
     "scatter_line": "{name} = {value}: {times}·kernel added at rows {rows}, columns {cols}",
     "step_of": "step {d}",
     "more_input_cells": "{n} more input cells",
-    "matrix_view": "matrix view: the forward convolution is vec(y) = C·vec(x) with C below ({size}, rows and columns in row-major order); the transposed convolution is vec(out) = Cᵀ·vec(input)",
-    "matrix_too_big": "matrix view: only for one channel and at most {n} cells per side",
     "mv_conv_title": "matrix view: the convolution as one matrix product, vec(y) = C·vec(x){plus_b}",
     "mv_conv_text": (
         "C is {rows}×{cols}: a row per output cell and a column per cell of the {what}, both "
@@ -306,7 +302,6 @@ ZH = {
     "kernel_slice": "卷积核{o}通道{c}",
     "dilated_kernel": "空洞卷积核",
     "feature_map": "特征图",
-    "feature_map_channel": "特征图{o}",
     "output": "输出",
     "window": "窗口",
     "bias": "偏置",
@@ -366,7 +361,6 @@ ZH = {
     "summary_channels": "{c}个输入通道在每个输出通道中相加。",
     "summary_pool": "用{window}的窗口、步长{stride}做池化，{input}变成{output}；池化没有权重。",
     "so_far": "目前的{name}",
-    "new_cell": "新算出的格子高亮显示",
     "unread_rows": "最后{n}",
     "unread_cols": "最后{n}",
     "verb_is": "",
@@ -424,8 +418,6 @@ ZH = {
     "scatter_line": "{name} = {value}：{times}·卷积核加到第{rows}行、第{cols}列",
     "step_of": "间隔{d}",
     "more_input_cells": "还有{n}个输入格子",
-    "matrix_view": "矩阵视图：正向卷积是 vec(y) = C·vec(x)，C 如下（{size}，行和列按行优先顺序）；转置卷积是 vec(out) = Cᵀ·vec(input)",
-    "matrix_too_big": "矩阵视图：只适用于单通道且每边最多{n}个格子",
     "mv_conv_title": "矩阵视图：把卷积写成一次矩阵乘法，vec(y) = C·vec(x){plus_b}",
     "mv_conv_text": (
         "C 是 {rows}×{cols} 的矩阵：每行对应一个输出格子，每列对应{what}的一个格子，都按行优先"

@@ -97,10 +97,6 @@ def kernel_grids(weight: Array, lang: str, dilation: tuple[int, int] = (1, 1)) -
     return grids[:MAX_KERNEL_GRIDS]
 
 
-def _kernel_blocks(weight: Array, lang: str, dilation: tuple[int, int]) -> list[M.Grid]:
-    return kernel_grids(weight, lang, dilation)
-
-
 def output_grids(
     output: Array, label: str, chosen: Sequence[tuple[int, ...]], typeset: Typeset
 ) -> list[M.Grid]:
@@ -186,7 +182,7 @@ def conv_report(
     chosen = [t.cell for t in traces] if highlight else []
     grids = [
         *input_grids(setup, lang, chosen),
-        *_kernel_blocks(setup.weight, lang, setup.params.dilation),
+        *kernel_grids(setup.weight, lang, setup.params.dilation),
         *output_grids(output, phrase(lang, "feature_map"), chosen, typeset),
     ]
     blocks: list[M.Block] = [
@@ -330,22 +326,6 @@ def inserted_marks(
             elif y % sh or x % sw:
                 marks[(r, c)] = "hole"
     return marks
-
-
-def matrix_view(setup: TransposeSetup, lang: str) -> list[M.Block]:
-    in_cells = setup.x.shape[-1] * setup.x.shape[-2]
-    out_cells = setup.rows.output * setup.cols.output
-    if (
-        setup.x.shape[0] != 1
-        or setup.weight.shape[1] != 1
-        or max(in_cells, out_cells) > MAX_MATRIX_CELLS
-    ):
-        return [M.note(phrase(lang, "matrix_too_big", n=MAX_MATRIX_CELLS))]
-    matrix = conv_matrix(setup)
-    return [
-        M.title(phrase(lang, "matrix_view", size=size(matrix.shape))),
-        M.Grids((M.Grid("C", matrix),)),
-    ]
 
 
 def matrix_refusal(setup: ConvSetup | TransposeSetup, lang: str) -> str | None:
