@@ -39,17 +39,10 @@ class Job:
     lang: str
 
     def explained(self, shape: tuple[int, ...], *, arithmetic: bool = True) -> Explained:
-        """The cells to explain; without ``arithmetic`` (a view that shows no cell's sum,
-        such as the matrix view) no note counts the cells left unexplained."""
-        from convcli.phrases import phrase
-
-        explained = Explained(
-            shape, self.cell, every=self.every, explain=self.explain, form=self.form, lang=self.lang
-        )
-        if not arithmetic:
-            csv_note = phrase(self.lang, "csv_no_steps")
-            explained.notes = [n for n in explained.notes if n == csv_note]
-        return explained
+        return Explained(
+            shape, self.cell, every=self.every, explain=self.explain, form=self.form,
+            lang=self.lang, arithmetic=arithmetic,
+        )  # fmt: skip
 
 
 class ConvView(StrEnum):

@@ -122,7 +122,8 @@ def data_warnings(output: Array, lang: str) -> list[str]:
 
 
 class Explained:
-    """The cells to explain for a command's options and format, and its note."""
+    """The cells to explain for a command's options and format, and its notes; a view that
+    shows no cell's sum (``arithmetic=False``, the matrix view) counts no hidden cells."""
 
     def __init__(
         self,
@@ -133,6 +134,7 @@ class Explained:
         explain: bool,
         form: O.Format,
         lang: str,
+        arithmetic: bool = True,
     ) -> None:
         from convcli.phrases import phrase
 
@@ -141,7 +143,7 @@ class Explained:
         self.highlight = bool(cells)
         self.notes = (
             [phrase(lang, "explained_some", n=len(self.cells), total=len(self.cells) + hidden)]
-            if hidden
+            if hidden and arithmetic
             else []
         )
         if self.cells and form in (O.Format.csv, O.Format.plain):
