@@ -116,6 +116,7 @@ def explain(
       convcli explain --op transpose -s 2
       convcli explain --op pool --pool avg
       convcli explain --format markdown > lesson.md
+      convcli explain --list
     """
     from convcli.typography import Typeset
 
