@@ -18,6 +18,13 @@ so every tap reads one contiguous run of memory, whatever the stride or dilation
 A row of the flat grid has ``width`` ≥ ``out_w`` cells; the few cells past ``out_w``
 wrap into the next row and are computed and dropped (≤ (k−1)/width of the work).
 
+The same holds for any number N of spatial axes: a tap (i₁, …, i_N) is one flat offset
+Σ iₐ·dₐ·(cells per step of axis a), phases are taken per axis, and the grid is 2-D
+whatever N: a 1-D signal is one row, a 3-D volume its depth slices unrolled one under
+the other (the (k_h − 1)·d_h rows between two slices are computed and dropped, as the
+wrap-around cells). So every method, the FFT included (it transforms that 2-D
+unfolding, with the taps of a 3-D kernel as a sparse 2-D kernel), serves 1-D and 3-D.
+
 Methods (the cost model :func:`choose` picks one; ``method=`` forces it):
 
 * ``blocked``: im2col of a tile of the grid into a buffer of about :data:`TILE_BYTES`

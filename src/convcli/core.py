@@ -291,7 +291,9 @@ class ConvSetup:
     N spatial axes (1, 2 or 3); ``stride``, ``dilation`` and ``axes`` have N entries and
     ``pads`` 2N (before, after per axis: (top, bottom, left, right) in 2-D). ``params``
     holds groups, padding mode, pad value and flip for every N, and in 2-D also the
-    stride, padding and dilation pairs as given (what the 2-D presentation reads).
+    stride, padding and dilation pairs as given (what the 2-D presentation reads); for
+    N ≠ 2 its stride, padding and dilation are unused defaults: read ``stride``,
+    ``pads`` and ``dilation`` (right for every N).
     """
 
     x: Array  # [C][*spatial]
