@@ -7,6 +7,7 @@ start):
     .venv/bin/python benchmarks/bench.py --quick    # the subset of the targets (< 2 minutes)
     .venv/bin/python benchmarks/bench.py --full     # 64² … 4096², kernels 3 … 31 (~20 minutes)
     .venv/bin/python benchmarks/bench.py --calibrate  # blocked vs FFT, for the cost model
+    .venv/bin/python benchmarks/bench.py --nd       # the 1-D and 3-D rows alone (~1 minute)
 
 The machine is shared and noisy: every row runs its implementations interleaved
 (one call of each in turn, repeated), and only medians and ratios are printed.
@@ -35,7 +36,7 @@ import scipy.ndimage as ndi
 import scipy.signal as sig
 from numpy.lib.stride_tricks import sliding_window_view as windows
 
-from convcli import algorithms, conv2d, conv_transpose2d, pool2d
+from convcli import algorithms, conv1d, conv2d, conv3d, conv_transpose2d, pool2d
 
 try:
     import torch
@@ -321,6 +322,30 @@ def pool_rows(budget: Budget) -> list[Row]:
 # --------------------------------------------------------------------------- the CLI
 
 
+def nd_rows(budget: Budget) -> list[Row]:
+    """1-D and 3-D (float64, valid): a long signal and a volume, as in signal processing
+    and video/medical models."""
+    rng = np.random.default_rng(2)
+    signal, taps = rng.standard_normal(10**6), rng.standard_normal(31)
+    refs: dict[str, Fn | str] = {
+        "ndimage": lambda: ndi.correlate1d(signal, taps, mode="constant"),
+        "np.correlate": lambda: np.correlate(signal, taps, mode="valid"),
+    }
+    volume, cube = rng.standard_normal((64, 64, 64)), rng.standard_normal((3, 3, 3))
+    refs3: dict[str, Fn | str] = {"ndimage": lambda: ndi.correlate(volume, cube, mode="constant")}
+    if torch is None:
+        refs["torch"] = refs3["torch"] = "not installed"
+    else:
+        st, tt = torch.from_numpy(signal)[None, None], torch.from_numpy(taps)[None, None]
+        vt, ct = torch.from_numpy(volume)[None, None], torch.from_numpy(cube)[None, None]
+        refs["torch"] = lambda: F.conv1d(st, tt)
+        refs3["torch"] = lambda: F.conv3d(vt, ct)
+    return [
+        Row("1-D 10⁶ ⋆ 31 (float)", lambda: conv1d(signal, taps), refs),
+        Row("3-D 64³ ⋆ 3³ (float)", lambda: conv3d(volume, cube), refs3),
+    ]
+
+
 def cli_rows(runs: int) -> list[str]:
     """Start-up of a trivial command, and a 2000×2000 integer CSV end to end."""
     bindir = Path(sys.executable).parent
@@ -420,9 +445,15 @@ def main() -> None:
     mode.add_argument("--quick", action="store_true", help="the targets only (< 2 minutes)")
     mode.add_argument("--full", action="store_true", help="all sizes 64² … 4096²")
     mode.add_argument("--calibrate", action="store_true", help="blocked vs FFT crossovers")
+    mode.add_argument("--nd", action="store_true", help="the 1-D and 3-D rows alone")
     args = parser.parse_args()
     if args.calibrate:
         calibrate()
+        return
+    if args.nd:
+        print(HEADER)
+        for row in nd_rows(Budget(6.0)):
+            report(row)
         return
     print(
         f"numpy {np.__version__}, torch {torch.__version__ if torch else '-'}, "
@@ -438,6 +469,7 @@ def main() -> None:
         budget = Budget(6.0)
         sizes, kernels = [256, 2048], [3, 5, 11, 31]
     rows = single_channel_rows(sizes, kernels, budget) + int_rows(budget) + channel_rows(budget)
+    rows += nd_rows(budget)
     if not args.quick:
         rows += stride_dilation_rows(budget) + transpose_rows(budget) + pool_rows(budget)
     else:

@@ -27,12 +27,16 @@ from fractions import Fraction
 from typing import Any
 
 __all__ = [
+    "ND_WORDS",
     "PADDING_MODES",
     "RefInvalid",
     "depth",
+    "nd_pads",
     "pad_matrix",
     "ref_conv2d",
     "ref_conv_transpose2d",
+    "ref_conv_transposend",
+    "ref_convnd",
     "ref_output_size",
     "ref_pool2d",
     "resolve_padding",
@@ -491,3 +495,248 @@ def ref_pool2d(
             plane.append(row)
         result.append(plane)
     return result if len(xs) == 3 else result[0]
+
+
+# --------------------------------------------------------------------------- N-D (1, 2, 3 axes)
+#
+# Written from the definitions again, for any number N of spatial axes: one output
+# cell at a time, one product at a time, with the padding resolved per axis by index
+# arithmetic (source_index above). Layouts are channels first, as PyTorch's.
+
+ND_WORDS = ("valid", "same", "same-lower", "full")
+
+
+def _axis_values(v: Any, name: str, n: int, minimum: int) -> tuple[int, ...]:
+    """An int or N ints, each at least ``minimum``."""
+    if _is_int(v):
+        values: tuple[int, ...] = (v,) * n
+    elif _is_seq(v) and len(v) in (1, n) and all(_is_int(e) for e in v):
+        values = tuple(v) * (n if len(v) == 1 else 1)
+    else:
+        raise RefInvalid(f"{name} must be an int or {n} ints, got {v!r}")
+    if min(values) < minimum:
+        raise RefInvalid(f"{name} must be >= {minimum}, got {v!r}")
+    return values
+
+
+def nd_pads(
+    padding: Any,
+    size: Sequence[int],
+    kernel: Sequence[int],
+    stride: Sequence[int],
+    dilation: Sequence[int],
+    *,
+    transposed: bool = False,
+) -> list[tuple[int, int]]:
+    """(before, after) per axis for an int, N ints, 2N ints (before, after per axis) or a word.
+
+    ``same``: total = max((ceil(n/s) - 1)*s + d*(k-1) + 1 - n, 0), the extra cell after
+    (ONNX SAME_UPPER); ``same-lower`` puts it before (ONNX SAME_LOWER).
+    """
+    n = len(size)
+    if isinstance(padding, str):
+        if padding == "valid":
+            return [(0, 0)] * n
+        if transposed:
+            raise RefInvalid(f"padding {padding!r} is not allowed for a transposed convolution")
+        if padding not in ND_WORDS:
+            raise RefInvalid(f"unknown padding word {padding!r}")
+        pads = []
+        for a in range(n):
+            if padding == "full":
+                pads.append((dilation[a] * (kernel[a] - 1),) * 2)
+                continue
+            out = -(-size[a] // stride[a])
+            total = max((out - 1) * stride[a] + dilation[a] * (kernel[a] - 1) + 1 - size[a], 0)
+            small, big = total // 2, total - total // 2
+            pads.append((small, big) if padding == "same" else (big, small))
+        return pads
+    if _is_int(padding):
+        flat_pads = [padding] * (2 * n)
+    elif _is_seq(padding) and all(_is_int(p) for p in padding) and len(padding) in (1, n, 2 * n):
+        if len(padding) == 2 * n:
+            flat_pads = list(padding)
+        elif len(padding) == n:
+            flat_pads = [p for p in padding for _ in (0, 1)]
+        else:
+            flat_pads = list(padding) * (2 * n)
+    else:
+        raise RefInvalid(f"bad padding {padding!r}")
+    if min(flat_pads) < 0:
+        raise RefInvalid(f"negative padding {padding!r}")
+    return [(flat_pads[2 * a], flat_pads[2 * a + 1]) for a in range(n)]
+
+
+def _get(nested: Any, index: Sequence[int]) -> Any:
+    for i in index:
+        nested = nested[i]
+    return nested
+
+
+def _build(shape: Sequence[int], cell: Any) -> Nested:
+    """A nested list of ``shape`` whose entry at index t is ``cell(t)``."""
+
+    def level(prefix: tuple[int, ...]) -> Any:
+        if len(prefix) == len(shape):
+            return cell(prefix)
+        return [level((*prefix, i)) for i in range(shape[len(prefix)])]
+
+    return level(())  # type: ignore[no-any-return]
+
+
+def _indices(shape: Sequence[int]) -> list[tuple[int, ...]]:
+    result: list[tuple[int, ...]] = [()]
+    for n in shape:
+        result = [(*t, i) for t in result for i in range(n)]
+    return result
+
+
+def ref_convnd(
+    x: Nested,
+    kernel: Nested,
+    ndim: int,
+    stride: Any = 1,
+    padding: Any = 0,
+    dilation: Any = 1,
+    groups: int = 1,
+    bias: Any = None,
+    padding_mode: str = "zeros",
+    pad_value: Any = 0,
+    flip: bool = False,
+) -> Nested:
+    """PyTorch's conv1d/2d/3d (cross-correlation) on N = ``ndim`` spatial axes.
+
+    x: [*spatial] or [C][*spatial]; kernel: [*k], [C][*k] or [O][C/groups][*k].
+    y[o][p] = bias[o] + sum over c, t of w[o][c][t] * xpad[g*C/g + c][p*s + t*d].
+    """
+    xs, ks = _shape(x), _shape(kernel)
+    if len(xs) not in (ndim, ndim + 1):
+        raise RefInvalid(f"input must have {ndim} or {ndim + 1} axes, got shape {xs}")
+    if len(ks) not in (ndim, ndim + 1, ndim + 2):
+        raise RefInvalid(f"kernel must have {ndim} to {ndim + 2} axes, got shape {ks}")
+    chans = list(x) if len(xs) == ndim + 1 else [x]
+    if len(ks) == ndim + 2:
+        weights = [list(k) for k in kernel]
+    elif len(ks) == ndim + 1:
+        weights = [list(kernel)]
+    else:
+        weights = [[kernel]]
+    size = _shape(chans[0])
+    ksize = _shape(weights[0][0])
+    n_in, n_out, per_group_in = len(chans), len(weights), len(weights[0])
+    if not _is_int(groups) or groups < 1:
+        raise RefInvalid(f"groups must be an int >= 1, got {groups!r}")
+    if n_in % groups or n_out % groups or per_group_in * groups != n_in:
+        raise RefInvalid("groups and channels do not fit")
+    s = _axis_values(stride, "stride", ndim, 1)
+    d = _axis_values(dilation, "dilation", ndim, 1)
+    pads = nd_pads(padding, size, ksize, s, d)
+    if padding_mode not in PADDING_MODES:
+        raise RefInvalid(f"unknown padding mode {padding_mode!r}")
+    for (before, after), n in zip(pads, size, strict=True):
+        if padding_mode == "reflect" and max(before, after) >= n:
+            raise RefInvalid("reflect padding must be smaller than the input size")
+        if padding_mode == "circular" and max(before, after) > n:
+            raise RefInvalid("circular padding must be at most the input size")
+    out_size = []
+    for (before, after), n, k, sa, da in zip(pads, size, ksize, s, d, strict=True):
+        span = da * (k - 1) + 1
+        if n + before + after < span:
+            raise RefInvalid("kernel larger than the padded input")
+        out_size.append((n + before + after - span) // sa + 1)
+    biases = _bias_list(bias, n_out)
+    taps = _indices(ksize)
+    per_group_out = n_out // groups
+
+    def cell(index: tuple[int, ...]) -> Any:
+        o, p = index[0], index[1:]
+        first = (o // per_group_out) * per_group_in
+        acc: Any = 0
+        for c in range(per_group_in):
+            for t in taps:
+                source = []
+                for a in range(ndim):
+                    i = p[a] * s[a] + t[a] * d[a] - pads[a][0]
+                    source.append(source_index(i, size[a], padding_mode))
+                value = pad_value if None in source else _get(chans[first + c], source)
+                tap = tuple(k - 1 - i for i, k in zip(t, ksize, strict=True)) if flip else t
+                acc = acc + value * _get(weights[o][c], tap)
+        return acc + biases[o]
+
+    result = _build([n_out, *out_size], cell)
+    return result if len(ks) == ndim + 2 else result[0]
+
+
+def ref_conv_transposend(
+    x: Nested,
+    kernel: Nested,
+    ndim: int,
+    stride: Any = 1,
+    padding: Any = 0,
+    output_padding: Any = 0,
+    dilation: Any = 1,
+    groups: int = 1,
+    bias: Any = None,
+    flip: bool = False,
+) -> Nested:
+    """PyTorch's conv_transpose1d/2d/3d on N = ``ndim`` spatial axes, as a gather:
+    y[o][q] = bias[o] + sum over input cells p and taps t with p*s + t*d - pad_before = q
+    of x[c][p] * w[c][o mod C_out/g][t], c in o's group.
+
+    x: [*spatial] or [C_in][*spatial]; kernel: [*k], [C_in][*k] or [C_in][C_out/groups][*k].
+    """
+    xs, ks = _shape(x), _shape(kernel)
+    if len(xs) not in (ndim, ndim + 1):
+        raise RefInvalid(f"input must have {ndim} or {ndim + 1} axes, got shape {xs}")
+    if len(ks) not in (ndim, ndim + 1, ndim + 2):
+        raise RefInvalid(f"kernel must have {ndim} to {ndim + 2} axes, got shape {ks}")
+    chans = list(x) if len(xs) == ndim + 1 else [x]
+    if len(ks) == ndim + 2:
+        weights = [list(k) for k in kernel]
+    elif len(ks) == ndim + 1:
+        weights = [[k] for k in kernel]
+    else:
+        weights = [[kernel]]
+    n_in = len(chans)
+    if len(weights) != n_in:
+        raise RefInvalid(f"kernel expects {len(weights)} input channels, input has {n_in}")
+    if not _is_int(groups) or groups < 1 or n_in % groups:
+        raise RefInvalid("groups must divide the input channels")
+    per_group_out = len(weights[0])
+    n_out = per_group_out * groups
+    size, ksize = _shape(chans[0]), _shape(weights[0][0])
+    s = _axis_values(stride, "stride", ndim, 1)
+    d = _axis_values(dilation, "dilation", ndim, 1)
+    op = _axis_values(output_padding, "output_padding", ndim, 0)
+    if any(o >= max(sa, da) for o, sa, da in zip(op, s, d, strict=True)):
+        raise RefInvalid("output_padding must be smaller than max(stride, dilation)")
+    pads = nd_pads(padding, size, ksize, s, d, transposed=True)
+    out_size = [
+        (n - 1) * sa - before - after + da * (k - 1) + o + 1
+        for n, sa, (before, after), da, k, o in zip(size, s, pads, d, ksize, op, strict=True)
+    ]
+    if min(out_size) < 1:
+        raise RefInvalid(f"output size {out_size} < 1")
+    biases = _bias_list(bias, n_out)
+    taps = _indices(ksize)
+    per_group_in = n_in // groups
+
+    def cell(index: tuple[int, ...]) -> Any:
+        o, q = index[0], index[1:]
+        g, col = divmod(o, per_group_out)
+        acc: Any = 0
+        for c in range(g * per_group_in, (g + 1) * per_group_in):
+            for t in taps:
+                p = []
+                for a in range(ndim):
+                    reach = q[a] + pads[a][0] - t[a] * d[a]  # = p*s
+                    if reach % s[a] or not 0 <= reach // s[a] < size[a]:
+                        break
+                    p.append(reach // s[a])
+                else:
+                    tap = tuple(k - 1 - i for i, k in zip(t, ksize, strict=True)) if flip else t
+                    acc = acc + _get(chans[c], p) * _get(weights[c][col], tap)
+        return acc + biases[o]
+
+    result = _build([n_out, *out_size], cell)
+    return result if len(ks) == ndim + 2 else result[0]

@@ -17,19 +17,42 @@ from typing import TYPE_CHECKING, Any
 __version__ = "0.1.0"
 
 if TYPE_CHECKING:
-    from convcli.core import conv2d, conv_transpose2d, pool2d
+    from convcli.core import (
+        conv1d,
+        conv2d,
+        conv3d,
+        conv_transpose1d,
+        conv_transpose2d,
+        conv_transpose3d,
+        pool2d,
+    )
     from convcli.errors import ConvError
     from convcli.shape import output_size
 
 _LAZY = {
+    "conv1d": "convcli.core",
     "conv2d": "convcli.core",
+    "conv3d": "convcli.core",
+    "conv_transpose1d": "convcli.core",
     "conv_transpose2d": "convcli.core",
+    "conv_transpose3d": "convcli.core",
     "pool2d": "convcli.core",
     "ConvError": "convcli.errors",
     "output_size": "convcli.shape",
 }
 
-__all__ = ["ConvError", "__version__", "conv2d", "conv_transpose2d", "output_size", "pool2d"]
+__all__ = [
+    "ConvError",
+    "__version__",
+    "conv1d",
+    "conv2d",
+    "conv3d",
+    "conv_transpose1d",
+    "conv_transpose2d",
+    "conv_transpose3d",
+    "output_size",
+    "pool2d",
+]
 
 
 def __getattr__(name: str) -> Any:

@@ -18,6 +18,13 @@ so every tap reads one contiguous run of memory, whatever the stride or dilation
 A row of the flat grid has ``width`` ≥ ``out_w`` cells; the few cells past ``out_w``
 wrap into the next row and are computed and dropped (≤ (k−1)/width of the work).
 
+The same holds for any number N of spatial axes: a tap (i₁, …, i_N) is one flat offset
+Σ iₐ·dₐ·(cells per step of axis a), phases are taken per axis, and the grid is 2-D
+whatever N: a 1-D signal is one row, a 3-D volume its depth slices unrolled one under
+the other (the (k_h − 1)·d_h rows between two slices are computed and dropped, as the
+wrap-around cells). So every method, the FFT included (it transforms that 2-D
+unfolding, with the taps of a 3-D kernel as a sparse 2-D kernel), serves 1-D and 3-D.
+
 Methods (the cost model :func:`choose` picks one; ``method=`` forces it):
 
 * ``blocked``: im2col of a tile of the grid into a buffer of about :data:`TILE_BYTES`
@@ -47,7 +54,9 @@ not depend on it. ``CONVCLI_THREADS`` sets the pool size (default 1: see
 
 from __future__ import annotations
 
+import dataclasses
 import functools
+import itertools
 import math
 import os
 from collections.abc import Callable, Sequence
@@ -105,43 +114,47 @@ Chunk = tuple[int, int, int, int]  # a tile of the grid: first row, rows, first 
 
 @dataclass(frozen=True)
 class Block:
-    """Taps on a regular grid of one image: tap (i, j) reads from flat offset
-    ``offset + i·row_step + j·col_step``, with weights ``weight[:, :, i, j]`` ([O][C])."""
+    """Taps on a regular grid of one image: tap (i₁, …, i_N) reads from flat offset
+    ``offset + Σ iₐ·steps[a]``, with weights ``weight[:, :, i₁, …, i_N]`` ([O][C])."""
 
     image: int
     offset: int
-    row_step: int
-    col_step: int
-    weight: Array  # [O][C][rows][columns]
+    steps: tuple[int, ...]  # the flat step of each kernel axis
+    weight: Array  # [O][C][k₁]…[k_N]
 
-    def offsets(self) -> list[tuple[int, int, int]]:
-        """(i, j, flat offset) of every tap."""
-        rows, cols = self.weight.shape[-2:]
+    def offsets(self) -> list[tuple[tuple[int, ...], int]]:
+        """(tap index, flat offset) of every tap."""
         return [
-            (i, j, self.offset + i * self.row_step + j * self.col_step)
-            for i in range(rows)
-            for j in range(cols)
+            (index, self.offset + sum(i * step for i, step in zip(index, self.steps, strict=True)))
+            for index in np.ndindex(*self.weight.shape[2:])
         ]
 
     def window(self, flat: Array, start: int, n: int) -> Array:
         """The im2col rows of this block for grid cells [start, start + n), as a view
-        [C][rows][columns][n] (in bounds: :class:`Shifts` checks the last cell read)."""
+        [C][k₁]…[k_N][n] (in bounds: :class:`Shifts` checks the last cell read)."""
         base = flat[self.image, :, start + self.offset :]
         step = flat.itemsize
         shape = (*self.weight.shape[1:], n)
-        strides = (base.strides[0], self.row_step * step, self.col_step * step, step)
+        strides = (base.strides[0], *(s * step for s in self.steps), step)
         return as_strided(base, shape=shape, strides=strides, writeable=False)
+
+    def tap(self, index: tuple[int, ...]) -> Array:
+        """The [O][C] weights of one tap."""
+        tap: Array = self.weight[at(slice(None), slice(None), *index)]
+        return tap
 
 
 @dataclass(frozen=True)
 class Shifts:
     """A stride-1 correlation over flat images: see the module docstring."""
 
-    flat: Array  # [P][C][rows·width], C-contiguous
+    flat: Array  # [P][C][cells], C-contiguous
     width: int
     blocks: tuple[Block, ...]
-    out_h: int
+    out_h: int  # rows of the grid computed (N-D: the leading axes unrolled, see grid_rows)
     out_w: int
+    shape: tuple[int, ...] = ()  # N-D: the image of each phase (its last axis is `width`)
+    out_shape: tuple[int, ...] = ()  # N-D: the output (() for a plain 2-D grid)
 
     def __post_init__(self) -> None:
         # every window of every tile stays inside ``flat``: as_strided does not check it
@@ -153,7 +166,7 @@ class Shifts:
     @property
     def reach(self) -> int:
         """The largest tap offset."""
-        return max((off for block in self.blocks for _, _, off in block.offsets()), default=0)
+        return max((off for block in self.blocks for _, off in block.offsets()), default=0)
 
     @property
     def outputs(self) -> int:
@@ -171,7 +184,7 @@ class Shifts:
     @property
     def extent(self) -> tuple[int, int]:
         """Rows and columns the taps span (the dense kernel an FFT needs)."""
-        cells = [divmod(off, self.width) for b in self.blocks for _, _, off in b.offsets()]
+        cells = [divmod(off, self.width) for b in self.blocks for _, off in b.offsets()]
         return max(r for r, _ in cells) + 1, max(c for _, c in cells) + 1
 
     def matrix(self) -> Array:
@@ -186,33 +199,61 @@ class Shifts:
 def conv_shifts(
     xp: Array,
     weight: Array,
-    out_hw: tuple[int, int],
-    stride: tuple[int, int],
-    dilation: tuple[int, int],
+    out_shape: Sequence[int],
+    stride: Sequence[int],
+    dilation: Sequence[int],
 ) -> Shifts:
-    """One group of a convolution of the padded input ``xp`` [C][H][W] as shifts."""
-    (out_h, out_w), (sh, sw), (dh, dw) = out_hw, stride, dilation
-    kh, kw = weight.shape[-2:]
-    rows = _phases(kh, sh, dh)
-    cols = _phases(kw, sw, dw)
-    height = out_h + ((kh - 1) * dh) // sh
-    width = out_w + ((kw - 1) * dw) // sw
-    phases = [(p, q) for p in rows for q in cols]
-    images = _phase_images(xp, phases, stride, (height, width))
+    """One group of a convolution of the padded input ``xp`` [C][*spatial] as shifts
+    (any number N of spatial axes; the weight is [O][C][k₁]…[k_N])."""
+    kernel = weight.shape[2:]
+    per_axis = [_phases(k, s, d) for k, s, d in zip(kernel, stride, dilation, strict=True)]
+    size = tuple(
+        o + ((k - 1) * d) // s
+        for o, k, s, d in zip(out_shape, kernel, stride, dilation, strict=True)
+    )
+    phases = list(itertools.product(*per_axis))
+    images = _phase_images(xp, phases, stride, size)
     flat = images.reshape(len(phases), xp.shape[0], -1)
+    cells = flat_strides(size)
     blocks = []
-    for n, (p, q) in enumerate(phases):
-        (ti, ri), (tj, rj) = rows[p], cols[q]
+    for n, phase in enumerate(phases):
+        grids = [per_axis[a][p] for a, p in enumerate(phase)]
         blocks.append(
             Block(
                 n,
-                ri[0] * width + rj[0],
-                (ri[1] - ri[0]) * width if len(ri) > 1 else 0,
-                rj[1] - rj[0] if len(rj) > 1 else 0,
-                weight[:, :, ti][:, :, :, tj],
+                sum(offsets[0] * c for (_, offsets), c in zip(grids, cells, strict=True)),
+                tuple(
+                    (offsets[1] - offsets[0]) * c if len(offsets) > 1 else 0
+                    for (_, offsets), c in zip(grids, cells, strict=True)
+                ),
+                weight[at(slice(None), slice(None), *np.ix_(*(taps for taps, _ in grids)))],
             )
         )
-    return _merged(Shifts(flat, width, tuple(blocks), out_h, out_w))
+    return _merged(_shifts(flat, tuple(blocks), size, tuple(out_shape)))
+
+
+def at(*parts: Any) -> tuple[Any, ...]:
+    """An index of N-D parts (slices, ints, index arrays) for any number of axes."""
+    return parts
+
+
+def flat_strides(shape: Sequence[int]) -> tuple[int, ...]:
+    """Cells between successive indices of each axis of a C-ordered array of ``shape``."""
+    return tuple(math.prod(shape[a + 1 :]) for a in range(len(shape)))
+
+
+def grid_rows(shape: Sequence[int], out_shape: Sequence[int]) -> int:
+    """Rows of ``shape[-1]`` cells from the first output cell to the row of the last one:
+    the leading axes unrolled (a 3-D volume is its depth slices one under the other)."""
+    rows = flat_strides(shape[:-1])
+    return sum((o - 1) * r for o, r in zip(out_shape[:-1], rows, strict=True)) + 1
+
+
+def _shifts(
+    flat: Array, blocks: tuple[Block, ...], shape: tuple[int, ...], out_shape: tuple[int, ...]
+) -> Shifts:
+    rows = grid_rows(shape, out_shape)
+    return Shifts(flat, shape[-1], blocks, rows, out_shape[-1], shape, out_shape)
 
 
 def _merged(shifts: Shifts) -> Shifts:
@@ -222,15 +263,15 @@ def _merged(shifts: Shifts) -> Shifts:
     one window (one copy, one einsum, one FFT plane set) then covers them all.
     """
     first = shifts.blocks[0]
-    grid = (first.offset, first.row_step, first.col_step, first.weight.shape)
+    grid = (first.offset, first.steps, first.weight.shape)
     if len(shifts.blocks) == 1 or any(
-        (b.offset, b.row_step, b.col_step, b.weight.shape) != grid for b in shifts.blocks
+        (b.offset, b.steps, b.weight.shape) != grid for b in shifts.blocks
     ):
         return shifts
     flat = shifts.flat.reshape(1, -1, shifts.flat.shape[2])  # [1][P·C][cells], a view
     weight = np.concatenate([b.weight for b in shifts.blocks], axis=1)  # [O][P·C][..]
-    block = Block(0, first.offset, first.row_step, first.col_step, weight)
-    return Shifts(flat, shifts.width, (block,), shifts.out_h, shifts.out_w)
+    block = Block(0, first.offset, first.steps, weight)
+    return dataclasses.replace(shifts, flat=flat, blocks=(block,))
 
 
 def _phases(kernel: int, stride: int, dilation: int) -> dict[int, tuple[list[int], list[int]]]:
@@ -249,65 +290,79 @@ def _phases(kernel: int, stride: int, dilation: int) -> dict[int, tuple[list[int
 
 
 def _phase_images(
-    xp: Array, phases: Sequence[tuple[int, int]], stride: tuple[int, int], size: tuple[int, int]
+    xp: Array,
+    phases: Sequence[tuple[int, ...]],
+    stride: Sequence[int],
+    size: tuple[int, ...],
 ) -> Array:
-    """``xp[:, p::sh, q::sw]`` for each phase, cut or zero-filled to ``size`` ([P][C][h][w]).
+    """``xp[:, p₁::s₁, …]`` for each phase, cut or zero-filled to ``size`` ([P][C][*size]).
 
     Cells past the input are read only by the dropped wrap-around cells, never by an
     output that is kept (the last tap of the last output is inside the padded input).
     """
-    sh, sw = stride
-    height, width = size
-    if phases == [(0, 0)] and xp.shape[1:] == (height, width):
+    if len(phases) == 1 and not any(phases[0]) and xp.shape[1:] == size:
         return np.ascontiguousarray(xp)[None]
-    out = np.zeros((len(phases), xp.shape[0], height, width), dtype=xp.dtype)
-    for n, (p, q) in enumerate(phases):
-        part = xp[:, p::sh, q::sw][:, :height, :width]
-        out[n, :, : part.shape[1], : part.shape[2]] = part
+    out = np.zeros((len(phases), xp.shape[0], *size), dtype=xp.dtype)
+    for n, phase in enumerate(phases):
+        part = xp[at(slice(None), *(slice(p, None, s) for p, s in zip(phase, stride, strict=True)))]
+        part = part[at(slice(None), *(slice(0, m) for m in size))]
+        out[at(n, slice(None), *(slice(0, m) for m in part.shape[1:]))] = part
     return out
 
 
 def transpose_shifts(
     x: Array,
     weight: Array,
-    crop: tuple[int, int],
-    out_hw: tuple[int, int],
-    stride: tuple[int, int],
-    dilation: tuple[int, int],
-) -> list[tuple[tuple[int, int], Shifts]]:
+    crop: Sequence[int],
+    out_shape: Sequence[int],
+    stride: Sequence[int],
+    dilation: Sequence[int],
+) -> list[tuple[tuple[int, ...], Shifts]]:
     """One group of a transposed convolution as one shifts per output phase.
 
-    The full result y[a·s + p] = Σ_i w[i]·x[a − e_i] over the taps i with i·d ≡ p
-    (mod s), e_i = (i·d − p)/s; ``crop`` (top, left) of it is kept, ``out_hw`` cells.
-    Returns ((first row, first column) of the phase in the kept output, shifts) pairs:
-    the phase fills ``out[:, r0::s_h, c0::s_w]``. Weight is [C_in][C_out][kh][kw].
+    Per axis, the full result y[a·s + p] = Σ_i w[i]·x[a − e_i] over the taps i with
+    i·d ≡ p (mod s), e_i = (i·d − p)/s; ``crop`` (the first kept index per axis) of it
+    is kept, ``out_shape`` cells. Returns (first kept index per axis, shifts) pairs: the
+    phase fills ``out[:, f₁::s₁, …]``. Weight is [C_in][C_out][k₁]…[k_N].
     """
-    (sh, sw), (dh, dw) = stride, dilation
-    kh, kw = weight.shape[-2:]
-    row_phases = _transpose_phases(kh, sh, dh, crop[0], out_hw[0])
-    col_phases = _transpose_phases(kw, sw, dw, crop[1], out_hw[1])
-    extend_h, extend_w = ((kh - 1) * dh) // sh, ((kw - 1) * dw) // sw
-    height = max(extend_h + x.shape[1], *(a0 + n + extend_h for _, a0, n, _ in row_phases))
-    width = max(extend_w + x.shape[2], *(b0 + n + extend_w for _, b0, n, _ in col_phases))
-    grid = np.zeros((1, x.shape[0], height + 1, width), dtype=x.dtype)
-    grid[0, :, extend_h : extend_h + x.shape[1], extend_w : extend_w + x.shape[2]] = x
+    kernel = weight.shape[2:]
+    per_axis = [
+        _transpose_phases(k, s, d, c, o)
+        for k, s, d, c, o in zip(kernel, stride, dilation, crop, out_shape, strict=True)
+    ]
+    extend = [((k - 1) * d) // s for k, s, d in zip(kernel, stride, dilation, strict=True)]
+    size = [
+        max(e + n, *(a0 + count + e for _, a0, count, _ in phases))
+        for e, n, phases in zip(extend, x.shape[1:], per_axis, strict=True)
+    ]
+    size[0] += 1  # slack after the last row: no window can reach past the grid
+    grid = np.zeros((1, x.shape[0], *size), dtype=x.dtype)
+    inside = tuple(slice(e, e + n) for e, n in zip(extend, x.shape[1:], strict=True))
+    grid[at(0, slice(None), *inside)] = x
     flat = grid.reshape(1, x.shape[0], -1)
-    swapped = weight.transpose(1, 0, 2, 3)  # [C_out][C_in][kh][kw]
+    cells = flat_strides(size)
+    swapped = np.swapaxes(weight, 0, 1)  # [C_out][C_in][k₁]…
     result = []
-    for r0, a0, n_rows, (ti, ei) in row_phases:
-        for c0, b0, n_cols, (tj, ej) in col_phases:
-            if not (ti and tj and n_rows > 0 and n_cols > 0):
-                continue
-            # offsets fall as i grows: list the taps backwards so that the steps are ≥ 0
-            ti_r, ei_r, tj_r, ej_r = ti[::-1], ei[::-1], tj[::-1], ej[::-1]
-            block = Block(
-                0,
-                (a0 + extend_h - ei_r[0]) * width + b0 + extend_w - ej_r[0],
-                (ei_r[0] - ei_r[1]) * width if len(ti) > 1 else 0,
-                ej_r[0] - ej_r[1] if len(tj) > 1 else 0,
-                swapped[:, :, ti_r][:, :, :, tj_r],
+    for combination in itertools.product(*per_axis):
+        if any(not taps or count <= 0 for _, _, count, (taps, _) in combination):
+            continue
+        # offsets fall as i grows: list the taps backwards so that the steps are ≥ 0
+        backwards = [(taps[::-1], e[::-1]) for _, _, _, (taps, e) in combination]
+        offset = sum(
+            (a0 + ext - e[0]) * c
+            for (_, a0, _, _), ext, (_, e), c in zip(
+                combination, extend, backwards, cells, strict=True
             )
-            result.append(((r0, c0), Shifts(flat, width, (block,), n_rows, n_cols)))
+        )
+        steps = tuple(
+            (e[0] - e[1]) * c if len(e) > 1 else 0
+            for (_, e), c in zip(backwards, cells, strict=True)
+        )
+        taps = np.ix_(*(t for t, _ in backwards))
+        block = Block(0, offset, steps, swapped[at(slice(None), slice(None), *taps)])
+        counts = tuple(count for _, _, count, _ in combination)
+        firsts = tuple(first for first, _, _, _ in combination)
+        result.append((firsts, _shifts(flat, (block,), tuple(size), counts)))
     return result
 
 
@@ -527,7 +582,7 @@ def _im2col_worker(shifts: Shifts, out: Array, chunks: Sequence[Chunk], size: in
         first = 0
         for block in shifts.blocks:
             window = block.window(shifts.flat, start, n)
-            last = first + window.shape[0] * window.shape[1] * window.shape[2]
+            last = first + math.prod(window.shape[:-1])
             # one copy per block; an int64 input is cast here, at no extra pass
             cols[first:last, :n].reshape(window.shape)[...] = window
             first = last
@@ -600,9 +655,16 @@ def _einsum_tile(
             target = acc[o, :n] if k == 0 else extra[:n]
             window = block.window(source, start, n)
             # order="F" makes the grid the inner loop: a fused multiply-add per tap
-            np.einsum("ckl,cklp->p", weight[o], window, out=target, order="F")
+            np.einsum(_subscripts(window.ndim), weight[o], window, out=target, order="F")
             if k:
                 acc[o, :n] += target
+
+
+@functools.cache
+def _subscripts(ndim: int) -> str:
+    """``ckl,cklp->p`` for a window [C][kh][kw][n]; one letter per kernel axis."""
+    taps = "c" + "klmnqr"[: ndim - 2]
+    return f"{taps},{taps}p->p"
 
 
 # --- FFT --------------------------------------------------------------------------------------
@@ -618,9 +680,9 @@ def _fft(shifts: Shifts, out: Array, threads: int) -> None:
     planes = shifts.flat.reshape(images * channels, -1, shifts.width)
     kernel = np.zeros((images, channels, shifts.outputs, k_h, k_w))
     for b in shifts.blocks:
-        for i, j, off in b.offsets():
+        for index, off in b.offsets():
             r, c = divmod(off, shifts.width)
-            kernel[b.image, :, :, r, c] += b.weight[:, :, i, j].T
+            kernel[b.image, :, :, r, c] += b.tap(index).T
     flipped = kernel.reshape(images * channels, shifts.outputs, k_h, k_w)[..., ::-1, ::-1]
     spectra = np.fft.rfft2(flipped, s=(n_h, n_w))
     tiles = [
@@ -760,92 +822,132 @@ def tiny(macs: int, method: str | None) -> bool:
     return method is None and macs < TINY_MACS
 
 
-def conv2d(
+def conv(
     xp: Array,
     weight: Array,
     groups: int,
-    out_hw: tuple[int, int],
-    stride: tuple[int, int],
-    dilation: tuple[int, int],
+    out_shape: Sequence[int],
+    stride: Sequence[int],
+    dilation: Sequence[int],
     method: str | None = None,
 ) -> Array:
-    """The convolution of the padded input ``xp`` [C][H][W] by ``weight`` [O][C/g][kh][kw].
+    """The convolution of the padded input ``xp`` [C][*spatial] by ``weight``
+    [O][C/g][k₁]…[k_N], for N = 1, 2 or 3 spatial axes.
 
     ``method`` forces one of :data:`METHODS`; by default the cost model chooses.
     """
     kind = arithmetic(xp, weight)
     method = method or FORCED
-    macs = weight.size * out_hw[0] * out_hw[1]
+    macs = weight.size * math.prod(out_shape)
     if kind == "object" or tiny(macs, method) or (method and resolve(method, kind) == "taps"):
-        return conv_taps(xp, weight, groups, out_hw, stride, dilation)
-    out = np.empty((weight.shape[0], *out_hw), dtype=xp.dtype)
+        return conv_taps(xp, weight, groups, out_shape, stride, dilation)
+    out = np.empty((weight.shape[0], *out_shape), dtype=xp.dtype)
     per_in, per_out = xp.shape[0] // groups, weight.shape[0] // groups
     for g in range(groups):
         shifts = conv_shifts(
             xp[g * per_in : (g + 1) * per_in],
             weight[g * per_out : (g + 1) * per_out],
-            out_hw,
+            out_shape,
             stride,
             dilation,
         )
-        run_shifts(shifts, out[g * per_out : (g + 1) * per_out], kind, method)
+        _run_into(shifts, out[g * per_out : (g + 1) * per_out], kind, method)
     return out
 
 
-def conv_transpose2d(
+def conv_transpose(
     x: Array,
     weight: Array,
     groups: int,
-    crop: tuple[int, int],
-    out_hw: tuple[int, int],
-    stride: tuple[int, int],
-    dilation: tuple[int, int],
+    crop: Sequence[int],
+    out_shape: Sequence[int],
+    stride: Sequence[int],
+    dilation: Sequence[int],
     method: str | None = None,
 ) -> Array:
-    """The transposed convolution of ``x`` [C_in][H][W] by ``weight`` [C_in][C_out/g][kh][kw],
-    cropped to ``out_hw`` from (top, left) = ``crop`` of the full result."""
+    """The transposed convolution of ``x`` [C_in][*spatial] by ``weight``
+    [C_in][C_out/g][k₁]…[k_N], cropped to ``out_shape`` from ``crop`` (the first kept
+    index per axis) of the full result."""
     kind = arithmetic(x, weight)
     method = method or FORCED
-    macs = weight.size * x.shape[1] * x.shape[2]
+    macs = weight.size * math.prod(x.shape[1:])
     if kind == "object" or tiny(macs, method) or (method and resolve(method, kind) == "taps"):
-        return transpose_taps(x, weight, groups, crop, out_hw, stride, dilation)
+        return transpose_taps(x, weight, groups, crop, out_shape, stride, dilation)
     per_in, per_out = x.shape[0] // groups, weight.shape[1]
-    out = np.zeros((per_out * groups, *out_hw), dtype=x.dtype)
-    sh, sw = stride
+    out = np.zeros((per_out * groups, *out_shape), dtype=x.dtype)
     for g in range(groups):
         xs = x[g * per_in : (g + 1) * per_in]
         ws = weight[g * per_in : (g + 1) * per_in]
         target = out[g * per_out : (g + 1) * per_out]
-        for (r0, c0), shifts in transpose_shifts(xs, ws, crop, out_hw, stride, dilation):
-            run_shifts(shifts, target[:, r0::sh, c0::sw], kind, method)
+        for firsts, shifts in transpose_shifts(xs, ws, crop, out_shape, stride, dilation):
+            phase = at(
+                slice(None), *(slice(f, None, s) for f, s in zip(firsts, stride, strict=True))
+            )
+            _run_into(shifts, target[phase], kind, method)
     return out
+
+
+# the 2-D names, which the 2-D callers and the tests of the methods use
+conv2d = conv
+conv_transpose2d = conv_transpose
+
+
+def _run_into(shifts: Shifts, out: Array, kind: str, method: str | None) -> None:
+    """Run ``shifts`` into ``out`` [O][*out_shape] (any strides).
+
+    The shifts compute a 2-D grid of rows of ``width`` cells: 2-D outputs are written in
+    place, a 1-D output is its one row, and a 3-D one is gathered from the depth slices
+    unrolled one under the other (the rows between them are computed and dropped).
+    """
+    if out.ndim == 3:
+        run_shifts(shifts, out, kind, method)
+        return
+    if out.ndim == 2:
+        run_shifts(shifts, out[:, None, :], kind, method)
+        return
+    grid = np.empty((out.shape[0], shifts.out_h, shifts.out_w), dtype=out.dtype)
+    run_shifts(shifts, grid, kind, method)
+    rows = flat_strides(shifts.shape[:-1])
+    strides = (grid.strides[0], *(r * grid.strides[1] for r in rows), grid.strides[2])
+    out[...] = as_strided(grid, shape=out.shape, strides=strides, writeable=False)
+
+
+def _window(
+    index: Sequence[int],
+    dilation: Sequence[int],
+    stride: Sequence[int],
+    count: Sequence[int],
+) -> tuple[slice, ...]:
+    """Per axis, the ``count`` cells that tap ``index`` meets, every ``stride`` from i·d."""
+    return tuple(
+        slice(i * d, i * d + s * (n - 1) + 1, s)
+        for i, d, s, n in zip(index, dilation, stride, count, strict=True)
+    )
 
 
 def conv_taps(
     xp: Array,
     weight: Array,
     groups: int,
-    out_hw: tuple[int, int],
-    stride: tuple[int, int],
-    dilation: tuple[int, int],
+    out_shape: Sequence[int],
+    stride: Sequence[int],
+    dilation: Sequence[int],
 ) -> Array:
     """Shifted-slice accumulation tap by tap in the arrays' own dtype (exact for objects)."""
-    (sh, sw), (dh, dw), (out_h, out_w) = stride, dilation, out_hw
     per_in, per_out = xp.shape[0] // groups, weight.shape[0] // groups
-    out = np.zeros((weight.shape[0], out_h, out_w), dtype=xp.dtype)
+    out = np.zeros((weight.shape[0], *out_shape), dtype=xp.dtype)
+    ones = (1,) * len(out_shape)
     for g in range(groups):
         xs = xp[g * per_in : (g + 1) * per_in]
         ws = weight[g * per_out : (g + 1) * per_out]
         acc = out[g * per_out : (g + 1) * per_out]
-        for i in range(ws.shape[2]):
-            for j in range(ws.shape[3]):
-                window = xs[:, i * dh : i * dh + sh * (out_h - 1) + 1 : sh,
-                            j * dw : j * dw + sw * (out_w - 1) + 1 : sw]  # fmt: skip
-                taps = ws[:, :, i, j]
-                if per_in == 1:
-                    acc += taps[:, 0, None, None] * window[0]
-                else:
-                    acc += np.tensordot(taps, window, axes=(1, 0))
+        for index in np.ndindex(*ws.shape[2:]):
+            window = xs[at(slice(None), *_window(index, dilation, stride, out_shape))]
+            taps = ws[at(slice(None), slice(None), *index)]
+            if per_in == 1:
+                acc += taps[:, 0].reshape(-1, *ones) * window[0]
+            else:
+                acc += np.tensordot(taps, window, axes=(1, 0))
     return out
 
 
@@ -853,30 +955,29 @@ def transpose_taps(
     x: Array,
     weight: Array,
     groups: int,
-    crop: tuple[int, int],
-    out_hw: tuple[int, int],
-    stride: tuple[int, int],
-    dilation: tuple[int, int],
+    crop: Sequence[int],
+    out_shape: Sequence[int],
+    stride: Sequence[int],
+    dilation: Sequence[int],
 ) -> Array:
     """Scatter-add: each input cell times the kernel, added at stride offsets, then cropped."""
-    (sh, sw), (dh, dw) = stride, dilation
     per_in, per_out = x.shape[0] // groups, weight.shape[1]
-    height, width = x.shape[-2:]
-    kh, kw = weight.shape[-2:]
-    full_h = max((height - 1) * sh + (kh - 1) * dh + 1, crop[0] + out_hw[0])
-    full_w = max((width - 1) * sw + (kw - 1) * dw + 1, crop[1] + out_hw[1])
-    full = np.zeros((per_out * groups, full_h, full_w), dtype=x.dtype)
+    sizes, kernel = x.shape[1:], weight.shape[2:]
+    full_shape = [
+        max((n - 1) * s + (k - 1) * d + 1, c + o)
+        for n, s, k, d, c, o in zip(sizes, stride, kernel, dilation, crop, out_shape, strict=True)
+    ]
+    full = np.zeros((per_out * groups, *full_shape), dtype=x.dtype)
     for g in range(groups):
         xs = x[g * per_in : (g + 1) * per_in]
         ws = weight[g * per_in : (g + 1) * per_in]
         target = full[g * per_out : (g + 1) * per_out]
-        for i in range(kh):
-            for j in range(kw):
-                contribution = np.tensordot(ws[:, :, i, j], xs, axes=(0, 0))
-                target[:, i * dh : i * dh + sh * (height - 1) + 1 : sh,
-                       j * dw : j * dw + sw * (width - 1) + 1 : sw] += contribution  # fmt: skip
-    top, left = crop
-    return full[:, top : top + out_hw[0], left : left + out_hw[1]].copy()
+        for index in np.ndindex(*kernel):
+            contribution = np.tensordot(ws[at(slice(None), slice(None), *index)], xs, axes=(0, 0))
+            target[at(slice(None), *_window(index, dilation, stride, sizes))] += contribution
+    kept = tuple(slice(c, c + o) for c, o in zip(crop, out_shape, strict=True))
+    result: Array = full[at(slice(None), *kept)].copy()
+    return result
 
 
 # --- pooling ----------------------------------------------------------------------------------

@@ -1,8 +1,10 @@
-"""The numpy core: pad, dilate, conv2d, conv_transpose2d, pool2d. No I/O, no printing.
+"""The numpy core: pad, dilate, conv1d/2d/3d, conv_transpose1d/2d/3d, pool2d. No I/O,
+no printing.
 
-Semantics are PyTorch's (cross-correlation; weight ``[O][C/g][kh][kw]`` for conv2d and
-``[C_in][C_out/g][kh][kw]`` for conv_transpose2d); the arithmetic is exact for integers
-and fractions (see :mod:`convcli.numbers`).
+Semantics are PyTorch's (cross-correlation; weight ``[O][C/g][k…]`` for conv and
+``[C_in][C_out/g][k…]`` for conv_transpose, channels first); the arithmetic is exact for
+integers and fractions (see :mod:`convcli.numbers`). One implementation serves 1, 2 and 3
+spatial axes: conv2d is its N = 2 case.
 
 >>> conv2d([[1, 2, 0, 2], [1, 0, 3, -1], [2, 2, 2, 0], [3, 1, -2, 0]],
 ...        [[0, 1, -1], [-1, 0, 1], [1, 0, 1]]).tolist()
@@ -17,10 +19,11 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 import numpy as np
 
@@ -37,14 +40,23 @@ from convcli.numbers import (
     max_abs,
 )
 from convcli.params import (
+    AxisPadding,
     ConvParams,
     Pads,
     PoolParams,
-    as_pair,
-    as_transpose_padding,
-    resolve_padding,
+    as_axes,
+    as_axis_padding,
+    as_transpose_axis_padding,
+    resolve_axis_paddings,
 )
-from convcli.shape import AxisArithmetic, TransposeAxis, conv_axis, pool_axis, transpose_axis
+from convcli.shape import (
+    AxisArithmetic,
+    TransposeAxis,
+    axis_names,
+    conv_axis,
+    pool_axis,
+    transpose_axis,
+)
 
 _NP_PAD_MODES = {"zeros": "constant", "reflect": "reflect", "replicate": "edge", "circular": "wrap"}
 
@@ -153,46 +165,59 @@ def _int_bound(x: Array, w: Array, extra: Sequence[Number], terms: int) -> Numbe
     return largest_x * int(max_abs(w)) * terms + max(magnitudes[1:], default=0)
 
 
-def pad_input(x: Array, pads: Pads, mode: str = "zeros", value: Number = 0) -> Array:
-    """Pad the last two axes of ``x`` by (top, bottom, left, right) with a PyTorch mode."""
-    top, bottom, left, right = pads
-    height, width = x.shape[-2:]
-    limits = {"reflect": (height - 1, width - 1), "circular": (height, width)}
-    if mode in limits:
-        max_h, max_w = limits[mode]
-        if max(top, bottom) > max_h or max(left, right) > max_w:
+_UNITS = {1: ("cell",), 2: ("row", "column"), 3: ("slice", "row", "column")}
+_LAYOUT = {1: "[k]", 2: "[kh][kw]", 3: "[kd][kh][kw]"}
+
+
+def _listed(items: Sequence[str]) -> str:
+    """``a``, ``a and b``, ``a, b and c``."""
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
+
+
+def pad_input(x: Array, pads: Sequence[int], mode: str = "zeros", value: Number = 0) -> Array:
+    """Pad the last N axes of ``x`` by 2N numbers, (before, after) per axis in axis order
+    (2-D: top, bottom, left, right), with a PyTorch mode."""
+    n = len(pads) // 2
+    sizes = x.shape[-n:]
+    widths = [(pads[2 * a], pads[2 * a + 1]) for a in range(n)]
+    if mode in ("reflect", "circular"):
+        most = [size - 1 if mode == "reflect" else size for size in sizes]
+        if any(max(w) > m for w, m in zip(widths, most, strict=True)):
+            units = _UNITS[n] if n in _UNITS else ("cell",) * n
+            counts = [_count(m, unit) for m, unit in zip(most, units, strict=True)]
+            where = f"a {'×'.join(map(str, sizes))} input" if n > 1 else f"{sizes[0]} cells"
             msg = (
-                f"{mode} padding ({top},{bottom},{left},{right}) must be at most "
-                f"{_count(max_h, 'row')} and {_count(max_w, 'column')} "
-                f"for a {height}×{width} input"
+                f"{mode} padding ({','.join(map(str, pads))}) must be at most "
+                f"{_listed(counts)} for {where}"
             )
             raise ParameterError(msg)
     if not any(pads):
         return x
-    widths = [(0, 0)] * (x.ndim - 2) + [(top, bottom), (left, right)]
     if mode == "zeros":
         # np.pad would store an object array's constant as a numpy int64, which then
         # overflows against Python ints: fill with the Python value itself
-        out = np.full(
-            (*x.shape[:-2], height + top + bottom, width + left + right), value, dtype=x.dtype
-        )
-        out[..., top : top + height, left : left + width] = x
+        grown = tuple(size + b + a for size, (b, a) in zip(sizes, widths, strict=True))
+        out = np.full((*x.shape[:-n], *grown), value, dtype=x.dtype)
+        inside = tuple(slice(b, b + size) for size, (b, _) in zip(sizes, widths, strict=True))
+        out[algorithms.at(..., *inside)] = x
         return out
-    padded: Array = np.pad(x, widths, mode=_NP_PAD_MODES[mode])  # type: ignore[call-overload]
+    every = [(0, 0)] * (x.ndim - n) + widths
+    padded: Array = np.pad(x, every, mode=_NP_PAD_MODES[mode])  # type: ignore[call-overload]
     return padded
 
 
-def dilate_kernel(kernel: Array, dilation: tuple[int, int]) -> Array:
-    """The kernel with d−1 zeros between taps on the last two axes (size d·(k−1)+1)."""
-    dh, dw = dilation
-    kh, kw = kernel.shape[-2:]
-    shape = (*kernel.shape[:-2], dh * (kh - 1) + 1, dw * (kw - 1) + 1)
+def dilate_kernel(kernel: Array, dilation: Sequence[int]) -> Array:
+    """The kernel with d−1 zeros between taps on the last N axes (size d·(k−1)+1), N the
+    number of dilations."""
+    n = len(dilation)
+    spans = tuple(d * (k - 1) + 1 for d, k in zip(dilation, kernel.shape[-n:], strict=True))
+    shape = (*kernel.shape[:-n], *spans)
     cells = 1
-    for n in shape:
-        cells *= n
+    for size in shape:
+        cells *= size
     limits.check(cells=cells, work=0, exact_objects=False, what="this dilated kernel")
     out = np.zeros(shape, dtype=kernel.dtype)
-    out[..., ::dh, ::dw] = kernel
+    out[algorithms.at(..., *(slice(None, None, d) for d in dilation))] = kernel
     return out
 
 
@@ -214,32 +239,100 @@ def _taps(shape: tuple[int, ...]) -> list[tuple[int, int]]:
     return [(i, j) for i in range(shape[-2]) for j in range(shape[-1])]
 
 
-# --- conv2d -----------------------------------------------------------------------------
+def _flipped(weight: Array, ndim: int) -> Array:
+    """The kernel rotated 180° in its N spatial axes (true convolution)."""
+    flipped: Array = weight[algorithms.at(..., *(slice(None, None, -1),) * ndim)]
+    return flipped
+
+
+class Geometry(NamedTuple):
+    """The per-axis parameters of a convolution with N spatial axes, validated."""
+
+    stride: tuple[int, ...]
+    padding: AxisPadding  # a word or (before, after) per axis
+    dilation: tuple[int, ...]
+
+    @property
+    def ndim(self) -> int:
+        return len(self.stride)
+
+    @classmethod
+    def build(cls, ndim: int, *, stride: Any = 1, padding: Any = 0, dilation: Any = 1) -> Geometry:
+        return cls(
+            as_axes(stride, "stride", ndim),
+            as_axis_padding(padding, ndim),
+            as_axes(dilation, "dilation", ndim),
+        )
+
+    @classmethod
+    def of(cls, params: ConvParams) -> Geometry:
+        """The 2-D geometry that ``params`` holds."""
+        return cls(params.stride, params.padding, params.dilation)
+
+
+AxisT = TypeVar("AxisT")
+
+
+def _plane(axes: tuple[AxisT, ...], what: str) -> tuple[AxisT, AxisT]:
+    """The (rows, cols) axes of a 2-D setup; the 2-D presentation reads only those."""
+    if len(axes) != 2:
+        msg = f"{what} is defined for 2-D setups; this one has {len(axes)} spatial axes"
+        raise AttributeError(msg)
+    return axes[0], axes[1]
+
+
+# --- convolution: conv1d, conv2d, conv3d ----------------------------------------------------
 
 
 @dataclass(frozen=True)
 class ConvSetup:
-    """A validated convolution: normalised arrays in the computing dtype, and the geometry."""
+    """A validated convolution: normalised arrays in the computing dtype, and the geometry.
 
-    x: Array  # [C][H][W]
-    weight: Array  # [O][C/g][kh][kw], already flipped when params.flip
+    N spatial axes (1, 2 or 3); ``stride``, ``dilation`` and ``axes`` have N entries and
+    ``pads`` 2N (before, after per axis: (top, bottom, left, right) in 2-D). ``params``
+    holds groups, padding mode, pad value and flip for every N, and in 2-D also the
+    stride, padding and dilation pairs as given (what the 2-D presentation reads); for
+    N ≠ 2 its stride, padding and dilation are unused defaults: read ``stride``,
+    ``pads`` and ``dilation`` (right for every N).
+    """
+
+    x: Array  # [C][*spatial]
+    weight: Array  # [O][C/g][*kernel], already flipped when params.flip
     bias: list[Number] | None
     params: ConvParams
-    pads: Pads
-    rows: AxisArithmetic
-    cols: AxisArithmetic
-    squeeze: bool  # the result is 2-D (a 2-D or 3-D kernel)
+    pads: tuple[int, ...]
+    axes: tuple[AxisArithmetic, ...]
+    stride: tuple[int, ...]
+    dilation: tuple[int, ...]
+    squeeze: bool  # the result has no channel axis (a kernel without [O])
     input_shape: tuple[int, ...] = ()  # as given
     kernel_shape: tuple[int, ...] = ()
 
     @property
+    def ndim(self) -> int:
+        """Spatial axes."""
+        return len(self.axes)
+
+    @property
+    def rows(self) -> AxisArithmetic:
+        return _plane(self.axes, "rows")[0]
+
+    @property
+    def cols(self) -> AxisArithmetic:
+        return _plane(self.axes, "cols")[1]
+
+    @property
+    def spatial_output(self) -> tuple[int, ...]:
+        return tuple(axis.output for axis in self.axes)
+
+    @property
     def output_shape(self) -> tuple[int, ...]:
-        hw = (self.rows.output, self.cols.output)
-        return hw if self.squeeze else (self.weight.shape[0], *hw)
+        spatial = self.spatial_output
+        return spatial if self.squeeze else (self.weight.shape[0], *spatial)
 
     @property
     def exact(self) -> bool:
-        return self.rows.exact and self.cols.exact
+        return all(axis.exact for axis in self.axes)
 
     @functools.cached_property
     def padded(self) -> Array:
@@ -250,49 +343,62 @@ class ConvSetup:
         return self.padded
 
 
-def prepare_conv(x: Any, kernel: Any, *, params: ConvParams, bias: Any = None) -> ConvSetup:
-    """Validate shapes and parameters and pick the arithmetic; nothing is computed yet."""
-    image = as_matrix(x, "the input", ndims=(2, 3))
-    weight = as_matrix(kernel, "the kernel", ndims=(2, 3, 4))
-    squeeze = weight.ndim < 4
-    image3 = image if image.ndim == 3 else image[None]
-    weight4 = weight.reshape((1,) * (4 - weight.ndim) + weight.shape)
-    _check_conv_channels(image3.shape[0], weight4.shape, params.groups, weight.ndim)
+def prepare_conv(
+    x: Any,
+    kernel: Any,
+    *,
+    params: ConvParams,
+    bias: Any = None,
+    geometry: Geometry | None = None,
+) -> ConvSetup:
+    """Validate shapes and parameters and pick the arithmetic; nothing is computed yet.
+
+    ``geometry`` gives the stride, padding and dilation of N spatial axes; without it
+    they are the 2-D ones of ``params``.
+    """
+    geometry = geometry or Geometry.of(params)
+    n = geometry.ndim
+    image = as_matrix(x, "the input", ndims=(n, n + 1))
+    weight = as_matrix(kernel, "the kernel", ndims=(n, n + 1, n + 2))
+    squeeze = weight.ndim < n + 2
+    image_c = image if image.ndim == n + 1 else image[None]
+    weight_full = weight.reshape((1,) * (n + 2 - weight.ndim) + weight.shape)
+    _check_conv_channels(image_c.shape[0], weight_full.shape, params.groups, weight.ndim - n, n)
     if params.flip:
-        weight4 = weight4[..., ::-1, ::-1]
-    kh, kw = weight4.shape[-2:]
-    height, width = image3.shape[-2:]
-    pads = resolve_padding(
-        params.padding, (height, width), (kh, kw), params.stride, params.dilation
-    )
-    rows = conv_axis(
-        height, kh, params.stride[0], params.dilation[0], pads[0], pads[1], axis="height"
-    )
-    cols = conv_axis(
-        width, kw, params.stride[1], params.dilation[1], pads[2], pads[3], axis="width"
-    )
-    biases = _bias_vector(bias, weight4.shape[0])
+        weight_full = _flipped(weight_full, n)
+    kernel_size, sizes = weight_full.shape[2:], image_c.shape[1:]
+    stride, dilation = geometry.stride, geometry.dilation
+    pads = resolve_axis_paddings(geometry.padding, sizes, kernel_size, stride, dilation)
+    names = axis_names(n)
+    axes = tuple(
+        conv_axis(sizes[a], kernel_size[a], stride[a], dilation[a], *pads[2 * a : 2 * a + 2],
+                  axis=names[a])
+        for a in range(n)
+    )  # fmt: skip
+    biases = _bias_vector(bias, weight_full.shape[0])
     pad_value = _scalar(params.pad_value, "pad value")
-    terms = weight4.shape[1] * kh * kw
-    bound = _int_bound(image3, weight4, [pad_value, *(biases or [])], terms)
-    dtype = _dtype_for([image3, weight4], [pad_value, *(biases or [])], bound)
+    terms = math.prod(weight_full.shape[1:])
+    bound = _int_bound(image_c, weight_full, [pad_value, *(biases or [])], terms)
+    dtype = _dtype_for([image_c, weight_full], [pad_value, *(biases or [])], bound)
     _in_arithmetic([pad_value], dtype)
     biases = _in_arithmetic(biases, dtype) if biases is not None else None
+    padded = math.prod(axis.padded for axis in axes)
+    outputs = math.prod(axis.output for axis in axes)
     limits.check(
-        cells=image3.shape[0] * max(rows.padded * cols.padded, rows.output * cols.output)
-        + weight4.shape[0] * rows.output * cols.output,
-        work=weight4.shape[0] * rows.output * cols.output * terms,
+        cells=image_c.shape[0] * max(padded, outputs) + weight_full.shape[0] * outputs,
+        work=weight_full.shape[0] * outputs * terms,
         exact_objects=dtype is object,
         what="this convolution",
     )
     return ConvSetup(
-        x=_converted(image3, dtype, "the input"),
-        weight=_converted(weight4, dtype, "the kernel"),
+        x=_converted(image_c, dtype, "the input"),
+        weight=_converted(weight_full, dtype, "the kernel"),
         bias=biases,
         params=params,
         pads=pads,
-        rows=rows,
-        cols=cols,
+        axes=axes,
+        stride=stride,
+        dilation=dilation,
         squeeze=squeeze,
         input_shape=image.shape,
         kernel_shape=weight.shape,
@@ -303,7 +409,10 @@ def _count(number: int, noun: str) -> str:
     return f"{number} {noun}{'' if number == 1 else 's'}"
 
 
-def _check_conv_channels(channels: int, weight: tuple[int, ...], groups: int, ndim: int) -> None:
+def _check_conv_channels(
+    channels: int, weight: tuple[int, ...], groups: int, lead: int, ndim: int = 2
+) -> None:
+    """``lead``: the kernel's axes before its N spatial ones (0, 1 = [C], 2 = [O][C/g])."""
     out_channels, per_group = weight[0], weight[1]
     if channels % groups or out_channels % groups:
         msg = (
@@ -312,20 +421,21 @@ def _check_conv_channels(channels: int, weight: tuple[int, ...], groups: int, nd
         )
         raise ShapeError(msg)
     if per_group * groups != channels:
-        layout = {2: "[kh][kw]", 3: "[C][kh][kw]", 4: "[O][C/groups][kh][kw]"}[ndim]
+        spatial = _LAYOUT[ndim]
+        layout = ("", "[C]", "[O][C/groups]")[lead] + spatial
         msg = (
             f"the kernel {layout} reads {per_group} channel{'s' * (per_group != 1)}"
             f"{' per group' if groups > 1 else ''}, but the input has {channels}"
             f"{f' ({channels // groups} per group)' if groups > 1 else ''}"
         )
         hint = None
-        if ndim == 2 and groups == 1:
-            # --groups C alone does not do it: a 2-D kernel is one output channel, and
-            # groups must divide the output channels too
+        if lead == 0 and groups == 1:
+            # --groups C alone does not do it: a kernel without [O] is one output channel,
+            # and groups must divide the output channels too
             hint = (
                 f"repeat --kernel {channels} times with --groups {channels} to filter each "
-                f"channel alone, or give a 3-D kernel [{channels}][kh][kw] to sum them "
-                "(in a text file, a blank line starts a new channel)"
+                f"channel alone, or give a {ndim + 1}-D kernel [{channels}]{spatial} to sum "
+                "them (in a text file, a blank line starts a new channel)"
             )
         raise ShapeError(msg, hint=hint)
 
@@ -333,13 +443,13 @@ def _check_conv_channels(channels: int, weight: tuple[int, ...], groups: int, nd
 @_ieee
 def run_conv(setup: ConvSetup) -> Array:
     """Compute a prepared convolution; :mod:`convcli.algorithms` picks the algorithm."""
-    out = algorithms.conv2d(
+    out = algorithms.conv(
         setup.padded_input(),
         setup.weight,
         setup.params.groups,
-        (setup.rows.output, setup.cols.output),
-        setup.params.stride,
-        setup.params.dilation,
+        setup.spatial_output,
+        setup.stride,
+        setup.dilation,
     )
     _add_bias(out, setup.bias)
     return out[0] if setup.squeeze else out
@@ -349,6 +459,49 @@ def _add_bias(out: Array, bias: list[Number] | None) -> None:
     if bias is not None:
         for channel, value in enumerate(bias):
             out[channel] += value
+
+
+def _conv(ndim: int, x: Any, kernel: Any, bias: Any, options: dict[str, Any]) -> Array:
+    geometry_keys = ("stride", "padding", "dilation")
+    if ndim == 2:
+        params = ConvParams.build(**options)
+        geometry = None
+    else:
+        params = ConvParams.build(**{k: v for k, v in options.items() if k not in geometry_keys})
+        geometry = Geometry.build(ndim, **{k: options[k] for k in geometry_keys})
+    return run_conv(prepare_conv(x, kernel, params=params, bias=bias, geometry=geometry))
+
+
+def conv1d(
+    x: Any,
+    kernel: Any,
+    stride: Any = 1,
+    padding: Any = 0,
+    dilation: Any = 1,
+    groups: Any = 1,
+    bias: Any = None,
+    padding_mode: str = "zeros",
+    pad_value: Any = 0,
+    flip: bool = False,
+) -> Array:
+    """1-D cross-correlation as ``torch.nn.functional.conv1d`` (``flip=True``: convolution).
+
+    ``x`` is ``[W]`` or ``[C][W]``; ``kernel`` is ``[k]``, ``[C][k]`` or ``[O][C/groups][k]``
+    (then the result is ``[O][W']``). Padding: one number, or LEFT,RIGHT, or a word.
+
+    >>> conv1d([1, 2, 3, 4], [1, -1], padding="same-lower", pad_value=9).tolist()
+    [8, -1, -1, -1]
+    """
+    options = {
+        "stride": stride,
+        "padding": padding,
+        "dilation": dilation,
+        "groups": groups,
+        "padding_mode": padding_mode,
+        "pad_value": pad_value,
+        "flip": flip,
+    }
+    return _conv(1, x, kernel, bias, options)
 
 
 def conv2d(
@@ -371,41 +524,92 @@ def conv2d(
     >>> conv2d([[1, 2], [3, 4]], [[1]], padding=1, pad_value=9).tolist()
     [[9, 9, 9, 9], [9, 1, 2, 9], [9, 3, 4, 9], [9, 9, 9, 9]]
     """
-    params = ConvParams.build(
-        stride=stride,
-        padding=padding,
-        dilation=dilation,
-        groups=groups,
-        padding_mode=padding_mode,
-        pad_value=pad_value,
-        flip=flip,
-    )
-    return run_conv(prepare_conv(x, kernel, params=params, bias=bias))
+    options = {
+        "stride": stride,
+        "padding": padding,
+        "dilation": dilation,
+        "groups": groups,
+        "padding_mode": padding_mode,
+        "pad_value": pad_value,
+        "flip": flip,
+    }
+    return _conv(2, x, kernel, bias, options)
 
 
-# --- conv_transpose2d ---------------------------------------------------------------------
+def conv3d(
+    x: Any,
+    kernel: Any,
+    stride: Any = 1,
+    padding: Any = 0,
+    dilation: Any = 1,
+    groups: Any = 1,
+    bias: Any = None,
+    padding_mode: str = "zeros",
+    pad_value: Any = 0,
+    flip: bool = False,
+) -> Array:
+    """3-D cross-correlation as ``torch.nn.functional.conv3d`` (``flip=True``: convolution).
+
+    ``x`` is ``[D][H][W]`` or ``[C][D][H][W]``; ``kernel`` is ``[kd][kh][kw]``,
+    ``[C][kd][kh][kw]`` or ``[O][C/groups][kd][kh][kw]``. Padding: one number, D,H,W, or
+    FRONT,BACK,TOP,BOTTOM,LEFT,RIGHT, or a word.
+
+    >>> conv3d([[[1, 2], [3, 4]], [[5, 6], [7, 8]]], [[[1]], [[-1]]]).tolist()
+    [[[-4, -4], [-4, -4]]]
+    """
+    options = {
+        "stride": stride,
+        "padding": padding,
+        "dilation": dilation,
+        "groups": groups,
+        "padding_mode": padding_mode,
+        "pad_value": pad_value,
+        "flip": flip,
+    }
+    return _conv(3, x, kernel, bias, options)
+
+
+# --- transposed convolution: conv_transpose1d, 2d, 3d --------------------------------------
 
 
 @dataclass(frozen=True)
 class TransposeSetup:
-    """A validated transposed convolution (weight ``[C_in][C_out/g][kh][kw]``)."""
+    """A validated transposed convolution (weight ``[C_in][C_out/g][*kernel]``); N spatial
+    axes as in :class:`ConvSetup`."""
 
-    x: Array  # [C_in][H][W]
+    x: Array  # [C_in][*spatial]
     weight: Array
     bias: list[Number] | None
     params: ConvParams
-    pads: Pads
-    output_padding: tuple[int, int]
-    rows: TransposeAxis
-    cols: TransposeAxis
+    pads: tuple[int, ...]
+    output_padding: tuple[int, ...]
+    axes: tuple[TransposeAxis, ...]
+    stride: tuple[int, ...]
+    dilation: tuple[int, ...]
     squeeze: bool
     input_shape: tuple[int, ...] = ()  # as given
     kernel_shape: tuple[int, ...] = ()
 
     @property
+    def ndim(self) -> int:
+        return len(self.axes)
+
+    @property
+    def rows(self) -> TransposeAxis:
+        return _plane(self.axes, "rows")[0]
+
+    @property
+    def cols(self) -> TransposeAxis:
+        return _plane(self.axes, "cols")[1]
+
+    @property
+    def spatial_output(self) -> tuple[int, ...]:
+        return tuple(axis.output for axis in self.axes)
+
+    @property
     def output_shape(self) -> tuple[int, ...]:
-        hw = (self.rows.output, self.cols.output)
-        return hw if self.squeeze else (self.weight.shape[1] * self.params.groups, *hw)
+        spatial = self.spatial_output
+        return spatial if self.squeeze else (self.weight.shape[1] * self.params.groups, *spatial)
 
     @property
     def exact(self) -> bool:
@@ -414,62 +618,77 @@ class TransposeSetup:
 
 
 def prepare_transpose(
-    x: Any, kernel: Any, *, params: ConvParams, output_padding: Any = 0, bias: Any = None
+    x: Any,
+    kernel: Any,
+    *,
+    params: ConvParams,
+    output_padding: Any = 0,
+    bias: Any = None,
+    geometry: Geometry | None = None,
 ) -> TransposeSetup:
     """Validate a transposed convolution; PyTorch allows only zero padding of whole cells."""
-    as_transpose_padding(params.padding)
+    geometry = geometry or Geometry.of(params)
+    n = geometry.ndim
+    padding = as_transpose_axis_padding(geometry.padding, n)
     if params.padding_mode != "zeros" or params.pad_value != 0:
         msg = "a transposed convolution supports only zero padding (as PyTorch)"
         raise ParameterError(msg)
-    image = as_matrix(x, "the input", ndims=(2, 3))
-    weight = as_matrix(kernel, "the kernel", ndims=(2, 3, 4))
-    squeeze = weight.ndim < 4
-    image3 = image if image.ndim == 3 else image[None]
-    weight4: Array = weight.reshape(
-        (*weight.shape[:-2], *(1,) * (4 - weight.ndim), *weight.shape[-2:])
+    image = as_matrix(x, "the input", ndims=(n, n + 1))
+    weight = as_matrix(kernel, "the kernel", ndims=(n, n + 1, n + 2))
+    squeeze = weight.ndim < n + 2
+    image_c = image if image.ndim == n + 1 else image[None]
+    weight_full: Array = weight.reshape(
+        (*weight.shape[:-n], *(1,) * (n + 2 - weight.ndim), *weight.shape[-n:])
     )
-    _check_transpose_channels(image3.shape[0], weight4.shape, params.groups)
+    _check_transpose_channels(image_c.shape[0], weight_full.shape, params.groups, n)
     if params.flip:
-        weight4 = weight4[..., ::-1, ::-1]
-    kh, kw = weight4.shape[-2:]
-    height, width = image3.shape[-2:]
-    pads = resolve_padding(params.padding, (height, width), (kh, kw))
-    out_pad = as_pair(output_padding, "output padding", minimum=0)
-    (sh, sw), (dh, dw) = params.stride, params.dilation
-    rows = transpose_axis(height, kh, sh, dh, pads[0], pads[1], out_pad[0], axis="height")
-    cols = transpose_axis(width, kw, sw, dw, pads[2], pads[3], out_pad[1], axis="width")
-    biases = _bias_vector(bias, weight4.shape[1] * params.groups)
-    bound = _int_bound(image3, weight4, [0, *(biases or [])], image3.shape[0] * kh * kw)
-    dtype = _dtype_for([image3, weight4], biases or [], bound)
+        weight_full = _flipped(weight_full, n)
+    kernel_size, sizes = weight_full.shape[2:], image_c.shape[1:]
+    out_pad = as_axes(output_padding, "output padding", n, minimum=0)
+    stride, dilation = geometry.stride, geometry.dilation
+    names = axis_names(n)
+    axes = tuple(
+        transpose_axis(sizes[a], kernel_size[a], stride[a], dilation[a],
+                       padding[2 * a], padding[2 * a + 1], out_pad[a], axis=names[a])
+        for a in range(n)
+    )  # fmt: skip
+    out_channels = weight_full.shape[1] * params.groups
+    biases = _bias_vector(bias, out_channels)
+    terms = image_c.shape[0] * math.prod(kernel_size)
+    bound = _int_bound(image_c, weight_full, [0, *(biases or [])], terms)
+    dtype = _dtype_for([image_c, weight_full], biases or [], bound)
     biases = _in_arithmetic(biases, dtype) if biases is not None else None
     limits.check(
-        cells=weight4.shape[1] * params.groups * rows.full * cols.full,
-        work=image3.shape[0] * height * width * weight4.shape[1] * kh * kw,
+        cells=out_channels * math.prod(axis.full for axis in axes),
+        work=image_c.shape[0] * math.prod(sizes) * weight_full.shape[1] * math.prod(kernel_size),
         exact_objects=dtype is object,
         what="this transposed convolution",
     )
     return TransposeSetup(
-        _converted(image3, dtype, "the input"),
-        _converted(weight4, dtype, "the kernel"),
-        biases,
-        params,
-        pads,
-        out_pad,
-        rows,
-        cols,
-        squeeze,
-        image.shape,
-        weight.shape,
+        x=_converted(image_c, dtype, "the input"),
+        weight=_converted(weight_full, dtype, "the kernel"),
+        bias=biases,
+        params=params,
+        pads=padding,
+        output_padding=out_pad,
+        axes=axes,
+        stride=stride,
+        dilation=dilation,
+        squeeze=squeeze,
+        input_shape=image.shape,
+        kernel_shape=weight.shape,
     )
 
 
-def _check_transpose_channels(channels: int, weight: tuple[int, ...], groups: int) -> None:
+def _check_transpose_channels(
+    channels: int, weight: tuple[int, ...], groups: int, ndim: int = 2
+) -> None:
     if channels % groups:
         msg = f"groups {groups} must divide the input channels ({channels})"
         raise ShapeError(msg)
     if weight[0] != channels:
         msg = (
-            f"the transposed kernel [C_in][C_out/groups][kh][kw] has C_in = {weight[0]}, "
+            f"the transposed kernel [C_in][C_out/groups]{_LAYOUT[ndim]} has C_in = {weight[0]}, "
             f"but the input has {_count(channels, 'channel')}"
         )
         raise ShapeError(msg)
@@ -479,18 +698,64 @@ def _check_transpose_channels(channels: int, weight: tuple[int, ...], groups: in
 def run_transpose(setup: TransposeSetup) -> Array:
     """Compute a prepared transposed convolution (output phases gathered as stride-1
     correlations; see :mod:`convcli.algorithms`), cropped by the padding."""
-    top, _, left, _ = setup.pads
-    out = algorithms.conv_transpose2d(
+    out = algorithms.conv_transpose(
         setup.x,
         setup.weight,
         setup.params.groups,
-        (top, left),
-        (setup.rows.output, setup.cols.output),
-        setup.params.stride,
-        setup.params.dilation,
+        setup.pads[0::2],
+        setup.spatial_output,
+        setup.stride,
+        setup.dilation,
     )
     _add_bias(out, setup.bias)
     return out[0] if setup.squeeze else out
+
+
+def _options(stride: Any, padding: Any, dilation: Any, groups: Any, flip: bool) -> dict[str, Any]:
+    return {
+        "stride": stride,
+        "padding": padding,
+        "dilation": dilation,
+        "groups": groups,
+        "flip": flip,
+    }
+
+
+def _transpose(
+    ndim: int, x: Any, kernel: Any, output_padding: Any, bias: Any, options: dict[str, Any]
+) -> Array:
+    geometry_keys = ("stride", "padding", "dilation")
+    if ndim == 2:
+        params = ConvParams.build(**options)
+        geometry = None
+    else:
+        params = ConvParams.build(**{k: v for k, v in options.items() if k not in geometry_keys})
+        geometry = Geometry.build(ndim, **{k: options[k] for k in geometry_keys})
+    setup = prepare_transpose(
+        x, kernel, params=params, output_padding=output_padding, bias=bias, geometry=geometry
+    )
+    return run_transpose(setup)
+
+
+def conv_transpose1d(
+    x: Any,
+    kernel: Any,
+    stride: Any = 1,
+    padding: Any = 0,
+    output_padding: Any = 0,
+    dilation: Any = 1,
+    groups: Any = 1,
+    bias: Any = None,
+    flip: bool = False,
+) -> Array:
+    """Transposed convolution as ``torch.nn.functional.conv_transpose1d``; ``x`` is ``[W]``
+    or ``[C_in][W]``, ``kernel`` ``[k]``, ``[C_in][k]`` or ``[C_in][C_out/groups][k]``.
+
+    >>> conv_transpose1d([1, 2], [1, 1, 1], stride=2).tolist()
+    [1, 1, 3, 2, 2]
+    """
+    options = _options(stride, padding, dilation, groups, flip)
+    return _transpose(1, x, kernel, output_padding, bias, options)
 
 
 def conv_transpose2d(
@@ -509,11 +774,30 @@ def conv_transpose2d(
     >>> conv_transpose2d([[1, 2], [3, 4]], [[1, 0], [0, 1]]).tolist()
     [[1, 2, 0], [3, 5, 2], [0, 3, 4]]
     """
-    params = ConvParams.build(
-        stride=stride, padding=padding, dilation=dilation, groups=groups, flip=flip
-    )
-    setup = prepare_transpose(x, kernel, params=params, output_padding=output_padding, bias=bias)
-    return run_transpose(setup)
+    options = _options(stride, padding, dilation, groups, flip)
+    return _transpose(2, x, kernel, output_padding, bias, options)
+
+
+def conv_transpose3d(
+    x: Any,
+    kernel: Any,
+    stride: Any = 1,
+    padding: Any = 0,
+    output_padding: Any = 0,
+    dilation: Any = 1,
+    groups: Any = 1,
+    bias: Any = None,
+    flip: bool = False,
+) -> Array:
+    """Transposed convolution as ``torch.nn.functional.conv_transpose3d``; ``x`` is
+    ``[D][H][W]`` or ``[C_in][D][H][W]``, ``kernel`` ``[kd][kh][kw]``, ``[C_in][…]`` or
+    ``[C_in][C_out/groups][…]``.
+
+    >>> conv_transpose3d([[[1]], [[2]]], [[[1]], [[1]]]).tolist()
+    [[[1]], [[3]], [[2]]]
+    """
+    options = _options(stride, padding, dilation, groups, flip)
+    return _transpose(3, x, kernel, output_padding, bias, options)
 
 
 # --- pooling --------------------------------------------------------------------------------
@@ -672,14 +956,14 @@ def pool2d(
 
 
 def transpose_as_direct(setup: TransposeSetup) -> tuple[Array, Array, Pads]:
-    """The ordinary convolution equal to a transposed one.
+    """The ordinary convolution equal to a 2-D transposed one.
 
     Returns the stretched input (s−1 zeros between cells, then padded by d·(k−1) − p on
     each side plus output_padding at the bottom/right; negative padding crops), the
     kernel in conv2d layout with each slice rotated 180°, and the (t, b, l, r) padding
     used. ``conv2d(stretched, kernel, dilation=d, groups=g)`` equals the transposed result.
     """
-    x, (sh, sw), (dh, dw) = setup.x, setup.params.stride, setup.params.dilation
+    x, (sh, sw), (dh, dw) = setup.x, setup.stride, setup.dilation
     kh, kw = setup.weight.shape[-2:]
     channels, height, width = x.shape
     stretched = np.zeros((channels, (height - 1) * sh + 1, (width - 1) * sw + 1), dtype=x.dtype)
@@ -709,7 +993,7 @@ def transpose_as_direct(setup: TransposeSetup) -> tuple[Array, Array, Pads]:
 def conv_matrix(setup: TransposeSetup) -> Array:
     """For one channel: the matrix C of the forward convolution, so that the transposed
     convolution is y = Cᵀ·vec(x) (rows: input cells of the transposed op, row-major)."""
-    (sh, sw), (dh, dw) = setup.params.stride, setup.params.dilation
+    (sh, sw), (dh, dw) = setup.stride, setup.dilation
     top, _, left, _ = setup.pads
     height, width = setup.x.shape[-2:]
     out_h, out_w = setup.rows.output, setup.cols.output
@@ -728,7 +1012,7 @@ def forward_matrix(setup: ConvSetup) -> Array:
     """For one channel in and out: the matrix C with vec(y) = C·vec(x) + bias, where x is
     the padded input. Rows are output cells, columns padded-input cells, both row-major;
     the padding mode is already in x, so C holds only the kernel's weights."""
-    (sh, sw), (dh, dw) = setup.params.stride, setup.params.dilation
+    (sh, sw), (dh, dw) = setup.stride, setup.dilation
     width = setup.padded.shape[-1]
     out_h, out_w = setup.rows.output, setup.cols.output
     weight = setup.weight[0, 0]
@@ -743,17 +1027,21 @@ def forward_matrix(setup: ConvSetup) -> Array:
 def unstrided(setup: ConvSetup) -> ConvSetup:
     """The same convolution with stride 1: the same padding cells, dilation, kernel and
     bias. Its output, kept every s-th cell from the first, is the strided output."""
-    (dh, dw), pads = setup.params.dilation, setup.pads
-    height, width = setup.x.shape[-2:]
-    kh, kw = setup.weight.shape[-2:]
-    rows = conv_axis(height, kh, 1, dh, pads[0], pads[1], axis="height")
-    cols = conv_axis(width, kw, 1, dw, pads[2], pads[3], axis="width")
+    axes = tuple(
+        conv_axis(a.size, a.kernel, 1, a.dilation, a.pad_before, a.pad_after, axis=name)
+        for a, name in zip(setup.axes, axis_names(setup.ndim), strict=True)
+    )
+    outputs = math.prod(axis.output for axis in axes)
     out_channels, terms = setup.weight.shape[0], setup.weight[0].size
     limits.check(
-        cells=out_channels * rows.output * cols.output,
-        work=out_channels * rows.output * cols.output * terms,
+        cells=out_channels * outputs,
+        work=out_channels * outputs * terms,
         exact_objects=setup.x.dtype == object,
         what="the stride-1 convolution",
     )
-    params = setup.params._replace(stride=(1, 1), padding=pads)
-    return dataclasses.replace(setup, params=params, rows=rows, cols=cols)
+    params = setup.params
+    if setup.ndim == 2:
+        top, bottom, left, right = setup.pads
+        params = params._replace(stride=(1, 1), padding=(top, bottom, left, right))
+    ones = (1,) * setup.ndim
+    return dataclasses.replace(setup, params=params, axes=axes, stride=ones)

@@ -6,6 +6,8 @@ All raise :class:`ParameterError` with a sentence that names the option.
 
 >>> parse_pair("2,1", "stride"), parse_padding("1,2"), parse_padding("SAME")
 ((2, 1), (1, 1, 2, 2), 'same')
+>>> as_axes(2, "stride", 3), parse_axis_padding("1,2,3", 3), as_axis_padding((1, 2), 1)
+((2, 2, 2), (1, 1, 2, 2, 3, 3), (1, 2))
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ if TYPE_CHECKING:
 Pair: TypeAlias = tuple[int, int]
 Pads: TypeAlias = tuple[int, int, int, int]
 Padding: TypeAlias = str | Pads
+AxisPadding: TypeAlias = str | tuple[int, ...]  # a word or (before, after) per axis
 PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
 POOL_OPS = ("max", "avg", "min")
 
@@ -74,47 +77,108 @@ def _sequence(value: Any, name: str) -> tuple[int, ...]:
     return tuple(items)
 
 
+_AXES = {1: "W", 2: "H,W", 3: "D,H,W"}
+_SIDES = {1: "LEFT,RIGHT", 2: "TOP,BOTTOM,LEFT,RIGHT", 3: "FRONT,BACK,TOP,BOTTOM,LEFT,RIGHT"}
+
+
+def _check_ndim(ndim: int) -> None:
+    if ndim not in _AXES:
+        msg = f"dims must be 1, 2 or 3, got {ndim}"
+        raise ParameterError(msg, option="--dims")
+
+
+def as_axes(value: Any, name: str, ndim: int, *, minimum: int = 1) -> tuple[int, ...]:
+    """One int or N ints (one per spatial axis, in axis order), each ≥ ``minimum``."""
+    _check_ndim(ndim)
+    if ndim == 2:
+        return as_pair(value, name, minimum=minimum)
+    items = _sequence(value, name)
+    if len(items) == 1:
+        items = items * ndim
+    if len(items) != ndim:
+        msg = f"{name} takes one number or {ndim} ({_AXES[ndim]}), got {len(items)} numbers"
+        raise ParameterError(msg, option=_option(name))
+    for item in items:
+        if item < minimum:
+            msg = f"{name} must be {minimum} or more, got {item}"
+            raise ParameterError(msg, option=_option(name))
+    return items
+
+
 def parse_padding(text: str) -> Padding:
-    """A word (valid, same, full) or 1, 2 (H,W) or 4 (top,bottom,left,right) numbers."""
+    """A word (valid, same, same-lower, full) or 1, 2 (H,W) or 4 (top,bottom,left,right)
+    numbers."""
+    return _two_d(parse_axis_padding(text, 2))
+
+
+def parse_axis_padding(text: str, ndim: int) -> AxisPadding:
+    """Padding text for N spatial axes: a word, or 1, N or 2N numbers (see
+    :func:`as_axis_padding`)."""
     word = text.strip().lower()
     if word in PADDING_WORDS:
         return word
-    if word.replace(",", "").replace(" ", "").isalpha():
+    if word.replace(",", "").replace(" ", "").replace("-", "").isalpha():
         words = ", ".join(PADDING_WORDS)
-        msg = f"padding must be N, H,W, TOP,BOTTOM,LEFT,RIGHT or one of {words}; got {text!r}"
+        forms = "N" if ndim == 1 else f"N, {_AXES[ndim]}"
+        msg = f"padding must be {forms}, {_SIDES[ndim]} or one of {words}; got {text!r}"
         raise ParameterError(msg, option="--padding")
-    return as_padding(_ints(text, "padding"))
+    return as_axis_padding(_ints(text, "padding"), ndim)
 
 
 def as_padding(value: Any) -> Padding:
     """Padding as a word or a (top, bottom, left, right) tuple of non-negative ints."""
+    return _two_d(as_axis_padding(value, 2))
+
+
+def _two_d(padding: AxisPadding) -> Padding:
+    if isinstance(padding, str):
+        return padding
+    top, bottom, left, right = padding
+    return (top, bottom, left, right)
+
+
+def as_axis_padding(value: Any, ndim: int) -> AxisPadding:
+    """Padding of N spatial axes as a word or 2N non-negative ints (before, after per axis
+    in axis order). One number pads every side; N numbers pad both sides of each axis."""
+    _check_ndim(ndim)
     if isinstance(value, str):
         word = value.strip().lower()
         if word not in PADDING_WORDS:
-            return parse_padding(value)
+            return parse_axis_padding(value, ndim)
         return word
     items = _sequence(value, "padding")
     if len(items) == 1:
-        items = items * 4
-    elif len(items) == 2:
-        items = (items[0], items[0], items[1], items[1])
-    elif len(items) != 4:
-        msg = f"padding takes 1, 2 (H,W) or 4 (top,bottom,left,right) numbers, got {len(items)}"
+        items = items * (2 * ndim)
+    elif len(items) == ndim:
+        items = tuple(p for p in items for _ in (0, 1))
+    elif len(items) != 2 * ndim:
+        counts = "1 or 2" if ndim == 1 else f"1, {ndim} ({_AXES[ndim]}) or {2 * ndim}"
+        msg = (
+            f"padding takes {counts} ({_SIDES[ndim].lower()}) numbers, got {len(items)}"
+            if ndim != 2
+            else f"padding takes 1, 2 (H,W) or 4 (top,bottom,left,right) numbers, got {len(items)}"
+        )
         raise ParameterError(msg, option="--padding")
     if min(items) < 0:
         msg = f"padding must be 0 or more, got {min(items)}"
         raise ParameterError(msg, option="--padding")
-    return (items[0], items[1], items[2], items[3])
+    return items
 
 
 def as_transpose_padding(value: Any) -> Pads:
     """A transposed convolution's padding: cells cropped, never a word but 'valid'."""
-    padding = as_padding(value)
+    top, bottom, left, right = as_transpose_axis_padding(value, 2)
+    return (top, bottom, left, right)
+
+
+def as_transpose_axis_padding(value: Any, ndim: int) -> tuple[int, ...]:
+    """The padding of N axes of a transposed convolution: 2N cells cropped ('valid': 0)."""
+    padding = as_axis_padding(value, ndim)
     if isinstance(padding, str):
         if padding != "valid":
             msg = "a transposed convolution takes a number of padding cells, not 'same' or 'full'"
             raise ParameterError(msg, option="--padding")
-        return (0, 0, 0, 0)
+        return (0,) * (2 * ndim)
     return padding
 
 
@@ -131,11 +195,26 @@ def resolve_padding(
     padding: Padding, size: Pair, kernel: Pair, stride: Pair = (1, 1), dilation: Pair = (1, 1)
 ) -> Pads:
     """Concrete (top, bottom, left, right) padding for an input and kernel size."""
+    top, bottom, left, right = resolve_axis_paddings(padding, size, kernel, stride, dilation)
+    return (top, bottom, left, right)
+
+
+def resolve_axis_paddings(
+    padding: AxisPadding,
+    size: Sequence[int],
+    kernel: Sequence[int],
+    stride: Sequence[int] | None = None,
+    dilation: Sequence[int] | None = None,
+) -> tuple[int, ...]:
+    """Concrete (before, after) padding of every axis, flattened: 2N ints."""
     if not isinstance(padding, str):
         return padding
-    top, bottom = resolve_axis_padding(padding, size[0], kernel[0], stride[0], dilation[0])
-    left, right = resolve_axis_padding(padding, size[1], kernel[1], stride[1], dilation[1])
-    return (top, bottom, left, right)
+    ones = (1,) * len(size)
+    return tuple(
+        side
+        for n, k, s, d in zip(size, kernel, stride or ones, dilation or ones, strict=True)
+        for side in resolve_axis_padding(padding, n, k, s, d)
+    )
 
 
 def as_padding_mode(value: str) -> str:

@@ -18,7 +18,8 @@ from typing import NamedTuple
 from convcli.errors import ParameterError, ShapeError
 
 PaddingSpec = int | tuple[int, int] | str
-PADDING_WORDS = ("valid", "same", "full")
+# "same-lower" last: messages list the classic three first, as they always did
+PADDING_WORDS = ("valid", "same", "full", "same-lower")
 
 
 def ceil_div(a: int, b: int) -> int:
@@ -36,11 +37,12 @@ def resolve_axis_padding(
 ) -> tuple[int, int]:
     """The (before, after) padding of one axis for an int, a pair or a word.
 
-    ``same`` follows TensorFlow: total = max((⌈in/s⌉ − 1)·s + d·(k−1) + 1 − in, 0),
-    the smaller half before, the extra after.
+    ``same`` follows TensorFlow (ONNX ``SAME_UPPER``): total = max((⌈in/s⌉ − 1)·s +
+    d·(k−1) + 1 − in, 0), the smaller half before, the extra after; ``same-lower``
+    (ONNX ``SAME_LOWER``) puts the extra cell before.
 
-    >>> resolve_axis_padding("same", 4, 4)
-    (1, 2)
+    >>> resolve_axis_padding("same", 4, 4), resolve_axis_padding("same-lower", 4, 4)
+    ((1, 2), (2, 1))
     """
     if isinstance(padding, str):
         word = padding.lower()
@@ -49,13 +51,14 @@ def resolve_axis_padding(
         if word == "full":
             full = dilation * (kernel - 1)
             return (full, full)
-        if word == "same":
+        if word in ("same", "same-lower"):
             total = max(
                 (ceil_div(size, stride) - 1) * stride + effective_kernel(kernel, dilation) - size,
                 0,
             )
-            return (total // 2, total - total // 2)
-        msg = f"unknown padding {padding!r}: use a number, 'valid', 'same' or 'full'"
+            small, large = total // 2, total - total // 2
+            return (small, large) if word == "same" else (large, small)
+        msg = f"unknown padding {padding!r}: use a number, 'valid', 'same', 'same-lower' or 'full'"
         raise ParameterError(msg)
     if isinstance(padding, tuple):
         before, after = padding
@@ -65,6 +68,11 @@ def resolve_axis_padding(
         msg = f"padding must be 0 or more, got {before if before < 0 else after}"
         raise ParameterError(msg)
     return (before, after)
+
+
+def axis_names(ndim: int) -> tuple[str, ...]:
+    """The names of N spatial axes in messages: width; height, width; depth, height, width."""
+    return ("depth", "height", "width")[3 - ndim :]
 
 
 class AxisArithmetic(NamedTuple):
