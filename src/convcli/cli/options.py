@@ -142,7 +142,8 @@ PaddingOpt = Annotated[
         "--padding",
         "-p",
         metavar="P",
-        help="Padding: N, H,W, TOP,BOTTOM,LEFT,RIGHT, valid, same or full [default: 0].",
+        help="Padding: N, H,W, TOP,BOTTOM,LEFT,RIGHT, valid, same (extra cell after), "
+        "same-lower (extra cell before) or full [default: 0].",
         parser=parse_padding,
     ),
 ]

@@ -119,7 +119,7 @@ def shape(
             "--padding",
             "-p",
             metavar="P",
-            help="N, H,W, TOP,BOTTOM,LEFT,RIGHT, valid, same or full; with --transpose "
+            help="N, H,W, TOP,BOTTOM,LEFT,RIGHT, valid, same, same-lower or full; with --transpose "
             "(cells cropped) N, H,W or TOP,BOTTOM,LEFT,RIGHT; with --pool N or H,W "
             "[default: 0].",
             parser=parse_padding,
