@@ -459,8 +459,8 @@ def ref_pool2d(
     kh, kw = _pair(window, "window", 1)
     sh, sw = (kh, kw) if stride is None else _pair(stride, "stride", 1)
     ph, pw = _pair(padding, "padding", 0)
-    if 2 * ph > kh or 2 * pw > kw:
-        raise RefInvalid("pooling padding must be at most half the window")
+    if ph > kh - 1 or pw > kw - 1:  # ONNX's limit (SPEC §7); PyTorch's is half the window
+        raise RefInvalid("pooling padding must be at most the window minus one")
     h, w = len(chans[0]), len(chans[0][0])
     ho = _pool_size(h, kh, sh, ph, ceil_mode)
     wo = _pool_size(w, kw, sw, pw, ceil_mode)
