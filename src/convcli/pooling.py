@@ -137,8 +137,7 @@ def prepare_pool(
         exact_objects=x_c.dtype == object,
         what="this pooling",
     )
-    needs_input = params.op in ("max", "min") or not params.count_include_pad
-    if needs_input:
+    if params.op in ("max", "min") or (params.op == "avg" and not params.count_include_pad):
         _check_every_window_reads_input(axes)
     return PoolSetup(
         x_c,
