@@ -259,3 +259,23 @@ def test_avg_with_dilation_counts_padding_only_when_asked() -> None:
     assert got.tolist() == [Fraction(4), Fraction(10), Fraction(4)]
     got = pool1d(x, 2, stride=1, dilation=2, padding=1, op="avg", count_include_pad=False)
     assert got.tolist() == [Fraction(8), Fraction(10), Fraction(8)]
+
+
+def test_a_nan_wins_and_its_index_is_the_last_nan_as_in_pytorch() -> None:
+    x = np.array([[1.0, np.nan, 2.0], [np.nan, 0.0, 5.0]])
+    for op in ("max", "min"):
+        values, indices = pool2d(x, (2, 3), op=op, return_indices=True)
+        assert np.isnan(values).all()
+        assert indices.tolist() == [[3]]
+    values, indices = pool2d(x, (1, 3), op="max", return_indices=True)
+    assert np.isnan(values).all()
+    assert indices.tolist() == [[1], [3]]
+
+
+def test_indices_count_their_memory_against_the_limit(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A stride-1 3×3 window copies each cell 9 times to find the indices."""
+    monkeypatch.setenv("CONVCLI_MAX_CELLS", "500")
+    x = np.zeros((10, 10), dtype=np.int64)
+    assert pool2d(x, 3, stride=1).shape == (8, 8)
+    with pytest.raises(ConvError, match="CONVCLI_MAX_CELLS"):
+        pool2d(x, 3, stride=1, return_indices=True)

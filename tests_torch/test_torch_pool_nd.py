@@ -336,3 +336,18 @@ def test_window_equal_to_the_input_matches_onnx_global_pools(shape: tuple[int, .
     (want_avg,) = run_onnx("GlobalAveragePool", x[None], 18)
     assert pool2d(x, shape[1:]).tolist() == want_max[0].tolist()
     np.testing.assert_allclose(pool2d(x, shape[1:], op="avg"), want_avg[0], rtol=1e-15)
+
+
+@pytest.mark.parametrize("dims", [1, 2, 3])
+@pytest.mark.parametrize("op", ["max", "min"])
+def test_nan_and_its_index_match_torch(dims: int, op: str) -> None:
+    torch = torch_module()
+    rng = np.random.default_rng(dims)
+    x = rng.integers(-5, 5, size=(2, *(4,) * dims)).astype(np.float64)
+    x.reshape(2, -1)[:, [1, 2, 3] if dims == 1 else [1, 5, 6, 15]] = np.nan
+    sign = 1 if op == "max" else -1
+    pool = getattr(torch.nn.functional, f"max_pool{dims}d")
+    want, where = pool(sign * torch.tensor(x)[None], 2, 1, 1, return_indices=True)
+    got, indices = POOLS[dims](x, 2, 1, 1, op=op, return_indices=True)
+    np.testing.assert_array_equal(got, sign * want[0].numpy())
+    assert indices.tolist() == where[0].tolist()

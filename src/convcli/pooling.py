@@ -131,8 +131,10 @@ def prepare_pool(
         for i, size in enumerate(x_c.shape[1:])
     )
     channels = x_c.shape[0]
+    # indices look at every window's cells at once: an output-sized array per tap
+    window_copies = math.prod(a.output * a.kernel for a in axes) if return_indices else 0
     limits.check(
-        cells=channels * math.prod(a.padded + a.stride + a.span for a in axes),
+        cells=channels * max(math.prod(a.padded + a.stride + a.span for a in axes), window_copies),
         work=channels * math.prod(a.output * a.kernel for a in axes),
         exact_objects=x_c.dtype == object,
         what="this pooling",
@@ -185,12 +187,12 @@ def _taps(axis: AxisArithmetic) -> Array:
 
 
 def _check_every_window_reads_input(axes: tuple[AxisArithmetic, ...]) -> None:
-    for number, axis in enumerate(axes):
+    for name, axis in zip(AXIS_NAMES[len(axes)], axes, strict=True):
         taps = _taps(axis)
         empty = np.flatnonzero(~((taps >= 0) & (taps < axis.size)).any(axis=1))
         if empty.size:
             msg = (
-                f"output position {int(empty[0])} of axis {number} reads only padding: "
+                f"output {name} position {int(empty[0])} reads only padding: "
                 f"with dilation {axis.dilation}, its window has no input cell "
                 "to choose or divide by"
             )
@@ -244,7 +246,8 @@ def run_pool(setup: PoolSetup) -> Array:
 def run_pool_indices(setup: PoolSetup) -> tuple[Array, Array]:
     """Max or min values and, per output cell, the flat index in the input plane (the
     spatial axes of one channel, row-major) of the cell chosen, as PyTorch's
-    ``return_indices``: the first such cell in the window's row-major order."""
+    ``return_indices``: the first cell holding the value in the window's row-major
+    order; when the value is NaN (a NaN wins a max or a min), the last NaN, as PyTorch."""
     if setup.op not in ("max", "min"):
         msg = f"indices apply to max and min pooling, not to {setup.op}"
         raise ConvError(msg)
@@ -372,9 +375,11 @@ def _indices(setup: PoolSetup, padded: Array, values: Array) -> Array:
     valid = valid.reshape(*values.shape[1:], window_cells)
     target = values[..., None]
     hits = np.asarray(windows == target, dtype=bool)
-    if values.dtype == np.float64:
-        hits |= np.isnan(windows) & np.isnan(target)
     chosen = np.argmax(hits & valid, axis=-1)
+    if values.dtype == np.float64:  # a NaN wins, and PyTorch keeps the last one it meets
+        nans = np.isnan(windows) & valid
+        last_nan = window_cells - 1 - np.argmax(nans[..., ::-1], axis=-1)
+        chosen = np.where(np.isnan(values), last_nan, chosen)
     chosen_taps = np.unravel_index(chosen, tuple(a.kernel for a in axes))
     coordinates = []
     for number, (axis, tap) in enumerate(zip(axes, chosen_taps, strict=True)):
