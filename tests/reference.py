@@ -463,8 +463,8 @@ def ref_pool2d(
     kh, kw = _pair(window, "window", 1)
     sh, sw = (kh, kw) if stride is None else _pair(stride, "stride", 1)
     ph, pw = _pair(padding, "padding", 0)
-    if 2 * ph > kh or 2 * pw > kw:
-        raise RefInvalid("pooling padding must be at most half the window")
+    if ph > kh - 1 or pw > kw - 1:  # ONNX's limit (SPEC §7); PyTorch's is half the window
+        raise RefInvalid("pooling padding must be at most the window minus one")
     h, w = len(chans[0]), len(chans[0][0])
     ho = _pool_size(h, kh, sh, ph, ceil_mode)
     wo = _pool_size(w, kw, sw, pw, ceil_mode)
@@ -740,3 +740,154 @@ def ref_conv_transposend(
 
     result = _build([n_out, *out_size], cell)
     return result if len(ks) == ndim + 2 else result[0]
+
+
+# --------------------------------------------------------------------------- N-D pooling
+
+
+def _per_axis(v: Any, name: str, dims: int, minimum: int) -> list[int]:
+    """An int or ``dims`` ints, each at least ``minimum``."""
+    items = [v] if _is_int(v) else list(v) if _is_seq(v) else None
+    if items is None or not all(_is_int(e) for e in items):
+        raise RefInvalid(f"{name} must be ints, got {v!r}")
+    if len(items) == 1:
+        items = items * dims
+    if len(items) != dims or min(items) < minimum:
+        raise RefInvalid(f"{name} must be 1 or {dims} ints >= {minimum}, got {v!r}")
+    return items
+
+
+def _pool_pads(v: Any, dims: int) -> list[tuple[int, int]]:
+    """(before, after) per axis from 1, ``dims`` or 2·``dims`` ints."""
+    items = [v] if _is_int(v) else list(v) if _is_seq(v) else None
+    if items is None or not all(_is_int(e) for e in items) or min(items) < 0:
+        raise RefInvalid(f"padding must be ints >= 0, got {v!r}")
+    if len(items) == 1:
+        return [(items[0], items[0])] * dims
+    if len(items) == dims:
+        return [(p, p) for p in items]
+    if len(items) == 2 * dims:
+        return [(items[2 * i], items[2 * i + 1]) for i in range(dims)]
+    raise RefInvalid(f"padding takes 1, {dims} or {2 * dims} ints, got {v!r}")
+
+
+def _product(ranges: list[range]) -> list[tuple[int, ...]]:
+    """Every index tuple of ``ranges``, the last varying fastest (row-major)."""
+    out: list[tuple[int, ...]] = [()]
+    for r in ranges:
+        out = [(*prefix, i) for prefix in out for i in r]
+    return out
+
+
+def _get(x: Any, index: tuple[int, ...]) -> Any:
+    for i in index:
+        x = x[i]
+    return x
+
+
+def _set(nested: Any, index: tuple[int, ...], value: Any) -> None:
+    for i in index[:-1]:
+        nested = nested[i]
+    nested[index[-1]] = value
+
+
+def _zeros(shape: list[int]) -> Any:
+    if len(shape) == 1:
+        return [0] * shape[0]
+    return [_zeros(shape[1:]) for _ in range(shape[0])]
+
+
+def ref_pool_nd(
+    x: Nested,
+    window: Any,
+    stride: Any = None,
+    padding: Any = 0,
+    dilation: Any = 1,
+    op: str = "max",
+    ceil_mode: bool = False,
+    count_include_pad: bool = True,
+    norm_type: Any = 2,
+    return_indices: bool = False,
+    *,
+    dims: int,
+) -> Any:
+    """Pooling over ``dims`` spatial axes, tap by tap, from the definitions (SPEC §1, §7).
+
+    Window o of an axis reads the taps o·s − before + t·d (t < k). A tap is on the padded
+    input when −before ≤ p < n + after, and an input cell when 0 ≤ p < n. max and min
+    choose among the input cells (the first holding the value, row-major, gives the index:
+    the flat position in the input plane); avg divides the sum of the input cells by the
+    taps on the padded input (count_include_pad) or by the input cells; lp is
+    (Σ |v|^P)^(1/P) over the input cells (padding adds 0), exact when P = 1. Padding is
+    at most the window minus one; with ceil_mode the last window starts inside the input
+    or the padding before it.
+    """
+    shape = _shape(x)
+    if len(shape) == dims:
+        chans, squeeze = [x], True
+    elif len(shape) == dims + 1:
+        chans, squeeze = list(x), False
+    else:
+        raise RefInvalid(f"input must be {dims}-D or {dims + 1}-D, got shape {shape}")
+    if op not in ("max", "min", "avg", "lp"):
+        raise RefInvalid(f"unknown pooling op {op!r}")
+    if return_indices and op not in ("max", "min"):
+        raise RefInvalid("indices only for max and min")
+    k = _per_axis(window, "window", dims, 1)
+    s = k if stride is None else _per_axis(stride, "stride", dims, 1)
+    d = _per_axis(dilation, "dilation", dims, 1)
+    pads = _pool_pads(padding, dims)
+    if isinstance(norm_type, bool) or not isinstance(norm_type, int | float) or norm_type <= 0:
+        raise RefInvalid(f"norm type must be positive, got {norm_type!r}")
+    sizes = list(shape[-dims:])
+    outs = []
+    for n, ki, si, di, (before, after) in zip(sizes, k, s, d, pads, strict=True):
+        if before > ki - 1 or after > ki - 1:
+            raise RefInvalid("pooling padding must be at most the window minus one")
+        room = n + before + after - (di * (ki - 1) + 1)
+        o = -(-room // si) + 1 if ceil_mode else room // si + 1
+        if ceil_mode and (o - 1) * si >= n + before:
+            o -= 1
+        if o < 1:
+            raise RefInvalid("pooling window larger than the padded input")
+        outs.append(o)
+    floats = _has_float(x)
+    values_out, indices_out = [], []
+    for xc in chans:
+        plane, where = _zeros(outs), _zeros(outs)
+        for o in _product([range(n) for n in outs]):
+            cells, flat_of, on_padded = [], [], 0
+            for t in _product([range(ki) for ki in k]):
+                p = [o[i] * s[i] - pads[i][0] + t[i] * d[i] for i in range(dims)]
+                if all(-pads[i][0] <= p[i] < sizes[i] + pads[i][1] for i in range(dims)):
+                    on_padded += 1
+                if all(0 <= p[i] < sizes[i] for i in range(dims)):
+                    cells.append(_get(xc, tuple(p)))
+                    flat = 0
+                    for i in range(dims):
+                        flat = flat * sizes[i] + p[i]
+                    flat_of.append(flat)
+            needs_cells = op in ("max", "min") or (op == "avg" and not count_include_pad)
+            if needs_cells and not cells:
+                raise RefInvalid("a window without an input cell")
+            if op in ("max", "min"):
+                best = max(cells) if op == "max" else min(cells)
+                _set(plane, o, best)
+                _set(where, o, flat_of[cells.index(best)])
+            elif op == "avg":
+                total: Any = 0
+                for v in cells:
+                    total = total + v
+                count = on_padded if count_include_pad else len(cells)
+                _set(plane, o, total / count if floats else Fraction(total) / count)
+            else:
+                power: Any = 0
+                for v in cells:
+                    power = power + abs(v) ** norm_type
+                _set(plane, o, power if norm_type == 1 else float(power) ** (1.0 / norm_type))
+        values_out.append(plane)
+        indices_out.append(where)
+    values = values_out[0] if squeeze else values_out
+    if return_indices:
+        return values, indices_out[0] if squeeze else indices_out
+    return values

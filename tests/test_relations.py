@@ -139,3 +139,19 @@ def test_the_readme_table_lists_each_relationship_with_its_command() -> None:
     for entry in SHAPES:
         assert f"| {entry.key[3:]}: " in readme
         assert f"`{entry.command}`" in readme
+
+
+def test_pool_lesson_with_padding_on_one_side(run: Run) -> None:
+    # 3 + 0 + 1 − 2 = 2, ⌊2/2⌋ + 1 = 2 per axis (the padding only at the bottom and right)
+    out = json.loads(
+        run(
+            "explain", "--op", "pool", "-i", "1 2 3; 4 5 6; 7 8 9", "-p", "0,1,0,1", "-f", "json"
+        ).stdout
+    )
+    align = next(s for s in out["steps"] if s["kind"] == "align")
+    assert align["lines"][0].startswith("Padding adds 0 rows on top, 1 row at the bottom")
+    assert "h' = ⌊(h + p₁ + p₂ − k) / s⌋ + 1 = ⌊(3 + 0 + 1 − 2) / 2⌋ + 1 = 2" in align["lines"]
+    assert align["grids"][0]["label"] == "padded input"
+    assert len(align["grids"][0]["values"]) == 4
+    values = [s["lines"][1] for s in out["steps"] if s["kind"] == "cell"]
+    assert values[-1] == "out[1,1] = max(9) = 9"

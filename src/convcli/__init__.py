@@ -24,9 +24,9 @@ if TYPE_CHECKING:
         conv_transpose1d,
         conv_transpose2d,
         conv_transpose3d,
-        pool2d,
     )
     from convcli.errors import ConvError
+    from convcli.pooling import pool1d, pool2d, pool3d
     from convcli.shape import output_size
 
 _LAZY = {
@@ -36,7 +36,9 @@ _LAZY = {
     "conv_transpose1d": "convcli.core",
     "conv_transpose2d": "convcli.core",
     "conv_transpose3d": "convcli.core",
-    "pool2d": "convcli.core",
+    "pool1d": "convcli.pooling",
+    "pool2d": "convcli.pooling",
+    "pool3d": "convcli.pooling",
     "ConvError": "convcli.errors",
     "output_size": "convcli.shape",
 }
@@ -51,7 +53,9 @@ __all__ = [
     "conv_transpose2d",
     "conv_transpose3d",
     "output_size",
+    "pool1d",
     "pool2d",
+    "pool3d",
 ]
 
 

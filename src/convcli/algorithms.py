@@ -986,18 +986,26 @@ def transpose_taps(
 def pool_reduce(
     padded: Array,
     op: str,
-    window: tuple[int, int],
-    stride: tuple[int, int],
-    out_hw: tuple[int, int],
+    window: tuple[int, ...],
+    stride: tuple[int, ...],
+    out_hw: tuple[int, ...],
+    dilation: tuple[int, ...] | None = None,
 ) -> Array:
-    """Max, min or sum over every window of ``padded`` [C][H][W], one axis at a time.
+    """Max, min or sum over every window of ``padded`` [C][*spatial], one axis at a time.
 
-    Rows first: a pass then reads whole contiguous rows, and with stride s only 1/s of
-    them, so the second (strided, column) axis works on the already reduced array.
-    Never more than a few arrays of the input's size are alive (not the kh·kw slices of
-    a one-shot reduce).
+    2-D without dilation goes rows first, in strips: a pass then reads whole contiguous
+    rows, and with stride s only 1/s of them, so the second (strided, column) axis works
+    on the already reduced array. Never more than a few arrays of the input's size are
+    alive (not the prod(k) slices of a one-shot reduce). Other cases reduce each axis
+    in turn over the whole array; a dilated window reads every d-th cell.
     """
     ufunc = {"max": np.maximum, "min": np.minimum, "sum": np.add}[op]
+    dilation = dilation or (1,) * len(window)
+    if len(window) != 2 or any(d != 1 for d in dilation):
+        reduced = padded
+        for axis, (k, s, n, d) in enumerate(zip(window, stride, out_hw, dilation, strict=True)):
+            reduced = _reduce_axis(reduced, axis + 1, k, s, n, ufunc, d)
+        return reduced
     (kh, kw), (sh, sw), (out_h, out_w) = window, stride, out_hw
     # strips of output rows whose input fits the cache; each is reduced on its own
     row_bytes = padded.shape[0] * padded.shape[2] * padded.itemsize * sh
@@ -1016,16 +1024,16 @@ def pool_reduce(
     return out
 
 
-def _reduce_axis(a: Array, axis: int, k: int, s: int, n: int, ufunc: Any) -> Array:
-    """out[o] = ufunc-reduce of a[o·s + t] over t < k along ``axis``, for o < n."""
-    if s == 1 and k >= DOUBLING_MIN:
+def _reduce_axis(a: Array, axis: int, k: int, s: int, n: int, ufunc: Any, d: int = 1) -> Array:
+    """out[o] = ufunc-reduce of a[o·s + t·d] over t < k along ``axis``, for o < n."""
+    if d == 1 and s == 1 and k >= DOUBLING_MIN:
         return _doubling(a, axis, k, n, ufunc)
-    if s == k and axis == a.ndim - 2:  # tiling rows: one reduce over whole contiguous rows
+    if d == 1 and s == k and axis == a.ndim - 2:  # tiling rows: one reduce over whole rows
         tiles = _along(a, axis, 0, 1, n * k)
         return ufunc.reduce(tiles.reshape(*a.shape[:axis], n, k, a.shape[-1]), axis=axis + 1)  # type: ignore[no-any-return]
     out = _along(a, axis, 0, s, n).copy()
     for t in range(1, k):
-        ufunc(out, _along(a, axis, t, s, n), out=out)
+        ufunc(out, _along(a, axis, t * d, s, n), out=out)
     return out
 
 

@@ -43,18 +43,26 @@ from convcli.params import (
     AxisPadding,
     ConvParams,
     Pads,
-    PoolParams,
     as_axes,
     as_axis_padding,
     as_transpose_axis_padding,
     resolve_axis_paddings,
 )
+
+# the pooling lives in convcli.pooling; these names stay importable from here
+from convcli.pooling import PoolSetup as PoolSetup
+from convcli.pooling import pool1d as pool1d
+from convcli.pooling import pool2d as pool2d
+from convcli.pooling import pool3d as pool3d
+from convcli.pooling import pool_windows as pool_windows
+from convcli.pooling import prepare_pool as prepare_pool
+from convcli.pooling import run_pool as run_pool
+from convcli.pooling import run_pool_indices as run_pool_indices
 from convcli.shape import (
     AxisArithmetic,
     TransposeAxis,
     axis_names,
     conv_axis,
-    pool_axis,
     transpose_axis,
 )
 
@@ -798,161 +806,6 @@ def conv_transpose3d(
     """
     options = _options(stride, padding, dilation, groups, flip)
     return _transpose(3, x, kernel, output_padding, bias, options)
-
-
-# --- pooling --------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class PoolSetup:
-    """A validated pooling: PyTorch's max_pool2d / avg_pool2d geometry."""
-
-    x: Array  # [C][H][W]
-    op: str
-    rows: AxisArithmetic
-    cols: AxisArithmetic
-    count_include_pad: bool
-    squeeze: bool
-    ceil_mode: bool = False
-
-    @property
-    def output_shape(self) -> tuple[int, ...]:
-        hw = (self.rows.output, self.cols.output)
-        return hw if self.squeeze else (self.x.shape[0], *hw)
-
-
-def prepare_pool(
-    x: Any,
-    window: Any,
-    *,
-    stride: Any = None,
-    padding: Any = 0,
-    op: str = "max",
-    ceil_mode: bool = False,
-    count_include_pad: bool = True,
-) -> PoolSetup:
-    params = PoolParams.build(
-        window,
-        stride=stride,
-        padding=padding,
-        op=op,
-        ceil_mode=ceil_mode,
-        count_include_pad=count_include_pad,
-    )
-    image = as_matrix(x, "the input", ndims=(2, 3))
-    image3 = image if image.ndim == 3 else image[None]
-    (kh, kw), (sh, sw), (ph, pw) = params.window, params.stride, params.padding
-    height, width = image3.shape[-2:]
-    rows = pool_axis(height, kh, sh, ph, ceil_mode=ceil_mode, axis="height")
-    cols = pool_axis(width, kw, sw, pw, ceil_mode=ceil_mode, axis="width")
-    limits.check(
-        cells=image3.shape[0] * (rows.padded + rows.stride) * (cols.padded + cols.stride),
-        work=image3.shape[0] * rows.output * cols.output * kh * kw,
-        exact_objects=image3.dtype == object,
-        what="this pooling",
-    )
-    return PoolSetup(
-        image3, params.op, rows, cols, params.count_include_pad, image.ndim == 2, params.ceil_mode
-    )
-
-
-def pool_windows(setup: PoolSetup, fill: Number) -> Array:
-    """The input padded with ``fill`` far enough that every window is complete."""
-    rows, cols = setup.rows, setup.cols
-    need_h = (rows.output - 1) * rows.stride + rows.kernel
-    need_w = (cols.output - 1) * cols.stride + cols.kernel
-    height, width = setup.x.shape[-2:]
-    pads = (
-        rows.pad_before,
-        max(need_h - height - rows.pad_before, 0),
-        cols.pad_before,
-        max(need_w - width - cols.pad_before, 0),
-    )
-    return pad_input(setup.x, pads, "zeros", fill)
-
-
-def _divisors(axis: AxisArithmetic, include_pad: bool) -> Array:
-    """Per output position of one axis, how many cells the average divides by (PyTorch)."""
-    starts = np.arange(axis.output, dtype=np.int64) * axis.stride - axis.pad_before
-    ends = np.minimum(starts + axis.kernel, axis.size + axis.pad_before)
-    if include_pad:
-        return ends - starts
-    result: Array = np.minimum(ends, axis.size) - np.maximum(starts, 0)
-    return result
-
-
-@_ieee
-def run_pool(setup: PoolSetup) -> Array:
-    """Max/min/sums one axis at a time (:func:`convcli.algorithms.pool_reduce`); averages
-    of exact inputs as exact fractions."""
-    x = setup.x
-    if setup.op == "avg":
-        fill: Number = 0
-    elif x.dtype == np.float64:
-        fill = -np.inf if setup.op == "max" else np.inf
-    else:  # padding never wins: fill with the input's own extreme value
-        fill = x.min() if setup.op == "max" else x.max()
-    padded = pool_windows(setup, fill)
-    out = _average(padded, setup) if setup.op == "avg" else _reduce(padded, setup.op, setup)
-    result: Array = out[0] if setup.squeeze else out
-    return result
-
-
-def _reduce(padded: Array, op: str, setup: PoolSetup) -> Array:
-    rows, cols = setup.rows, setup.cols
-    return algorithms.pool_reduce(
-        padded,
-        op,
-        (rows.kernel, cols.kernel),
-        (rows.stride, cols.stride),
-        (rows.output, cols.output),
-    )
-
-
-def _average(padded: Array, setup: PoolSetup) -> Array:
-    include = setup.count_include_pad
-    rows, cols = _divisors(setup.rows, include), _divisors(setup.cols, include)
-    if setup.x.dtype == np.float64:
-        sums = _reduce(padded, "sum", setup)
-        # in place; one number when every window counts the same cells (no output-sized
-        # divisor to build), else a float64 one (an int64 one is cast cell by cell)
-        if rows.min() == rows.max() and cols.min() == cols.max():
-            sums /= float(rows[0] * cols[0])
-        else:
-            sums /= np.outer(rows, cols).astype(np.float64)
-        return sums
-    divisor = np.outer(rows, cols)
-    bound = max_abs(setup.x) * setup.rows.kernel * setup.cols.kernel
-    exact = padded.astype(object) if bound > INT64_MAX else padded
-    sums = _reduce(exact, "sum", setup)
-    quotient: Array = np.frompyfunc(Fraction, 2, 1)(sums, divisor.astype(object))
-    return quotient
-
-
-def pool2d(
-    x: Any,
-    window: Any,
-    stride: Any = None,
-    padding: Any = 0,
-    op: str = "max",
-    ceil_mode: bool = False,
-    count_include_pad: bool = True,
-) -> Array:
-    """Max, average or min pooling with PyTorch's semantics; ``stride`` defaults to the window.
-
-    >>> pool2d([[1, -2], [3, 4]], 2, op="min").tolist()
-    [[-2]]
-    """
-    setup = prepare_pool(
-        x,
-        window,
-        stride=stride,
-        padding=padding,
-        op=op,
-        ceil_mode=ceil_mode,
-        count_include_pad=count_include_pad,
-    )
-    return run_pool(setup)
 
 
 def transpose_as_direct(setup: TransposeSetup) -> tuple[Array, Array, Pads]:

@@ -81,12 +81,21 @@ def conv_line(name: str, axis: AxisArithmetic, signs: Signs = UNICODE_SIGNS) -> 
 def pool_line(
     name: str, axis: AxisArithmetic, ceil_mode: bool, signs: Signs = UNICODE_SIGNS
 ) -> str:
-    """The pooled size: ``⌊(w + 2p − k) / s⌋ + 1`` (⌈…⌉ with ceil mode)."""
+    """The pooled size: ``⌊(w + 2p − k) / s⌋ + 1`` (⌈…⌉ with ceil mode; p₁ + p₂ for padding
+    on one side, d·(k−1) + 1 for a dilated window)."""
     lo, hi = signs.ceil if ceil_mode else signs.floor
-    generic = f"{name}' = {lo}({name} + 2p − k) / s{hi} + 1"
-    numbers = (
-        f"{lo}({axis.size} + 2{signs.dot}{axis.pad_before} − {axis.kernel}) / {axis.stride}{hi} + 1"
-    )
+    d = signs.dot
+    if axis.pad_before == axis.pad_after:
+        pads, values = "2p", f"2{d}{axis.pad_before}"
+    else:
+        p1, p2 = signs.pads
+        pads, values = f"{p1} + {p2}", f"{axis.pad_before} + {axis.pad_after}"
+    if axis.dilation == 1:
+        window, taps = "k", str(axis.kernel)
+    else:
+        window, taps = f"d{d}(k−1) − 1", f"{axis.dilation}{d}({axis.kernel}−1) − 1"
+    generic = f"{name}' = {lo}({name} + {pads} − {window}) / s{hi} + 1"
+    numbers = f"{lo}({axis.size} + {values} − {taps}) / {axis.stride}{hi} + 1"
     raw = (
         ceil_div(axis.numerator, axis.stride) if ceil_mode else axis.numerator // axis.stride
     ) + 1

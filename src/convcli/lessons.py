@@ -560,8 +560,17 @@ def pool_lesson(
     inputs = tuple(_pool_input(setup, c, lang, []) for c in range(setup.x.shape[0]))
     sh, sw = count(lang, rows.stride, "row"), count(lang, cols.stride, "column")
     placing = (
-        _text(phrase(lang, f"pool_pad_{setup.op}", h=rows.pad_before, w=cols.pad_before))
-        if rows.pad_before or cols.pad_before
+        _text(
+            phrase(
+                lang,
+                f"pool_pad_{setup.op}",
+                top=count(lang, rows.pad_before, "row"),
+                bottom=count(lang, rows.pad_after, "row"),
+                left=count(lang, cols.pad_before, "column"),
+                right=count(lang, cols.pad_after, "column"),
+            )
+        )
+        if rows.pad_before or rows.pad_after or cols.pad_before or cols.pad_after
         else _text(phrase(lang, "pool_no_pad"))
     )
     align_lines = (
@@ -623,18 +632,19 @@ def _pool_input(
     """The input of one channel with its padding: 0ₚ where an average may count it, ·
     where a max or min never picks it; the window's cells (input coordinates) lit."""
     top, left = setup.rows.pad_before, setup.cols.pad_before
+    bottom, right = setup.rows.pad_after, setup.cols.pad_after
     x = setup.x[channel]
     height, width = x.shape
-    values = np.zeros((height + 2 * top, width + 2 * left), dtype=x.dtype)
+    values = np.zeros((height + top + bottom, width + left + right), dtype=x.dtype)
     values[top : top + height, left : left + width] = x
-    band = padding_marks((height, width), (top, top, left, left))
+    band = padding_marks((height, width), (top, bottom, left, right))
     fill: Mark = "padding" if setup.op == "avg" else "blank"
     marks: dict[tuple[int, int], Mark] = dict.fromkeys(band, fill)
     lit = [
         (a + top, b + left)
         for a, b in window
-        if -top <= a < height + top and -left <= b < width + left
+        if -top <= a < height + bottom and -left <= b < width + right
     ]
     marks.update(dict.fromkeys(lit, "window"))
-    label = phrase(lang, "padded_input" if top or left else "input")
+    label = phrase(lang, "padded_input" if top or left or bottom or right else "input")
     return Grid(label, values, marks, (-top, -left), focus=lit[0] if lit else None)

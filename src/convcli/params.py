@@ -13,6 +13,7 @@ All raise :class:`ParameterError` with a sentence that names the option.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from numbers import Real
 from typing import TYPE_CHECKING, Any, NamedTuple, TypeAlias
 
 from convcli.errors import ParameterError
@@ -26,7 +27,7 @@ Pads: TypeAlias = tuple[int, int, int, int]
 Padding: TypeAlias = str | Pads
 AxisPadding: TypeAlias = str | tuple[int, ...]  # a word or (before, after) per axis
 PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
-POOL_OPS = ("max", "avg", "min")
+POOL_OPS = ("max", "avg", "min", "lp")
 
 
 def _ints(text: str, name: str) -> tuple[int, ...]:
@@ -295,14 +296,25 @@ class ConvParams(NamedTuple):
 
 
 class PoolParams(NamedTuple):
-    """Every parameter of a pooling except the input, validated (PyTorch's rules)."""
+    """Every parameter of an N-D pooling except the input, validated.
 
-    window: Pair
-    stride: Pair
-    padding: Pair  # on each side of each axis
+    Per-axis values have N entries in axis order; ``padding`` has 2N, (before, after)
+    for each axis in turn (2-D: top, bottom, left, right), as ONNX's ``pads`` regrouped.
+    """
+
+    window: tuple[int, ...]
+    stride: tuple[int, ...]
+    padding: tuple[int, ...]  # before, after of each axis in turn
     op: str = "max"
     ceil_mode: bool = False
     count_include_pad: bool = True
+    dilation: tuple[int, ...] = ()
+    norm_type: int | float = 2
+    return_indices: bool = False
+
+    @property
+    def dims(self) -> int:
+        return len(self.window)
 
     @classmethod
     def build(
@@ -311,16 +323,64 @@ class PoolParams(NamedTuple):
         *,
         stride: Any = None,
         padding: Any = 0,
+        dilation: Any = 1,
         op: str = "max",
         ceil_mode: bool = False,
         count_include_pad: bool = True,
+        norm_type: Any = 2,
+        return_indices: bool = False,
+        dims: int = 2,
     ) -> PoolParams:
-        kernel = as_pair(window, "window")
+        kernel = as_axes(window, "window", dims)
+        pool_op = as_pool_op(op)
+        if return_indices and pool_op not in ("max", "min"):
+            msg = f"indices apply to max and min pooling, not to {pool_op}"
+            raise ParameterError(msg, option="--indices")
         return cls(
             kernel,
-            as_pair(stride if stride is not None else kernel, "stride"),
-            as_pool_padding(padding),
-            as_pool_op(op),
+            as_axes(stride if stride is not None else kernel, "stride", dims),
+            as_pool_pads(padding, dims),
+            pool_op,
             bool(ceil_mode),
             bool(count_include_pad),
+            as_axes(dilation, "dilation", dims),
+            as_norm_type(norm_type),
+            bool(return_indices),
         )
+
+
+def as_pool_pads(value: Any, dims: int) -> tuple[int, ...]:
+    """N-D pooling padding as (before, after) per axis: 1 number, N (the same on both sides
+    of each axis) or 2N (before,after of each axis in turn); ``valid`` is 0."""
+    if isinstance(value, str) and value.strip().lower() == "valid":
+        return (0,) * (2 * dims)
+    if isinstance(value, str):
+        msg = f"pooling padding takes numbers or 'valid', got {value!r}"
+        raise ParameterError(msg, option="--padding")
+    items = _sequence(value, "padding")
+    if len(items) == 1:
+        items = items * (2 * dims)
+    elif len(items) == dims:
+        items = tuple(p for item in items for p in (item, item))
+    elif len(items) != 2 * dims:
+        msg = (
+            f"pooling padding takes 1, {dims} (one per axis) or {2 * dims} "
+            f"(before,after per axis) numbers, got {len(items)}"
+        )
+        raise ParameterError(msg, option="--padding")
+    if min(items) < 0:
+        msg = f"padding must be 0 or more, got {min(items)}"
+        raise ParameterError(msg, option="--padding")
+    return items
+
+
+def as_norm_type(value: Any) -> int | float:
+    """Lp pooling's P: a positive finite number; a whole float becomes an int (exact path)."""
+    if isinstance(value, bool) or not isinstance(value, int | float | Real):
+        msg = f"norm type must be a positive number, got {value!r}"
+        raise ParameterError(msg, option="--norm-type")
+    value = float(value) if not hasattr(value, "__index__") else int(value)
+    if not 0 < value < float("inf"):
+        msg = f"norm type must be a positive finite number, got {value!r}"
+        raise ParameterError(msg, option="--norm-type")
+    return int(value) if float(value).is_integer() else float(value)

@@ -277,9 +277,9 @@ EN = {
     "direct_cell_text": "The rotated kernel slides with stride 1 over the stretched, padded input; the highlighted window times the kernel, added up:",
     "cost_line": "cost: weights {wf} = {we} = {w}, bias {b}; multiply-adds {mf} = {me} = {m}; output activations O·H′·W′ = {ae} = {a}",
     "pool_no_pad": "No padding: the window stays inside the input.",
-    "pool_pad_max": "Padding adds {h} rows and {w} columns on each side (shown ·): a padding cell never wins the maximum.",
-    "pool_pad_min": "Padding adds {h} rows and {w} columns on each side (shown ·): a padding cell never wins the minimum.",
-    "pool_pad_avg": "Padding adds {h} rows and {w} columns of zeros on each side (dim): they count in the average's divisor only with --count-include-pad (the default).",
+    "pool_pad_max": "Padding adds {top} on top, {bottom} at the bottom, {left} on the left and {right} on the right (shown ·): a padding cell never wins the maximum.",
+    "pool_pad_min": "Padding adds {top} on top, {bottom} at the bottom, {left} on the left and {right} on the right (shown ·): a padding cell never wins the minimum.",
+    "pool_pad_avg": "Padding adds zeros, {top} on top, {bottom} at the bottom, {left} on the left and {right} on the right (dim): they count in the average's divisor only with --count-include-pad (the default).",
     "window_start": "The window starts at the top-left corner and moves {sw} right at a time, then {sh} down.",
 }
 
@@ -527,9 +527,9 @@ ZH = {
     "direct_cell_text": "旋转后的卷积核以步长 1 在插零、填充后的输入上滑动；高亮的窗口与它逐格相乘再求和：",
     "cost_line": "代价：权重 {wf} = {we} = {w}，偏置 {b}；乘加次数 {mf} = {me} = {m}；输出激活 O·H′·W′ = {ae} = {a}",
     "pool_no_pad": "不填充：窗口始终在输入图像内部。",
-    "pool_pad_max": "每边填充 {h} 行、{w} 列（显示为 ·）：填充的格子永远不会被取为最大值。",
-    "pool_pad_min": "每边填充 {h} 行、{w} 列（显示为 ·）：填充的格子永远不会被取为最小值。",
-    "pool_pad_avg": "每边填充 {h} 行、{w} 列的零（暗色）：只有 --count-include-pad（默认）时才计入平均值的分母。",
+    "pool_pad_max": "上方填充{top}，下方{bottom}，左侧{left}，右侧{right}（显示为 ·）：填充的格子永远不会被取为最大值。",
+    "pool_pad_min": "上方填充{top}，下方{bottom}，左侧{left}，右侧{right}（显示为 ·）：填充的格子永远不会被取为最小值。",
+    "pool_pad_avg": "上方填充{top}个零行，下方{bottom}，左侧{left}，右侧{right}（暗色）：只有 --count-include-pad（默认）时才计入平均值的分母。",
     "window_start": "窗口从左上角开始，每次向右移动{sw}，一行走完后向下移动{sh}。",
 }
 

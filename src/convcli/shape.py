@@ -197,23 +197,34 @@ def pool_axis(
     *,
     ceil_mode: bool = False,
     axis: str = "width",
+    dilation: int = 1,
+    pad_after: int | None = None,
 ) -> AxisArithmetic:
-    """PyTorch's pooling arithmetic: padding ≤ window/2; with ceil_mode the last window
-    may hang over the end but must start inside the input or the left padding."""
-    _check_positive(size=size, window=window, stride=stride)
-    if padding < 0 or 2 * padding > window:
-        msg = f"pooling padding {padding} must be from 0 to half the window ({window // 2})"
-        raise ParameterError(msg)
-    numerator = size + 2 * padding - window
+    """The pooling arithmetic of one axis. ``padding`` is before the input and, unless
+    ``pad_after`` is given, after it too; each is at most the window minus one (ONNX's
+    limit: PyTorch's, half the window, is stricter). With ceil_mode the last window may
+    hang over the end but must start inside the input or the padding before it."""
+    _check_positive(size=size, window=window, stride=stride, dilation=dilation)
+    after = padding if pad_after is None else pad_after
+    for pad in (padding, after):
+        if pad < 0 or pad > window - 1:
+            msg = (
+                f"pooling padding {pad} must be from 0 to the window minus one ({window - 1}); "
+                f"PyTorch allows at most half the window ({window // 2})"
+            )
+            raise ParameterError(msg)
+    span = effective_kernel(window, dilation)
+    padded = size + padding + after
+    numerator = padded - span
     out = (ceil_div(numerator, stride) if ceil_mode else numerator // stride) + 1
     if ceil_mode and (out - 1) * stride >= size + padding:
         out -= 1
     if out < 1:
-        padded = size + 2 * padding
-        msg = f"the window {axis} {window} is larger than the padded input {axis} {padded}"
+        dilated = f" (dilated to {span})" if dilation > 1 else ""
+        msg = f"the window {axis} {window}{dilated} is larger than the padded input {axis} {padded}"
         raise ShapeError(msg)
-    unread = max(size + 2 * padding - ((out - 1) * stride + window), 0)
-    return AxisArithmetic(size, window, stride, 1, padding, padding, out, unread)
+    unread = max(padded - ((out - 1) * stride + span), 0)
+    return AxisArithmetic(size, window, stride, dilation, padding, after, out, unread)
 
 
 def _check_positive(**values: int) -> None:

@@ -156,18 +156,22 @@ class PoolTrace:
 def trace_pool(
     setup: PoolSetup, output: Array, cells: Iterable[tuple[int, ...]]
 ) -> list[PoolTrace]:
-    """The window of each requested pooled cell (PyTorch's window and divisor rules)."""
+    """The window of each requested pooled cell (PyTorch's window and divisor rules): its
+    taps (every d-th cell with a dilation) on the padded input; the cells past the padding
+    after the input, which ceil_mode's last window may cover, are left out."""
     rows, cols = setup.rows, setup.cols
     height, width = setup.x.shape[-2:]
+    dh, dw = rows.dilation, cols.dilation
+    end_h, end_w = height + rows.pad_after, width + cols.pad_after
     traces = []
     for cell in cells:
         channel, r, c = _split(cell)
         top, left = r * rows.stride - rows.pad_before, c * cols.stride - cols.pad_before
         positions = tuple(
-            (top + i, left + j)
+            (top + i * dh, left + j * dw)
             for i in range(rows.kernel)
             for j in range(cols.kernel)
-            if top + i < height + rows.pad_before and left + j < width + cols.pad_before
+            if top + i * dh < end_h and left + j * dw < end_w
         )
         values = tuple(
             _py(setup.x[channel, a, b]) if 0 <= a < height and 0 <= b < width else None

@@ -272,8 +272,9 @@ PoolPaddingOpt = Annotated[
     typer.Option(
         "--padding",
         "-p",
-        metavar="P|H,W",
-        help="Padding on each side, at most half the window [default: 0].",
+        metavar="P",
+        help="Padding: N, H,W or TOP,BOTTOM,LEFT,RIGHT, each less than the window "
+        "(ONNX; PyTorch allows half) [default: 0].",
         parser=parse_padding,
     ),
 ]
