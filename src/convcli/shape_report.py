@@ -5,8 +5,7 @@ output translates it once where the stream needs ASCII).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from convcli import params as P
 from convcli import shape as S
@@ -32,8 +31,7 @@ FORMATS = ("table", "plain", "csv", "json", "markdown", "latex")
 # --- the three layers ------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Layer:
+class Layer(NamedTuple):
     """One layer's arithmetic per axis, written out by :func:`_write` in any typography."""
 
     operation: str
@@ -200,8 +198,7 @@ def _latex(layer: Layer) -> str:
 # --- the inverse problem: --target -----------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Solved:
+class Solved(NamedTuple):
     """The paddings that give the target per axis; the first of each is recommended."""
 
     transpose: bool

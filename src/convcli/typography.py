@@ -1,6 +1,7 @@
 """One typography policy: views are built in Unicode; numbers are typeset for people here;
 text is translated to ASCII once, at output, when the stream cannot encode it.
 
+>>> from fractions import Fraction
 >>> Typeset().number(-3), Typeset().number(Fraction(-1, 2), bracket=True)
 ('−3', '(−1/2)')
 >>> Typeset(precision=3).number(2 / 3), Typeset().number(2 / 3)
@@ -15,7 +16,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from fractions import Fraction
 
 TABLE_PRECISION = 6  # significant digits of a float in tables and explanations by default
 PAD_MARK = "ₚ"  # after a padding cell's value where colour cannot show it
@@ -40,7 +40,8 @@ class Typeset:
         if text.startswith("-"):
             text = "−" + text[1:]
             return f"({text})" if bracket else text
-        if bracket and isinstance(value, Fraction) and value.denominator != 1:
+        # a fraction a/b is bracketed in a product (Fraction is not imported: shape's start-up)
+        if bracket and not isinstance(value, int) and getattr(value, "denominator", 1) != 1:
             return f"({text})"
         return text
 

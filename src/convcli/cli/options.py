@@ -8,7 +8,6 @@ usage error (exit 2) that names the option. Commands never see option text.
 
 from __future__ import annotations
 
-import locale
 import os
 from collections.abc import Callable, Mapping
 from enum import StrEnum
@@ -320,6 +319,8 @@ def default_lang() -> Lang:
         value = os.environ.get(name)
         if value:
             return Lang.zh if value.lower().startswith("zh") else Lang.en
+    import locale
+
     code = locale.getlocale()[0] or ""
     return Lang.zh if code.lower().startswith("zh") else Lang.en
 

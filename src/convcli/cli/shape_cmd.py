@@ -7,7 +7,6 @@ only; notes (a division that is not whole, unread rows) go to stderr in every fo
 
 from __future__ import annotations
 
-import dataclasses
 import re
 from collections.abc import Callable
 from typing import Annotated, Any
@@ -205,7 +204,7 @@ def shape(
             answer = R.transpose_layer(sizes, kernel, strides, dil, pads, output_padding or (0, 0))
         else:
             answer = R.conv_layer(sizes, kernel, strides, dil, pads)
-        answer = dataclasses.replace(answer, lang=(lang or default_lang()).value)
+        answer = answer._replace(lang=(lang or default_lang()).value)
         notes = answer.notes(UNICODE_SIGNS)
         result = Result("shape", R.payload(answer), writers=R.writers(answer), notes=notes)
         emit(result, choose(fmt, pipe=Format.plain), quiet=quiet)
