@@ -18,12 +18,58 @@ from convcli.formulas import (
     pool_line,
     same_line,
     transpose_line,
-    unread_note,
+    unread_line,
 )
 from convcli.phrases import phrase
 
 AXES = ("h", "w")
-NAMES = ("height", "width")
+Sizes = tuple[int, ...]  # one value per spatial axis, in axis order (d, h, w)
+# depth has no phrase of its own yet: its words live here (en, zh)
+_DEPTH = {"en": "depth", "zh": "深"}
+_PLANES = {
+    "en": ("plane {i}", "planes {i}–{j}"),
+    "zh": ("第{i}层", "第{i}–{j}层"),
+}
+
+
+def letters(ndim: int) -> tuple[str, ...]:
+    """The axis letters of the formulas: w; h, w; d, h, w."""
+    return ("d", *AXES)[3 - ndim :]
+
+
+def axis_words(ndim: int) -> tuple[str, ...]:
+    """The axis names of csv headers, JSON keys and errors: width; height, width; depth, …"""
+    return S.axis_names(ndim)
+
+
+def _unread_note(names: tuple[str, ...], axes: Any, lang: str) -> list[str]:
+    """At most one note for all axes; the depth axis counts planes, not columns."""
+    parts = []
+    for name, axis in zip(names, axes, strict=True):
+        if not axis.unread:
+            continue
+        if name != "d":
+            parts.append(unread_line(name, axis, lang))
+            continue
+        one, many = _PLANES[lang if lang in _PLANES else "en"]
+        first = axis.padded - axis.unread - axis.pad_before
+        last = axis.padded - 1 - axis.pad_before
+        cells = one.format(i=first) if axis.unread == 1 else many.format(i=first, j=last)
+        verb = "is" if axis.unread == 1 else "are"
+        values = {"num": axis.numerator, "s": axis.stride, "r": axis.unread}
+        parts.append(phrase(lang, "shape_unread", name=name, cells=cells, verb=verb, **values))
+    return ["; ".join(parts) if lang == "en" else "；".join(parts)] if parts else []
+
+
+def _same_line(name: str, axis: Any, signs: Signs) -> str:
+    line = same_line(name, axis, signs)
+    if name != "d":
+        return line
+    # formulas names the sides of h and w only; depth's are front and back
+    line = line.replace(signs.prose(" left"), signs.prose(" front"))
+    return line.replace(signs.prose(" right"), signs.prose(" back"))
+
+
 PYTORCH_MARK = "[PyTorch]"
 FORMATS = ("table", "plain", "csv", "json", "markdown", "latex")
 
@@ -35,29 +81,34 @@ class Layer(NamedTuple):
     """One layer's arithmetic per axis, written out by :func:`_write` in any typography."""
 
     operation: str
-    sizes: P.Pair
-    kernel: P.Pair
-    stride: P.Pair
-    dilation: P.Pair
-    pads: P.Pads
+    sizes: Sizes
+    kernel: Sizes
+    stride: Sizes
+    dilation: Sizes
+    pads: Sizes  # before, after of each axis in turn
     axes: tuple[Any, ...]
     same: bool = False
     ceil_mode: bool = False
-    output_padding: P.Pair | None = None
+    output_padding: Sizes | None = None
     lang: str = "en"
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return letters(len(self.sizes))
 
     @property
     def output(self) -> list[int]:
         return [a.output for a in self.axes]
 
     def formulas(self, signs: Signs) -> list[str]:
+        pairs = list(zip(self.names, self.axes, strict=True))
         if self.operation == "pool":
-            return [pool_line(AXES[i], a, self.ceil_mode, signs) for i, a in enumerate(self.axes)]
+            return [pool_line(n, a, self.ceil_mode, signs) for n, a in pairs]
         if self.operation == "transpose":
-            return [transpose_line(AXES[i], a, signs) for i, a in enumerate(self.axes)]
-        lines = [conv_line(AXES[i], a, signs) for i, a in enumerate(self.axes)]
+            return [transpose_line(n, a, signs) for n, a in pairs]
+        lines = [conv_line(n, a, signs) for n, a in pairs]
         if self.same:
-            lines = [same_line(AXES[i], a, signs) for i, a in enumerate(self.axes)] + lines
+            lines = [_same_line(n, a, signs) for n, a in pairs] + lines
         return lines
 
     def relations(self) -> list[str]:
@@ -65,7 +116,7 @@ class Layer(NamedTuple):
         from convcli import relations as rel
 
         per_axis: list[list[str]] = []
-        for name, axis in zip(AXES, self.axes, strict=True):
+        for name, axis in zip(self.names, self.axes, strict=True):
             if self.operation == "transpose":
                 per_axis.append(rel.transpose_relations(name, axis, self.lang))
             else:
@@ -75,12 +126,12 @@ class Layer(NamedTuple):
                     else rel.conv_relation(name, axis, self.lang)
                 )
                 per_axis.append([named] if named else [])
-        return rel.merged(per_axis, AXES)
+        return rel.merged(per_axis, self.names)
 
     def notes(self, signs: Signs) -> list[str]:
         if self.operation == "transpose" or self.ceil_mode:
             return []
-        return unread_note(AXES, self.axes, self.lang)
+        return _unread_note(self.names, self.axes, self.lang)
 
     def payload(self, signs: Signs) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -105,38 +156,39 @@ class Layer(NamedTuple):
 
 
 def conv_layer(
-    sizes: P.Pair, kernel: P.Pair, stride: P.Pair, dilation: P.Pair, padding: P.Padding
+    sizes: Sizes, kernel: Sizes, stride: Sizes, dilation: Sizes, padding: P.AxisPadding
 ) -> Layer:
-    pads = P.resolve_padding(padding, sizes, kernel, stride, dilation)
+    pads = P.resolve_axis_paddings(padding, sizes, kernel, stride, dilation)
     axes = tuple(
         S.conv_axis(
             sizes[i], kernel[i], stride[i], dilation[i], pads[2 * i], pads[2 * i + 1], axis=name
         )
-        for i, name in enumerate(NAMES)
+        for i, name in enumerate(axis_words(len(sizes)))
     )
     return Layer("conv", sizes, kernel, stride, dilation, pads, axes, same=padding == "same")
 
 
 def pool_layer(
-    sizes: P.Pair, window: P.Pair, stride: P.Pair, padding: P.Padding, ceil_mode: bool
+    sizes: Sizes, window: Sizes, stride: Sizes, padding: P.AxisPadding, ceil_mode: bool
 ) -> Layer:
-    pads = P.resolve_padding(padding, sizes, window)  # a number or H,W (checked as usage)
+    pads = P.resolve_axis_paddings(padding, sizes, window)  # numbers (checked as usage)
     axes = tuple(
         S.pool_axis(sizes[i], window[i], stride[i], pads[2 * i], ceil_mode=ceil_mode, axis=name)
-        for i, name in enumerate(NAMES)
+        for i, name in enumerate(axis_words(len(sizes)))
     )
-    return Layer("pool", sizes, window, stride, (1, 1), pads, axes, ceil_mode=ceil_mode)
+    ones = (1,) * len(sizes)
+    return Layer("pool", sizes, window, stride, ones, pads, axes, ceil_mode=ceil_mode)
 
 
 def transpose_layer(
-    sizes: P.Pair,
-    kernel: P.Pair,
-    stride: P.Pair,
-    dilation: P.Pair,
-    padding: P.Padding,
-    op: P.Pair,
+    sizes: Sizes,
+    kernel: Sizes,
+    stride: Sizes,
+    dilation: Sizes,
+    padding: P.AxisPadding,
+    op: Sizes,
 ) -> Layer:
-    pads = P.resolve_padding(padding, sizes, kernel)  # 'valid' only (others are usage errors)
+    pads = P.resolve_axis_paddings(padding, sizes, kernel)  # 'valid' only (others: usage)
     axes = tuple(
         S.transpose_axis(
             sizes[i],
@@ -148,7 +200,7 @@ def transpose_layer(
             op[i],
             axis=name,
         )
-        for i, name in enumerate(NAMES)
+        for i, name in enumerate(axis_words(len(sizes)))
     )
     return Layer("transpose", sizes, kernel, stride, dilation, pads, axes, output_padding=op)
 
@@ -165,32 +217,34 @@ def _json(data: dict[str, Any]) -> str:
 def write_layer(layer: Layer, form: str) -> str:
     out = layer.output
     if form == "plain":
-        return f"{out[0]} {out[1]}\n"
+        return " ".join(map(str, out)) + "\n"
     if form == "csv":
-        return f"height,width\n{out[0]},{out[1]}\n"
+        return ",".join(axis_words(len(out))) + "\n" + ",".join(map(str, out)) + "\n"
     if form == "json":
         return _json(layer.payload(UNICODE_SIGNS))
     if form == "latex":
         return _latex(layer)
     lang = layer.lang
-    output = phrase(lang, "shape_output", size=f"{out[0]}×{out[1]}")
+    output = phrase(lang, "shape_output", size="×".join(map(str, out)))
     lines = [*layer.formulas(UNICODE_SIGNS), *layer.relations()]
     if form == "markdown":
         return "\n".join(f"- `{line}`" for line in lines) + f"\n\n**{output}**\n"
-    (h, w), (kh, kw) = layer.sizes, layer.kernel
     what = phrase(lang, "window" if layer.operation == "pool" else "kernel")
-    head = phrase(lang, "shape_head", size=f"{h}×{w}", what=what, k=f"{kh}×{kw}")
+    size, k = ("×".join(map(str, v)) for v in (layer.sizes, layer.kernel))
+    head = phrase(lang, "shape_head", size=size, what=what, k=k)
     return "\n".join([head, *lines, output]) + "\n"
 
 
 def _latex(layer: Layer) -> str:
     """An amsmath ``align*`` block: the input, one aligned formula per line, the output."""
-    (h, w), (kh, kw), (oh, ow) = layer.sizes, layer.kernel, layer.output
+    size, k, out = (
+        r" \times ".join(map(str, v)) for v in (layer.sizes, layer.kernel, layer.output)
+    )
     what = "window" if layer.operation == "pool" else "kernel"
     rows = [
-        rf"\text{{input}} &= {h} \times {w}, \quad \text{{{what} }} {kh} \times {kw}",
+        rf"\text{{input}} &= {size}, \quad \text{{{what} }} {k}",
         *(line.replace(" = ", " &= ", 1) for line in layer.formulas(LATEX_SIGNS)),
-        rf"\text{{output}} &= {oh} \times {ow}",
+        rf"\text{{output}} &= {out}",
     ]
     return "\\begin{align*}\n" + " \\\\\n".join(rows) + "\n\\end{align*}\n"
 
@@ -202,16 +256,23 @@ class Solved(NamedTuple):
     """The paddings that give the target per axis; the first of each is recommended."""
 
     transpose: bool
-    sizes: P.Pair
-    target: P.Pair
-    stride: P.Pair
-    dilation: P.Pair
-    kernel: P.Pair
-    solutions: tuple[S.PaddingSolution, S.PaddingSolution]
+    sizes: Sizes
+    target: Sizes
+    stride: Sizes
+    dilation: Sizes
+    kernel: Sizes
+    solutions: tuple[S.PaddingSolution, ...]
     lang: str = "en"
 
     def name(self, axis: int) -> str:
-        return phrase(self.lang, f"axis_{AXES[axis]}")
+        letter = letters(len(self.sizes))[axis]
+        if letter == "d":
+            return _DEPTH[self.lang if self.lang in _DEPTH else "en"]
+        return phrase(self.lang, f"axis_{letter}")
+
+    def torch(self, text: str) -> str:
+        """The sentences name ConvTranspose2d; a 1-D or 3-D layer is ConvTranspose1d/3d."""
+        return text.replace("ConvTranspose2d", f"ConvTranspose{len(self.sizes)}d")
 
     def output_padding_of(self, axis: int, index: int) -> int:
         return self.solutions[axis].output_paddings[index] if self.transpose else 0
@@ -231,13 +292,12 @@ class Solved(NamedTuple):
         ]
 
     @property
-    def padding(self) -> P.Pads:
-        (t, b), (left, right) = (s.paddings[0] for s in self.solutions)
-        return (t, b, left, right)
+    def padding(self) -> Sizes:
+        return tuple(side for s in self.solutions for side in s.paddings[0])
 
     @property
-    def output_padding(self) -> P.Pair:
-        return (self.output_padding_of(0, 0), self.output_padding_of(1, 0))
+    def output_padding(self) -> Sizes:
+        return tuple(self.output_padding_of(i, 0) for i in range(len(self.solutions)))
 
     def reached(self) -> list[Any]:
         """The arithmetic of the recommended solution, computed forwards."""
@@ -252,18 +312,17 @@ class Solved(NamedTuple):
 
     def notes(self, signs: Signs) -> list[str]:
         if not self.transpose:
-            return unread_note(AXES, self.reached(), self.lang)
+            return _unread_note(letters(len(self.sizes)), self.reached(), self.lang)
         return [
-            phrase(self.lang, "no_pytorch", name=self.name(i))
-            for i in range(2)
+            self.torch(phrase(self.lang, "no_pytorch", name=self.name(i)))
+            for i in range(len(self.solutions))
             if not any(self.pytorch(i))
         ]
 
     def use(self) -> str:
-        t, b, left, right = self.padding
-        use = f"--padding {t},{b},{left},{right}"
+        use = "--padding " + ",".join(map(str, self.padding))
         if self.transpose:
-            use += " --output-padding {},{}".format(*self.output_padding)
+            use += " --output-padding " + ",".join(map(str, self.output_padding))
         return use
 
     def inputs_line(self, axis: int) -> str | None:
@@ -278,11 +337,13 @@ class Solved(NamedTuple):
 
 
 def solve(
-    sizes: P.Pair, kernel: P.Pair, stride: P.Pair, dilation: P.Pair, goal: P.Pair, transpose: bool
+    sizes: Sizes, kernel: Sizes, stride: Sizes, dilation: Sizes, goal: Sizes, transpose: bool
 ) -> Solved:
     solve = S.solve_transpose_padding if transpose else S.solve_conv_padding
-    first, second = (solve(sizes[i], kernel[i], stride[i], dilation[i], goal[i]) for i in range(2))
-    for name, size, solution in zip(NAMES, sizes, (first, second), strict=True):
+    found = tuple(
+        solve(sizes[i], kernel[i], stride[i], dilation[i], goal[i]) for i in range(len(sizes))
+    )
+    for name, size, solution in zip(axis_words(len(sizes)), sizes, found, strict=True):
         if not solution.possible:
             side = "smaller" if transpose else "larger"
             msg = (
@@ -295,7 +356,7 @@ def solve(
                 else "use a larger stride or kernel"
             )
             raise ShapeError(msg, hint=hint)
-    return Solved(transpose, sizes, (goal[0], goal[1]), stride, dilation, kernel, (first, second))
+    return Solved(transpose, sizes, tuple(goal), stride, dilation, kernel, found)
 
 
 def write_solved(solved: Solved, form: str) -> str:
@@ -328,8 +389,8 @@ def write_solved(solved: Solved, form: str) -> str:
         inputs = solved.inputs_line(i)
         if inputs:
             lines.append(f"  {inputs}")
-    if solved.transpose and any(any(solved.pytorch(i)) for i in range(2)):
-        lines.append(f"{PYTORCH_MARK}: {phrase(lang, 'pytorch_takes')}")
+    if solved.transpose and any(any(solved.pytorch(i)) for i in range(len(solved.solutions))):
+        lines.append(f"{PYTORCH_MARK}: {solved.torch(phrase(lang, 'pytorch_takes'))}")
     lines.append(phrase(lang, "use", use=solved.use()))
     return "\n".join(lines) + "\n"
 
@@ -356,7 +417,9 @@ def _solved_payload(solved: Solved) -> dict[str, Any]:
                 else {"inputs": list(s.inputs or ())}
             ),
         }
-        for i, (name, s) in enumerate(zip(NAMES, solved.solutions, strict=True))
+        for i, (name, s) in enumerate(
+            zip(axis_words(len(solved.sizes)), solved.solutions, strict=True)
+        )
     }
     return data
 
@@ -395,11 +458,11 @@ def _solved_markdown(solved: Solved) -> str:
         *("| " + " | ".join(row) + " |" for row in _solution_rows(solved)),
         "",
     ]
-    inputs = [solved.inputs_line(i) for i in range(2)]
+    inputs = [solved.inputs_line(i) for i in range(len(solved.solutions))]
     lang = solved.lang
     lines += [phrase(lang, "sentence", text=f"{t[0].upper()}{t[1:]}") for t in inputs if t]
     if solved.transpose:
-        lines.append(phrase(lang, "pytorch_column"))
+        lines.append(solved.torch(phrase(lang, "pytorch_column")))
     lines.append(phrase(lang, "use_md", use=solved.use()))
     return "\n".join(lines) + "\n"
 

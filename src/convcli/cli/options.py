@@ -232,6 +232,16 @@ AllOpt = Annotated[bool, typer.Option("--all", help="Explain every output cell."
 AllowNanOpt = Annotated[
     bool, typer.Option("--allow-nan", help="Accept NaN and infinities in the inputs.")
 ]
+DimsOpt = Annotated[
+    int | None,
+    typer.Option(
+        "--dims",
+        "-D",
+        min=1,
+        max=3,
+        help="Spatial dimensions: 1 (W), 2 (H,W) or 3 (D,H,W) [default: 2].",
+    ),
+]
 QuietOpt = Annotated[
     bool, typer.Option("--quiet", "-q", help="No notes on stderr (warnings still show).")
 ]

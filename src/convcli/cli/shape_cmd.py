@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from typing import Annotated, Any
+from typing import Annotated, Any, NamedTuple
 
 import typer
 from typer.core import TyperCommand
@@ -17,19 +17,13 @@ from typer.core import TyperCommand
 from convcli import params as P
 from convcli.cli.base import app, guarded
 from convcli.cli.options import (
-    Axes,
+    DimsOpt,
     Format,
     LangOpt,
-    PaddingSpec,
     QuietOpt,
     ShapeFormatOpt,
-    axes_option,
     check_applies,
     default_lang,
-    parse_dilation,
-    parse_output_padding,
-    parse_padding,
-    parse_stride,
     refuse,
 )
 from convcli.cli.output import Result, choose, emit
@@ -80,6 +74,68 @@ def _one_size(name: str) -> Callable[[str], int]:
     return parse
 
 
+class AxisValues(NamedTuple):
+    """A per-axis option as typed: 1 to N numbers; the count is checked once --dims is known."""
+
+    values: tuple[int, ...]
+
+
+class PaddingText(NamedTuple):
+    """``--padding`` as typed; what it means (2N numbers or a word) depends on --dims."""
+
+    text: str
+
+
+# (name in messages, Click's hint, smallest value): the hint is the one Click prints for a
+# value its parser refused, so a wrong count reads the same whether found early or late
+_PER_AXIS = {
+    "size": ("size", "'--size' / '-n'", 1),
+    "kernel_size": ("kernel-size", "'--kernel-size' / '-k'", 1),
+    "stride": ("stride", "'--stride' / '-s'", 1),
+    "dilation": ("dilation", "'--dilation' / '-d'", 1),
+    "output_padding": ("output padding", "'--output-padding'", 0),
+    "target": ("target", "'--target'", 1),
+}
+
+
+def _per_axis(key: str) -> Callable[[str], AxisValues]:
+    """One number, or a list of them; a pair is checked here exactly as before --dims."""
+    name, _, minimum = _PER_AXIS[key]
+
+    def parse(text: str) -> AxisValues:
+        if not isinstance(text, str):  # Typer passes defaults through the parser too
+            return text
+        try:
+            count = len(text.split(","))
+            if count > 2:
+                return AxisValues(P._ints(text, name))
+            pair = P.parse_pair(text, name, minimum=minimum)
+            return AxisValues(pair[:count])
+        except ParameterError as exc:
+            raise typer.BadParameter(exc.message) from None
+
+    parse.__name__ = key
+    return parse
+
+
+def _padding_text(text: str) -> PaddingText:
+    return text if not isinstance(text, str) else PaddingText(text)
+
+
+def _axes(key: str, given: AxisValues | None, dims: int) -> tuple[int, ...] | None:
+    """N values from one or N, or a usage error naming the option."""
+    if given is None:
+        return None
+    name, hint, minimum = _PER_AXIS[key]
+    if dims == 1 and len(given.values) != 1:
+        msg = f"{name} takes one number with --dims 1, got {len(given.values)} numbers"
+        raise typer.BadParameter(msg, param_hint=hint)
+    try:
+        return P.as_axes(given.values, name, dims, minimum=minimum)
+    except ParameterError as exc:
+        raise typer.BadParameter(exc.message, param_hint=hint) from None
+
+
 @app.command(cls=ShapeCommand)
 def shape(
     ctx: typer.Context,
@@ -93,66 +149,73 @@ def shape(
             "--height",
             "-H",
             metavar="H",
-            help="Input height [default: the width].",
+            help="Input height [default: the width]; not with --dims 1 or 3.",
             parser=_one_size("height"),
         ),
     ] = None,
     size: Annotated[
-        Axes | None,
-        axes_option(
-            "--size", "-n", metavar="N|H,W", help="Input size, instead of -w/-H: 160,224 = H,W."
+        AxisValues | None,
+        typer.Option(
+            "--size",
+            "-n",
+            metavar="N|H,W",
+            help="Input size, instead of -w/-H: 160,224 = H,W; with --dims 3 D,H,W "
+            "(16,112,112), the only way to give a 3-D size.",
+            parser=_per_axis("size"),
         ),
     ] = None,
     kernel_size: Annotated[
-        Axes | None,
-        axes_option(
+        AxisValues | None,
+        typer.Option(
             "--kernel-size",
             "-k",
             metavar="K|H,W",
-            help="Kernel (or pooling window) size [default: 3].",
+            help="Kernel (or pooling window) size, one number or one per axis [default: 3].",
+            parser=_per_axis("kernel_size"),
         ),
     ] = None,
     padding: Annotated[
-        PaddingSpec | None,
+        PaddingText | None,
         typer.Option(
             "--padding",
             "-p",
             metavar="P",
-            help="N, H,W, TOP,BOTTOM,LEFT,RIGHT, valid, same, same-lower or full; with --transpose "
-            "(cells cropped) N, H,W or TOP,BOTTOM,LEFT,RIGHT; with --pool N or H,W "
+            help="N, H,W, TOP,BOTTOM,LEFT,RIGHT, valid, same, same-lower or full (--dims 1: N "
+            "or LEFT,RIGHT; --dims 3: N, D,H,W or FRONT,BACK,TOP,BOTTOM,LEFT,RIGHT); with "
+            "--transpose (cells cropped) N, H,W or TOP,BOTTOM,LEFT,RIGHT; with --pool N or H,W "
             "[default: 0].",
-            parser=parse_padding,
+            parser=_padding_text,
         ),
     ] = None,
     stride: Annotated[
-        Axes | None,
+        AxisValues | None,
         typer.Option(
             "--stride",
             "-s",
             metavar="S|H,W",
             help="Stride [default: 1; the window with --pool].",
-            parser=parse_stride,
+            parser=_per_axis("stride"),
         ),
     ] = None,
     dilation: Annotated[
-        Axes | None,
+        AxisValues | None,
         typer.Option(
             "--dilation",
             "-d",
             metavar="D|H,W",
             help="Dilation, at least 1; not with --pool [default: 1].",
-            parser=parse_dilation,
+            parser=_per_axis("dilation"),
         ),
     ] = None,
     transpose: Annotated[bool, typer.Option("--transpose", help="Transposed convolution.")] = False,
     output_padding: Annotated[
-        Axes | None,
+        AxisValues | None,
         typer.Option(
             "--output-padding",
             metavar="OP|H,W",
             help="With --transpose: extra rows/columns at the bottom/right, below "
             "max(stride, dilation) [default: 0].",
-            parser=parse_output_padding,
+            parser=_per_axis("output_padding"),
         ),
     ] = None,
     pool: Annotated[
@@ -162,13 +225,15 @@ def shape(
         bool, typer.Option("--ceil-mode", help="With --pool: round the output size up.")
     ] = False,
     target: Annotated[
-        Axes | None,
-        axes_option(
+        AxisValues | None,
+        typer.Option(
             "--target",
             metavar="N|H,W",
             help="Solve for the padding that gives this output size.",
+            parser=_per_axis("target"),
         ),
     ] = None,
+    dims: DimsOpt = None,
     fmt: ShapeFormatOpt = None,
     lang: LangOpt = None,
     quiet: QuietOpt = False,
@@ -183,25 +248,35 @@ def shape(
       convcli shape -w 3 -k 3 -s 2 -p 1 --transpose --output-padding 1
       convcli shape -w 32 -k 5 -s 2 --target 16
       convcli shape -w 7 -k 2 --pool --ceil-mode
+      convcli shape --dims 1 -w 100 -k 5 -s 2
+      convcli shape --dims 3 --size 16,112,112 -k 3,7,7 -s 1,2,2 -p 1,3,3
     """
     from convcli import shape_report as R
 
-    sizes = _sizes(ctx, width, height, size)
+    n = dims or 2
+    kernel_given = _axes("kernel_size", kernel_size, n)
+    stride_given = _axes("stride", stride, n)
+    dilation_given = _axes("dilation", dilation, n)
+    op_given = _axes("output_padding", output_padding, n)
+    goal = _axes("target", target, n)
+    size_given = _axes("size", size, n)
+    pads_given = _padding(padding, n)
+    sizes = _sizes(ctx, n, width, height, size_given)
     _refuse_what_does_not_apply(
-        transpose, pool, ceil_mode, padding, dilation, output_padding, target
+        n, transpose, pool, ceil_mode, pads_given, dilation_given, op_given, goal
     )
-    kernel: P.Pair = kernel_size or (3, 3)  # Axes is an (h, w) tuple
-    strides: P.Pair = stride or (kernel if pool else (1, 1))
-    dil: P.Pair = dilation or (1, 1)
-    pads = padding.value if padding is not None else (0, 0, 0, 0)
+    kernel = kernel_given or (3,) * n
+    strides = stride_given or (kernel if pool else (1,) * n)
+    dil = dilation_given or (1,) * n
+    pads: P.AxisPadding = pads_given if pads_given is not None else (0,) * (2 * n)
     with guarded():
         answer: R.Layer | R.Solved
-        if target is not None:
-            answer = R.solve(sizes, kernel, strides, dil, target, transpose)
+        if goal is not None:
+            answer = R.solve(sizes, kernel, strides, dil, goal, transpose)
         elif pool:
             answer = R.pool_layer(sizes, kernel, strides, pads, ceil_mode)
         elif transpose:
-            answer = R.transpose_layer(sizes, kernel, strides, dil, pads, output_padding or (0, 0))
+            answer = R.transpose_layer(sizes, kernel, strides, dil, pads, op_given or (0,) * n)
         else:
             answer = R.conv_layer(sizes, kernel, strides, dil, pads)
         answer = answer._replace(lang=(lang or default_lang()).value)
@@ -210,26 +285,52 @@ def shape(
         emit(result, choose(fmt, pipe=Format.plain), quiet=quiet)
 
 
-def _sizes(ctx: typer.Context, width: int | None, height: int | None, size: Axes | None) -> P.Pair:
-    if size is not None:
+def _padding(padding: PaddingText | None, dims: int) -> P.AxisPadding | None:
+    if padding is None:
+        return None
+    try:
+        return P.parse_axis_padding(padding.text, dims)
+    except ParameterError as exc:
+        raise typer.BadParameter(exc.message, param_hint="'--padding' / '-p'") from None
+
+
+def _sizes(
+    ctx: typer.Context,
+    dims: int,
+    width: int | None,
+    height: int | None,
+    size: tuple[int, ...] | None,
+) -> tuple[int, ...]:
+    if dims == 3:
         check_applies(
             {"--width": width, "--height": height},
-            "give the input size once: --size H,W or -H H -w W",
+            "-w and -H give a 1-D or 2-D size; with --dims 3 give --size D,H,W",
         )
-        return (size.h, size.w)
+        if size is None:
+            ctx.fail("Missing option '--size' (D,H,W with --dims 3).")
+        return size
+    if dims == 1:
+        check_applies({"--height": height}, "a 1-D input has no height; give -w W or --size W")
+    if size is not None:
+        once = "--size W or -w W" if dims == 1 else "--size H,W or -H H -w W"
+        check_applies({"--width": width, "--height": height}, f"give the input size once: {once}")
+        return size
     if width is None:
-        ctx.fail("Missing option '--width' (or '--size H,W').")
+        ctx.fail(f"Missing option '--width' (or '--size {'W' if dims == 1 else 'H,W'}').")
+    if dims == 1:
+        return (width,)
     return (height if height is not None else width, width)
 
 
 def _refuse_what_does_not_apply(
+    dims: int,
     transpose: bool,
     pool: bool,
     ceil_mode: bool,
-    padding: PaddingSpec | None,
-    dilation: Axes | None,
-    output_padding: Axes | None,
-    target: Axes | None,
+    padding: P.AxisPadding | None,
+    dilation: tuple[int, ...] | None,
+    output_padding: tuple[int, ...] | None,
+    target: tuple[int, ...] | None,
 ) -> None:
     """Every option that would be ignored is a usage error naming it."""
     if transpose and pool:
@@ -254,8 +355,20 @@ def _refuse_what_does_not_apply(
         )
     try:  # the rules of params, refused here as usage errors before any arithmetic
         if transpose and padding is not None:
-            P.as_transpose_padding(padding.value)
+            P.as_transpose_axis_padding(padding, dims)
         if pool and padding is not None:
-            P.as_pool_padding(padding.value)
+            _check_pool_padding(padding, dims)
     except ParameterError as exc:
         raise refuse(option="--padding", reason=exc.message) from None
+
+
+def _check_pool_padding(padding: P.AxisPadding, dims: int) -> None:
+    """shape's pooling pads both sides of an axis alike: one number or one per axis."""
+    if dims == 2:
+        P.as_pool_padding(padding)
+        return
+    sides = padding if not isinstance(padding, str) else (0, 1)
+    if any(sides[i] != sides[i + 1] for i in range(0, len(sides), 2)):
+        forms = "a number" if dims == 1 else "a number or D,H,W"
+        msg = f"pooling padding must be {forms} (the same on both sides)"
+        raise ParameterError(msg, option="--padding")
