@@ -30,7 +30,8 @@ PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
 POOL_OPS = ("max", "avg", "min", "lp")
 
 
-def _ints(text: str, name: str) -> tuple[int, ...]:
+def parse_ints(text: str, name: str) -> tuple[int, ...]:
+    """Whole numbers separated by commas (``"2,1,1"``), a Unicode minus allowed."""
     parts = [p.strip() for p in text.replace("\u2212", "-").split(",")]
     try:
         values = tuple(int(p) for p in parts if p.isascii())
@@ -44,7 +45,7 @@ def _ints(text: str, name: str) -> tuple[int, ...]:
 
 def parse_pair(text: str, name: str, *, minimum: int = 1) -> Pair:
     """``"2"`` → (2, 2), ``"2,1"`` → (2, 1); each at least ``minimum``."""
-    return as_pair(_ints(text, name), name, minimum=minimum)
+    return as_pair(parse_ints(text, name), name, minimum=minimum)
 
 
 def as_pair(value: Any, name: str, *, minimum: int = 1) -> Pair:
@@ -123,7 +124,7 @@ def parse_axis_padding(text: str, ndim: int) -> AxisPadding:
         forms = "N" if ndim == 1 else f"N, {_AXES[ndim]}"
         msg = f"padding must be {forms}, {_SIDES[ndim]} or one of {words}; got {text!r}"
         raise ParameterError(msg, option="--padding")
-    return as_axis_padding(_ints(text, "padding"), ndim)
+    return as_axis_padding(parse_ints(text, "padding"), ndim)
 
 
 def as_padding(value: Any) -> Padding:
@@ -236,7 +237,7 @@ def as_pool_op(value: str) -> str:
 
 def parse_cell(text: str) -> tuple[int, ...]:
     """``"R,C"`` or ``"O,R,C"`` (0-based) for ``--cell``."""
-    cell = _ints(text, "--cell")
+    cell = parse_ints(text, "--cell")
     if len(cell) not in (2, 3) or min(cell) < 0:
         msg = f"--cell takes R,C or O,R,C with 0-based indices, got {text!r}"
         raise ParameterError(msg, option="--cell")

@@ -18,18 +18,12 @@ from convcli.formulas import (
     pool_line,
     same_line,
     transpose_line,
-    unread_line,
+    unread_note,
 )
 from convcli.phrases import phrase
 
 AXES = ("h", "w")
 Sizes = tuple[int, ...]  # one value per spatial axis, in axis order (d, h, w)
-# depth has no phrase of its own yet: its words live here (en, zh)
-_DEPTH = {"en": "depth", "zh": "深"}
-_PLANES = {
-    "en": ("plane {i}", "planes {i}–{j}"),
-    "zh": ("第{i}层", "第{i}–{j}层"),
-}
 
 
 def letters(ndim: int) -> tuple[str, ...]:
@@ -40,34 +34,6 @@ def letters(ndim: int) -> tuple[str, ...]:
 def axis_words(ndim: int) -> tuple[str, ...]:
     """The axis names of csv headers, JSON keys and errors: width; height, width; depth, …"""
     return S.axis_names(ndim)
-
-
-def _unread_note(names: tuple[str, ...], axes: Any, lang: str) -> list[str]:
-    """At most one note for all axes; the depth axis counts planes, not columns."""
-    parts = []
-    for name, axis in zip(names, axes, strict=True):
-        if not axis.unread:
-            continue
-        if name != "d":
-            parts.append(unread_line(name, axis, lang))
-            continue
-        one, many = _PLANES[lang if lang in _PLANES else "en"]
-        first = axis.padded - axis.unread - axis.pad_before
-        last = axis.padded - 1 - axis.pad_before
-        cells = one.format(i=first) if axis.unread == 1 else many.format(i=first, j=last)
-        verb = "is" if axis.unread == 1 else "are"
-        values = {"num": axis.numerator, "s": axis.stride, "r": axis.unread}
-        parts.append(phrase(lang, "shape_unread", name=name, cells=cells, verb=verb, **values))
-    return ["; ".join(parts) if lang == "en" else "；".join(parts)] if parts else []
-
-
-def _same_line(name: str, axis: Any, signs: Signs) -> str:
-    line = same_line(name, axis, signs)
-    if name != "d":
-        return line
-    # formulas names the sides of h and w only; depth's are front and back
-    line = line.replace(signs.prose(" left"), signs.prose(" front"))
-    return line.replace(signs.prose(" right"), signs.prose(" back"))
 
 
 PYTORCH_MARK = "[PyTorch]"
@@ -108,7 +74,7 @@ class Layer(NamedTuple):
             return [transpose_line(n, a, signs) for n, a in pairs]
         lines = [conv_line(n, a, signs) for n, a in pairs]
         if self.same:
-            lines = [_same_line(n, a, signs) for n, a in pairs] + lines
+            lines = [same_line(n, a, signs) for n, a in pairs] + lines
         return lines
 
     def relations(self) -> list[str]:
@@ -131,7 +97,7 @@ class Layer(NamedTuple):
     def notes(self, signs: Signs) -> list[str]:
         if self.operation == "transpose" or self.ceil_mode:
             return []
-        return _unread_note(self.names, self.axes, self.lang)
+        return unread_note(self.names, self.axes, self.lang)
 
     def payload(self, signs: Signs) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -265,10 +231,7 @@ class Solved(NamedTuple):
     lang: str = "en"
 
     def name(self, axis: int) -> str:
-        letter = letters(len(self.sizes))[axis]
-        if letter == "d":
-            return _DEPTH[self.lang if self.lang in _DEPTH else "en"]
-        return phrase(self.lang, f"axis_{letter}")
+        return phrase(self.lang, f"axis_{letters(len(self.sizes))[axis]}")
 
     def torch(self, text: str) -> str:
         """The sentences name ConvTranspose2d; a 1-D or 3-D layer is ConvTranspose1d/3d."""
@@ -312,7 +275,7 @@ class Solved(NamedTuple):
 
     def notes(self, signs: Signs) -> list[str]:
         if not self.transpose:
-            return _unread_note(letters(len(self.sizes)), self.reached(), self.lang)
+            return unread_note(letters(len(self.sizes)), self.reached(), self.lang)
         return [
             self.torch(phrase(self.lang, "no_pytorch", name=self.name(i)))
             for i in range(len(self.solutions))

@@ -108,7 +108,7 @@ def _per_axis(key: str) -> Callable[[str], AxisValues]:
         try:
             count = len(text.split(","))
             if count > 2:
-                return AxisValues(P._ints(text, name))
+                return AxisValues(P.parse_ints(text, name))
             pair = P.parse_pair(text, name, minimum=minimum)
             return AxisValues(pair[:count])
         except ParameterError as exc:
