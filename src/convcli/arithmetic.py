@@ -73,11 +73,28 @@ def _products(trace: CellTrace, channel: int | None, typeset: Typeset) -> list[S
     return segments
 
 
-def pool_sum(trace: PoolTrace, op: str, typeset: Typeset = PLAIN) -> Line:
-    """``out[r,c] = max(2, 5, 2, 3) = 5`` or ``(2 + 5 + 0ₚ + 3)/4 = 5/2``."""
+def pool_sum(trace: PoolTrace, op: str, typeset: Typeset = PLAIN, *, norm_type: float = 2) -> Line:
+    """``out[r,c] = max(2, 5, 2, 3) = 5``, ``(2 + 5 + 0ₚ + 3)/4 = 5/2``, or for Lp
+    pooling ``(|2|^2 + |−5|^2 + 0ₚ)^(1/2) = …`` (``|2| + |−5| + 0ₚ = 7`` when P = 1).
+
+    The power is written with ``^``, not superscripts, so that the line survives a stream
+    that can only carry ASCII and a P such as 2.5 reads the same way as 2.
+
+    >>> plain(pool_sum(PoolTrace((0, 0), (3, -4, None), ((0, 0), (0, 1), (0, 2)), 3, 5.0),
+    ...                "lp"))
+    'out[0,0] = (|3|^2 + |−4|^2 + 0ₚ)^(1/2) = 5'
+    """
     label = cell_label(trace.cell)
     value = typeset.number(trace.value)
-    if op == "avg":
+    if op == "lp":
+        power = typeset.number(norm_type)
+        mark = "" if norm_type == 1 else f"^{power}"
+        terms = " + ".join(
+            f"|{typeset.number(v)}|{mark}" if v is not None else f"0{PAD_MARK}"
+            for v in trace.values
+        )
+        body = terms if norm_type == 1 else f"({terms})^(1/{power})"
+    elif op == "avg":
         terms = " + ".join(
             typeset.number(v, bracket=True) if v is not None else f"0{PAD_MARK}"
             for v in trace.values

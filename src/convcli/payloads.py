@@ -87,9 +87,13 @@ def dilate_payload(kernel: Array, dilated: Array, dilation: tuple[int, int]) -> 
 
 
 def pool_payload(
-    setup: PoolSetup, output: Array, traces: Sequence[PoolTrace] | None
+    setup: PoolSetup,
+    output: Array,
+    traces: Sequence[PoolTrace] | None,
+    indices: Array | None = None,
 ) -> dict[str, Any]:
-    """The JSON object of ``pool``."""
+    """The JSON object of ``pool``; ``indices`` (flat, in the input plane) when asked for,
+    ``norm_type`` only for lp pooling, where it means something."""
     rows, cols = setup.rows, setup.cols
     payload: dict[str, Any] = {
         "command": "pool",
@@ -100,10 +104,15 @@ def pool_payload(
         "window": [rows.kernel, cols.kernel],
         "stride": [rows.stride, cols.stride],
         "padding": [rows.pad_before, rows.pad_after, cols.pad_before, cols.pad_after],
+        "dilation": [rows.dilation, cols.dilation],
         "ceil_mode": setup.ceil_mode,
         "count_include_pad": setup.count_include_pad,
         "exact": rows.exact and cols.exact,
     }
+    if setup.op == "lp":
+        payload["norm_type"] = json_number(setup.norm_type)
+    if indices is not None:
+        payload["indices"] = indices
     if traces is not None:
         payload["steps"] = [
             {

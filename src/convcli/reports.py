@@ -512,15 +512,22 @@ def pool_report(
     typeset: Typeset,
     lang: str,
     notes: Sequence[str] = (),
+    indices: Array | None = None,
 ) -> M.Document:
-    """Input (the first chosen window marked), pooled map, each window's arithmetic."""
+    """Input (the first chosen window marked), pooled map, with ``indices`` a map of the
+    flat input index each value came from, each window's arithmetic."""
     rows, cols = setup.rows, setup.cols
     shown_in = setup.x.shape[1:] if setup.squeeze else setup.x.shape
+    pads = (rows.pad_before, rows.pad_after, cols.pad_before, cols.pad_after)
+    # one number per axis while each axis is padded alike, else all four sides
+    padding = pair(pads[::2]) if pads[0::2] == pads[1::2] else ",".join(map(str, pads))
+    dilation = pair((rows.dilation, cols.dilation))
     first = (
-        f"{phrase(lang, 'pool_' + setup.op)}  {phrase(lang, 'input')} {size(shown_in)}  "
+        f"{_pool_name(setup, lang)}  {phrase(lang, 'input')} {size(shown_in)}  "
         f"{phrase(lang, 'window')} {rows.kernel}×{cols.kernel}  "
         f"{phrase(lang, 'stride')} {pair((rows.stride, cols.stride))}  "
-        f"{phrase(lang, 'padding')} {pair((rows.pad_before, cols.pad_before))}"
+        f"{phrase(lang, 'padding')} {padding}"
+        + ("" if dilation == "1" else f"  {phrase(lang, 'dilation')} {dilation}")
         + (f"  {phrase(lang, 'ceil_mode')}" if setup.ceil_mode else "")
         + (
             ""
@@ -546,6 +553,9 @@ def pool_report(
         )
         grids.append(M.Grid(label, setup.x[channel], marks, focus=focus))
     grids += output_grids(output, phrase(lang, "pooled"), [t.cell for t in chosen], typeset)
+    if indices is not None:
+        label = "indices" if lang == "en" else "下标"
+        grids += output_grids(indices, label, [t.cell for t in chosen], typeset)
     blocks: list[M.Block] = [
         M.Heading("pool", summary),
         M.Grids(tuple(grids)),
@@ -553,8 +563,18 @@ def pool_report(
     ]
     if traces:
         blocks.append(M.title(phrase(lang, "windows")))
-        blocks += [M.math(pool_sum(t, setup.op, typeset)) for t in traces]
+        blocks += [
+            M.math(pool_sum(t, setup.op, typeset, norm_type=setup.norm_type)) for t in traces
+        ]
     return M.Document(tuple(blocks))
+
+
+def _pool_name(setup: PoolSetup, lang: str) -> str:
+    """``max pooling`` and the like; Lp pooling names its P (``L2 pooling``)."""
+    if setup.op != "lp":
+        return phrase(lang, "pool_" + setup.op)
+    power = Typeset().number(setup.norm_type)
+    return f"L{power} pooling" if lang == "en" else f"L{power} 池化"
 
 
 def matrix_document(matrix: Array, label: str) -> M.Document:

@@ -264,6 +264,16 @@ class PoolOp(StrEnum):
     min = "min"
 
 
+class PoolCommandOp(StrEnum):
+    """``pool --op``: PoolOp and Lp pooling. A separate enum because explain's ``--pool``
+    takes PoolOp, and its lessons have no words for an Lp norm."""
+
+    max = "max"
+    avg = "avg"
+    min = "min"
+    lp = "lp"
+
+
 WindowOpt = Annotated[
     Axes | None,
     typer.Option(
@@ -285,6 +295,24 @@ PoolPaddingOpt = Annotated[
         help="Padding: N, H,W or TOP,BOTTOM,LEFT,RIGHT, each less than the window "
         "(ONNX; PyTorch allows half) [default: 0].",
         parser=parse_padding,
+    ),
+]
+NormTypeOpt = Annotated[
+    float | None,
+    typer.Option(
+        "--norm-type",
+        metavar="P",
+        help="With --op lp: the P of the Lp norm (Σ|x|ᴾ)^(1/P), as ONNX's LpPool; "
+        "PyTorch's lp_pool raises x, not |x|, to P, so it differs for odd P on negative "
+        "inputs; exact for P = 1 [default: 2].",
+    ),
+]
+IndicesOpt = Annotated[
+    bool,
+    typer.Option(
+        "--indices",
+        help="With max or min: also the flat index in the input plane of each chosen cell "
+        "(PyTorch's return_indices); csv writes the indices instead of the values.",
     ),
 ]
 LessonWindowOpt = Annotated[  # explain: -k is the kernel there

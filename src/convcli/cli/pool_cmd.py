@@ -1,4 +1,4 @@
-"""``convcli pool``: max, average and min pooling."""
+"""``convcli pool``: max, average, min and Lp pooling."""
 
 from __future__ import annotations
 
@@ -19,11 +19,14 @@ if TYPE_CHECKING:
 def pool(
     inputs: O.InputOpt = None,
     op: Annotated[
-        O.PoolOp | None, typer.Option("--op", help="max, avg or min [default: max].")
+        O.PoolCommandOp | None, typer.Option("--op", help="max, avg, min or lp [default: max].")
     ] = None,
     window: O.WindowOpt = None,
     stride: O.PoolStrideOpt = None,
     padding: O.PoolPaddingOpt = None,
+    dilation: O.DilationOpt = None,
+    norm_type: O.NormTypeOpt = None,
+    indices: O.IndicesOpt = False,
     ceil_mode: O.CeilModeOpt = False,
     count_include_pad: O.CountIncludePadOpt = None,
     explain: O.ExplainOpt = False,
@@ -35,22 +38,39 @@ def pool(
     lang: O.LangOpt = None,
     quiet: O.QuietOpt = False,
 ) -> None:
-    """Max, average or min pooling (PyTorch's max_pool2d / avg_pool2d).
+    """Max, average, min or Lp pooling (PyTorch's max_pool2d / avg_pool2d, ONNX's LpPool).
 
     \b
     Examples:
       convcli pool -i samples/pool.csv --op max -k 2
       convcli pool -i samples/pool.csv --op avg -k 2 --explain
       convcli pool -i "1 2 3; 4 5 6; 7 8 9" -k 2 -s 1 -p 1 --ceil-mode --format json
+      convcli pool -i samples/pool.csv -k 2 -s 1 -d 2 --indices
+      convcli pool -i samples/pool.csv --op lp --norm-type 1 -k 2
     """
     with guarded():
-        if count_include_pad is not None and op is not O.PoolOp.avg:
+        if count_include_pad is not None and op is not O.PoolCommandOp.avg:
             raise O.refuse("--count-include-pad", "applies only with --op avg")
+        if norm_type is not None and op is not O.PoolCommandOp.lp:
+            raise O.refuse("--norm-type", "applies only with --op lp")
+        if indices and op in (O.PoolCommandOp.avg, O.PoolCommandOp.lp):
+            raise O.refuse("--indices", f"applies only with --op max or min, not {op.value}")
         check_stdin_once(inputs)
         form, language = choose(fmt), (lang or O.default_lang()).value
         notes: list[str] = []
         x = load(inputs, "--input", allow_nan, notes)
-        setup = pool_setup(x, window, stride, padding, op, ceil_mode, count_include_pad)
+        setup = pool_setup(
+            x,
+            window,
+            stride,
+            padding,
+            op,
+            ceil_mode,
+            count_include_pad,
+            dilation=dilation,
+            norm_type=norm_type,
+            indices=indices,
+        )
         explained = Explained(
             setup.output_shape, cell, every=every, explain=explain, form=form, lang=language
         )
@@ -59,19 +79,22 @@ def pool(
 
 def pooling(setup: PoolSetup, explained: Explained, lang: str, notes: list[str]) -> Result:
     from convcli import payloads, reports
-    from convcli.core import run_pool
+    from convcli.core import run_pool, run_pool_indices
     from convcli.trace import trace_pool
 
-    output = run_pool(setup)
+    # with --indices the matrix formats (csv) carry the indices: they are what was asked
+    # for, and the values are one JSON key or one table away
+    output, indices = run_pool_indices(setup) if setup.return_indices else (run_pool(setup), None)
     traces = trace_pool(setup, output, explained.cells) if explained.cells else []
     return Result(
         "pool",
-        payloads.pool_payload(setup, output, traces if explained.cells else None),
-        matrix=output,
+        payloads.pool_payload(setup, output, traces if explained.cells else None, indices),
+        matrix=output if indices is None else indices,
         document=lambda typeset: reports.pool_report(
             setup,
             output,
             traces,
+            indices=indices,
             highlight=explained.highlight,
             typeset=typeset,
             lang=lang,

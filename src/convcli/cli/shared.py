@@ -180,9 +180,13 @@ def pool_setup(
     window: O.Axes | None,
     stride: O.Axes | None,
     padding: O.PaddingSpec | None,
-    op: O.PoolOp | None,
+    op: O.PoolOp | O.PoolCommandOp | None,
     ceil_mode: bool,
     count_include_pad: bool | None,
+    *,
+    dilation: O.Axes | None = None,
+    norm_type: float | None = None,
+    indices: bool = False,
 ) -> PoolSetup:
     from convcli.core import prepare_pool
 
@@ -191,7 +195,10 @@ def pool_setup(
         window or 2,
         stride=stride,
         padding=padding.value if padding else 0,
+        dilation=dilation or 1,
         op=op.value if op else "max",
         ceil_mode=ceil_mode,
         count_include_pad=True if count_include_pad is None else count_include_pad,
+        norm_type=2 if norm_type is None else norm_type,
+        return_indices=indices,
     )
