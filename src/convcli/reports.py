@@ -554,8 +554,7 @@ def pool_report(
         grids.append(M.Grid(label, setup.x[channel], marks, focus=focus))
     grids += output_grids(output, phrase(lang, "pooled"), [t.cell for t in chosen], typeset)
     if indices is not None:
-        label = "indices" if lang == "en" else "下标"
-        grids += output_grids(indices, label, [t.cell for t in chosen], typeset)
+        grids += output_grids(indices, phrase(lang, "indices"), [t.cell for t in chosen], typeset)
     blocks: list[M.Block] = [
         M.Heading("pool", summary),
         M.Grids(tuple(grids)),
@@ -574,7 +573,7 @@ def _pool_name(setup: PoolSetup, lang: str) -> str:
     if setup.op != "lp":
         return phrase(lang, "pool_" + setup.op)
     power = Typeset().number(setup.norm_type)
-    return f"L{power} pooling" if lang == "en" else f"L{power} 池化"
+    return phrase(lang, "pool_lp", p=power)
 
 
 def matrix_document(matrix: Array, label: str) -> M.Document:
