@@ -233,9 +233,9 @@ class Solved(NamedTuple):
     def name(self, axis: int) -> str:
         return phrase(self.lang, f"axis_{letters(len(self.sizes))[axis]}")
 
-    def torch(self, text: str) -> str:
-        """The sentences name ConvTranspose2d; a 1-D or 3-D layer is ConvTranspose1d/3d."""
-        return text.replace("ConvTranspose2d", f"ConvTranspose{len(self.sizes)}d")
+    def module(self) -> str:
+        """The PyTorch module of this layer: ConvTranspose1d, 2d or 3d."""
+        return f"ConvTranspose{len(self.sizes)}d"
 
     def output_padding_of(self, axis: int, index: int) -> int:
         return self.solutions[axis].output_paddings[index] if self.transpose else 0
@@ -277,7 +277,7 @@ class Solved(NamedTuple):
         if not self.transpose:
             return unread_note(letters(len(self.sizes)), self.reached(), self.lang)
         return [
-            self.torch(phrase(self.lang, "no_pytorch", name=self.name(i)))
+            phrase(self.lang, "no_pytorch", name=self.name(i), module=self.module())
             for i in range(len(self.solutions))
             if not any(self.pytorch(i))
         ]
@@ -353,7 +353,7 @@ def write_solved(solved: Solved, form: str) -> str:
         if inputs:
             lines.append(f"  {inputs}")
     if solved.transpose and any(any(solved.pytorch(i)) for i in range(len(solved.solutions))):
-        lines.append(f"{PYTORCH_MARK}: {solved.torch(phrase(lang, 'pytorch_takes'))}")
+        lines.append(f"{PYTORCH_MARK}: {phrase(lang, 'pytorch_takes', module=solved.module())}")
     lines.append(phrase(lang, "use", use=solved.use()))
     return "\n".join(lines) + "\n"
 
@@ -425,7 +425,7 @@ def _solved_markdown(solved: Solved) -> str:
     lang = solved.lang
     lines += [phrase(lang, "sentence", text=f"{t[0].upper()}{t[1:]}") for t in inputs if t]
     if solved.transpose:
-        lines.append(solved.torch(phrase(lang, "pytorch_column")))
+        lines.append(phrase(lang, "pytorch_column", module=solved.module()))
     lines.append(phrase(lang, "use_md", use=solved.use()))
     return "\n".join(lines) + "\n"
 
