@@ -566,9 +566,39 @@ def test_4d_is_for_kernels_only() -> None:
     message = error_of(mio.load_matrix, "[[[[1, 2]]]]")
     assert message == (
         "--input (inline): a 4-D array (1×1×1×2) is a stack of kernels; "
-        "--input takes a 2-D [H][W] or 3-D [C][H][W] matrix"
+        "--input takes a 2-D [H][W] or 3-D [C][H][W] matrix; give --dims 3 for a volume"
     )
     assert mio.load_matrix("[[[[1, 2]]]]", option="--kernel").shape == (1, 1, 1, 2)
+
+
+def test_layouts_follow_the_dims() -> None:
+    """Each --dims has its layouts (SPEC §7); the error names the ones expected."""
+    volume = "[[[[1, 2]]]]"
+    assert mio.load_stack([volume], dims=3).shape == (1, 1, 1, 2)
+    assert mio.load_stack(["[[[[[1]]]]]"], option="--kernel", dims=3).shape == (1,) * 5
+    assert error_of(mio.load_stack, [volume], dims=1) == (
+        "--input (inline): a 4-D array (1×1×1×2); with --dims 1 --input takes [W] or [C][W]; "
+        "give --dims 3 for a volume"
+    )
+    assert error_of(mio.load_stack, ["1 2; 3 4"], dims=3) == (
+        "--input (inline): a 2-D array (2×2); with --dims 3 --input takes [D][H][W] or [C][D][H][W]"
+    )
+    kernel = error_of(mio.load_stack, ["[[[[1]]]]"], option="--kernel", dims=1)
+    assert kernel.endswith("--kernel takes [k], [C][k] or [O][C/g][k]; give --dims 3 for a volume")
+
+
+def test_flat_sources_are_vectors() -> None:
+    """Inline text on one line, a flat JSON list and a 1-D .npy are vectors: --dims 1."""
+    arrays = mio.load_arrays(["1 2 3", "[4, 5, 6]"])
+    assert [a.shape for a in arrays] == [(3,), (3,)]
+    assert mio.infer_dims(arrays) == 1
+    assert mio.stack_arrays(arrays, ["1 2 3", "[4, 5, 6]"], "--input", 1).tolist() == [
+        [1, 2, 3],
+        [4, 5, 6],
+    ]
+    assert mio.infer_dims(mio.load_arrays(["1 2 3;"])) == 2  # a row ended by ';' is a matrix
+    assert mio.infer_dims(mio.load_arrays(["1 2\n"])) == 2
+    assert mio.load_stack(["1 2 3"]).shape == (1, 3)  # in 2-D a vector is one row
 
 
 def test_empty_inline_source() -> None:
@@ -763,12 +793,13 @@ def test_json_non_finite(constant: str) -> None:
 
 
 def test_json_shapes() -> None:
-    assert parse_json("[1, 2, 3]").shape == (1, 3)
+    assert parse_json("[1, 2, 3]").shape == (3,)  # a vector; 2-D commands take it as one row
     assert parse_json("[[[1, 2]], [[3, 4]]]").shape == (2, 1, 2)
     assert parse_json("[[[[1]]], [[[2]]]]").shape == (2, 1, 1, 1)
-    message = error_of(parse_json, "[[[[[1]]]]]")
+    assert parse_json("[[[[[1]]]]]").shape == (1,) * 5  # a stack of 3-D kernels
+    message = error_of(parse_json, "[[[[[[1]]]]]]")
     assert message == (
-        "--input 'm.json': [0][0][0][0]: lists nested more than 4 deep; a matrix is at most 4-D"
+        "--input 'm.json': [0][0][0][0][0]: lists nested more than 5 deep; an array is at most 5-D"
     )
 
 
@@ -813,13 +844,13 @@ def test_json_empty_text() -> None:
 def test_json_nesting_100000_deep() -> None:
     message = error_of(parse_json, "[" * 100_000 + "]" * 100_000)
     assert message == (
-        "--input 'm.json': the JSON is nested too deeply; a matrix is at most 4 lists deep"
+        "--input 'm.json': the JSON is nested too deeply; a matrix is at most 5 lists deep"
     )
 
 
 def test_json_nesting_just_under_the_recursion_limit() -> None:
     message = error_of(parse_json, "[" * 500 + "1" + "]" * 500)
-    assert "lists nested more than 4 deep" in message
+    assert "lists nested more than 5 deep" in message
 
 
 def test_json_overlong_numbers() -> None:
@@ -925,9 +956,11 @@ def test_npy_shapes(tmp_path: Path) -> None:
     assert mio.load_matrix(four, option="--kernel").shape == (2, 1, 3, 3)
     assert "is a stack of kernels" in error_of(mio.load_matrix, four)
     five = npy_file(tmp_path, np.zeros((1, 1, 1, 1, 1)))
-    assert (
-        error_of(mio.load_matrix, five) == f"--input {five!r}: a 5-D array; a matrix is at most 4-D"
-    )
+    assert error_of(mio.load_matrix, five).endswith("give --dims 3 for a volume")
+    six = npy_file(tmp_path, np.zeros((1,) * 6))
+    expected = f"--input {six!r}: a 6-D array; an array is at most 5-D"
+    assert error_of(mio.load_matrix, six) == expected
+    assert mio.load_array(npy_file(tmp_path, np.arange(3))).shape == (3,)  # a vector
 
 
 def test_npy_empty(tmp_path: Path) -> None:

@@ -60,16 +60,21 @@ Policies (each one is tested in ``tests/test_matrix_io.py``):
   ``NaN``/``Infinity``) are errors unless ``--allow-nan``. A huge integer in a matrix that
   also holds floats is an error (it has no float64 value). One float makes the whole matrix
   float64; the integer ``-0`` is 0 (``0.0`` there), while ``-0.0`` stays ``-0.0``.
-- JSON: a nested list of numbers (1-D is one row, 2-D a matrix, 3-D ``[C][H][W]``, 4-D
-  ``[O][C][kh][kw]`` for kernels only), or an object whose ``"data"`` is one. JSON integers
+- JSON: a nested list of numbers, 1-D to 5-D, whose layout the chosen ``--dims`` gives
+  (SPEC §7; ``fit_layout``): in 2-D a vector is one row, 3-D ``[C][H][W]``, 4-D
+  ``[O][C][kh][kw]`` for kernels only, or an object whose ``"data"`` is one. JSON integers
   are exact, JSON decimals float64; a string is a number when it reads as one (``"3/16"``,
   ``"−1"``), so convcli's own JSON reads back. ``true``, ``null``, other strings, objects,
   ragged lists, ``[]``, ``[[]]`` and a bare scalar are errors naming the JSON path
   (``[2][0]``); syntax errors name the line and column.
-- ``.npy``: integer and float dtypes (any width; uint64 above int64 stays exact), 0-D to 4-D;
-  a 0-D array is a 1×1 matrix and a 1-D array one row. bool, complex, string, structured,
+- ``.npy``: integer and float dtypes (any width; uint64 above int64 stays exact), 0-D to 5-D;
+  a 0-D array is a 1×1 matrix and a 1-D array a vector. bool, complex, string, structured,
   datetime and pickled object arrays are refused; NaN or infinity unless ``--allow-nan``.
-- A 4-D matrix is a stack of kernels: accepted for ``--kernel``, refused for ``--input``.
+- Vectors: inline text on one line (no ``;``, no newline), a flat JSON list and a 1-D
+  ``.npy`` stay 1-D (``load_array``), and an input of vectors infers ``--dims 1``
+  (``infer_dims``); the 2-D commands read a vector as one row.
+- In 2-D a 4-D matrix is a stack of kernels: accepted for ``--kernel``, refused for
+  ``--input``; ``--dims 3`` takes 3-D and 4-D inputs and 3-D to 5-D kernels.
 - Several sources (``load_stack``): ``-`` at most once. Inputs are stacked as channels (a 3-D
   source adds all of its channels), kernels as output kernels (a 4-D source adds all of its
   kernels); shapes must match and the kinds are unified (int < fraction < float).
@@ -94,7 +99,17 @@ from __future__ import annotations
 
 from convcli.matrix_io.common import DEFAULT_MAX_INPUT_BYTES, MAX_INPUT_ENV, MAX_TOKEN_CHARS
 from convcli.matrix_io.json_npy import parse_json
-from convcli.matrix_io.sources import decode_text, load_matrix, load_stack, max_input_bytes
+from convcli.matrix_io.sources import (
+    decode_text,
+    fit_layout,
+    infer_dims,
+    load_array,
+    load_arrays,
+    load_matrix,
+    load_stack,
+    max_input_bytes,
+    stack_arrays,
+)
 from convcli.matrix_io.text import parse_text
 from convcli.matrix_io.writers import format_csv, format_json, format_latex, format_markdown
 
@@ -103,13 +118,18 @@ __all__ = [
     "MAX_INPUT_ENV",
     "MAX_TOKEN_CHARS",
     "decode_text",
+    "fit_layout",
     "format_csv",
     "format_json",
     "format_latex",
     "format_markdown",
+    "infer_dims",
+    "load_array",
+    "load_arrays",
     "load_matrix",
     "load_stack",
     "max_input_bytes",
     "parse_json",
     "parse_text",
+    "stack_arrays",
 ]

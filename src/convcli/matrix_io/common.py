@@ -12,7 +12,7 @@ DEFAULT_MAX_INPUT_BYTES = 256 * 1024 * 1024
 MAX_INPUT_ENV = "CONVCLI_MAX_INPUT_BYTES"
 # Python refuses int() of longer digit strings by default, and int() is quadratic beyond it.
 MAX_TOKEN_CHARS = 4300
-MAX_RANK = 4
+MAX_RANK = 5  # [O][C][kd][kh][kw]: a stack of 3-D kernels
 
 _NPY_MAGIC = b"\x93NUMPY"
 _FORMAT_BY_EXTENSION = {

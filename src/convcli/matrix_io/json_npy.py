@@ -76,8 +76,7 @@ def _json_array(document: Any, label: str, allow_nan: bool) -> Array:
     shape = _json_shape(data, root, label)
     values: list[Number] = []
     _json_values(data, shape, root, label, allow_nan, values)
-    array = array_from_values(values, shape)
-    return array.reshape(1, -1) if array.ndim == 1 else array
+    return array_from_values(values, shape)  # a flat list stays 1-D: a vector
 
 
 def _load_json(text: str, allow_nan: bool) -> Any:
@@ -116,7 +115,8 @@ def _json_shape(node: Any, root: str, label: str) -> tuple[int, ...]:
             raise ParseError(msg)
         if len(shape) == MAX_RANK:
             msg = (
-                f"{label}: {path}: lists nested more than {MAX_RANK} deep; a matrix is at most 4-D"
+                f"{label}: {path}: lists nested more than {MAX_RANK} deep; "
+                f"an array is at most {MAX_RANK}-D"
             )
             raise ParseError(msg)
         shape.append(len(node))
@@ -204,8 +204,8 @@ def _parse_npy(data: bytes, label: str, allow_nan: bool) -> Array:
         msg = f"{label}: an .npz archive, not a single .npy array"
         raise ParseError(msg)
     array = _npy_canonical(loaded, label)
-    if array.ndim < 2:  # before the finiteness check, which indexes cells
-        array = array.reshape(1, -1)
+    if array.ndim == 0:  # before the finiteness check, which indexes cells
+        array = array.reshape(1, 1)
     if array.dtype == np.float64 and not allow_nan:
         _check_finite(array, label)
     return array if array.flags.writeable else array.copy()
@@ -216,7 +216,7 @@ def _npy_canonical(loaded: Array, label: str) -> Array:
         msg = f"{label}: an array of {loaded.dtype} ({_dtype_words(loaded.dtype)}), not of numbers"
         raise ParseError(msg)
     if loaded.ndim > MAX_RANK:
-        msg = f"{label}: a {loaded.ndim}-D array; a matrix is at most 4-D"
+        msg = f"{label}: a {loaded.ndim}-D array; an array is at most {MAX_RANK}-D"
         raise ParseError(msg)
     if loaded.size == 0:
         msg = f"no numbers in {label}: the array is empty ({_shape_text(loaded.shape)})"

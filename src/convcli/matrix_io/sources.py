@@ -26,7 +26,6 @@ from convcli.matrix_io.common import (
     _WORD,
     DEFAULT_MAX_INPUT_BYTES,
     MAX_INPUT_ENV,
-    MAX_RANK,
     _at,
     _normalise_newlines,
     _resource_guard,
@@ -42,6 +41,8 @@ from convcli.numbers import (
 
 # --------------------------------------------------------------------------- sources
 
+_ROW_BREAK = re.compile(r"[;\n\r]")
+
 
 def load_matrix(
     source: str,
@@ -51,13 +52,34 @@ def load_matrix(
     stdin: BinaryIO | None = None,
     notes: list[str] | None = None,
 ) -> Array:
-    """The matrix named by one ``--input``/``--kernel`` value (see the module docstring).
+    """The matrix named by one ``--input``/``--kernel`` value (see the module docstring),
+    in the 2-D layouts: a flat vector is one row.
 
     Notes for the user (a file that shadows a preset of the same name) are appended to
     ``notes`` when it is given; this layer never prints.
 
     >>> load_matrix("1 2 | 3 4").shape
     (2, 1, 2)
+    >>> load_matrix("1 2 3").shape
+    (1, 3)
+    """
+    array = load_array(source, option=option, allow_nan=allow_nan, stdin=stdin, notes=notes)
+    return fit_layout(array, _resolve(source, option)[1], option, 2)
+
+
+def load_array(
+    source: str,
+    *,
+    option: str = "--input",
+    allow_nan: bool = False,
+    stdin: BinaryIO | None = None,
+    notes: list[str] | None = None,
+) -> Array:
+    """One source as read, 0-D to 5-D: a flat vector (inline text without ``;`` or a newline,
+    a flat JSON list, a 1-D ``.npy``) stays 1-D, which is what infers ``--dims 1``.
+
+    >>> load_array("1 2 3").shape, load_array("[1, 2]").shape, load_array("1 2;").shape
+    ((3,), (2,), (1, 2))
     """
     kind, label = _resolve(source, option)
     if kind == "file" and notes is not None and _names_preset(source, option):
@@ -65,14 +87,41 @@ def load_matrix(
         if note not in notes:  # the same file given twice needs saying once
             notes.append(note)
     with _resource_guard(label):
-        array = _load(kind, source, option, label, allow_nan, stdin)
-    if array.ndim == MAX_RANK and option != "--kernel":
+        return _load(kind, source, option, label, allow_nan, stdin)
+
+
+# The layouts of each number of spatial axes, channels first (SPEC §7).
+_LAYOUTS = {
+    1: {"--input": ("[W]", "[C][W]"), "--kernel": ("[k]", "[C][k]", "[O][C/g][k]")},
+    2: {"--input": ("[H][W]", "[C][H][W]"), "--kernel": ("[kh][kw]", "[C][kh][kw]",
+                                                         "[O][C/g][kh][kw]")},
+    3: {"--input": ("[D][H][W]", "[C][D][H][W]"),
+        "--kernel": ("[kd][kh][kw]", "[C][kd][kh][kw]", "[O][C/g][kd][kh][kw]")},
+}  # fmt: skip
+
+
+def fit_layout(array: Array, label: str, option: str, dims: int) -> Array:
+    """``array`` checked against the layouts of ``dims`` spatial axes; in 2-D a flat vector
+    is one row (``[1][W]``). The error says which layouts were expected."""
+    if dims == 2 and array.ndim == 1:
+        array = array.reshape(1, -1)
+    role = "--kernel" if option == "--kernel" else "--input"
+    layouts = _LAYOUTS[dims][role]
+    if dims <= array.ndim < dims + len(layouts):
+        return array
+    more = "; give --dims 3 for a volume" if array.ndim >= dims + len(layouts) and dims < 3 else ""
+    if dims == 2 and role == "--input" and array.ndim == 4:
         msg = (
             f"{label}: a 4-D array ({_shape_text(array.shape)}) is a stack of kernels; "
-            f"{option} takes a 2-D [H][W] or 3-D [C][H][W] matrix"
+            f"{option} takes a 2-D [H][W] or 3-D [C][H][W] matrix{more}"
         )
         raise ParseError(msg)
-    return array
+    expected = ", ".join(layouts[:-1]) + " or " + layouts[-1]
+    msg = (
+        f"{label}: a {array.ndim}-D array ({_shape_text(array.shape)}); with --dims {dims} "
+        f"{option} takes {expected}{more}"
+    )
+    raise ParseError(msg)
 
 
 def load_stack(
@@ -82,42 +131,65 @@ def load_stack(
     allow_nan: bool = False,
     stdin: BinaryIO | None = None,
     notes: list[str] | None = None,
+    dims: int = 2,
 ) -> Array:
-    """Several sources as one array: input channels ``[C][H][W]`` or kernels ``[O][C][kh][kw]``.
+    """Several sources as one array: input channels ``[C][…]`` or kernels ``[O][C][…]``,
+    each checked against the layouts of ``dims`` spatial axes.
 
     ``notes`` collects the notes of every source (see :func:`load_matrix`).
 
     >>> load_stack(["1 2; 3 4", "5 6; 7 8"]).shape
     (2, 2, 2)
+    >>> load_stack(["1 2 3", "4 5 6"], dims=1).shape
+    (2, 3)
     """
+    arrays = load_arrays(sources, option=option, allow_nan=allow_nan, stdin=stdin, notes=notes)
+    return stack_arrays(arrays, sources, option, dims)
+
+
+def load_arrays(
+    sources: Sequence[str],
+    *,
+    option: str = "--input",
+    allow_nan: bool = False,
+    stdin: BinaryIO | None = None,
+    notes: list[str] | None = None,
+) -> list[Array]:
+    """Every source of a repeatable option as read (see :func:`load_array`)."""
     if not sources:
         msg = f"{option}: no matrix given"
         raise ParseError(msg)
-    if len(sources) == 1:
-        return load_matrix(sources[0], option=option, allow_nan=allow_nan, stdin=stdin, notes=notes)
     if sum(source == "-" for source in sources) > 1:
         msg = f"{option}: '-' (stdin) given twice; standard input can be read only once"
         raise ParseError(msg)
-    arrays = [
-        load_matrix(s, option=option, allow_nan=allow_nan, stdin=stdin, notes=notes)
-        for s in sources
+    return [
+        load_array(s, option=option, allow_nan=allow_nan, stdin=stdin, notes=notes) for s in sources
     ]
+
+
+def infer_dims(arrays: Sequence[Array]) -> int:
+    """1 when every input source is a flat vector (SPEC §7), else 2."""
+    return 1 if all(a.ndim == 1 for a in arrays) else 2
+
+
+def stack_arrays(arrays: Sequence[Array], sources: Sequence[str], option: str, dims: int) -> Array:
+    """The sources of one option checked for ``dims`` and stacked: several inputs as
+    channels (a source with channels adds all of them), several kernels as output kernels."""
+    fitted = [
+        fit_layout(a, _resolve(s, option)[1], option, dims)
+        for a, s in zip(arrays, sources, strict=True)
+    ]
+    if len(fitted) == 1:
+        return fitted[0]
     kernels = option == "--kernel"
-    parts = [_as_kernels(a) if kernels else _as_channels(a) for a in arrays]
+    rank = dims + (2 if kernels else 1)
+    parts = [a.reshape((1,) * (rank - a.ndim) + a.shape) for a in fitted]
     _check_stack_shapes(parts, sources, option, "kernels" if kernels else "channels")
     try:
         return np.concatenate(unify(parts), axis=0)
     except OverflowError:
         msg = f"{option}: an integer too large for float64 cannot be stacked with floats"
         raise ParseError(msg) from None
-
-
-def _as_channels(array: Array) -> Array:
-    return array[np.newaxis] if array.ndim == 2 else array
-
-
-def _as_kernels(array: Array) -> Array:
-    return array.reshape((1,) * (MAX_RANK - array.ndim) + array.shape)
 
 
 def _check_stack_shapes(parts: list[Array], sources: Sequence[str], option: str, what: str) -> None:
@@ -178,7 +250,10 @@ def _parse_inline(source: str, option: str, label: str, allow_nan: bool) -> Arra
     try:
         if _JSON_START.match(source):
             return parse_json(source, label=label, allow_nan=allow_nan)
-        return parse_text(source, label=label, inline=True, allow_nan=allow_nan)
+        array = parse_text(source, label=label, inline=True, allow_nan=allow_nan)
+        if array.ndim == 2 and len(array) == 1 and not _ROW_BREAK.search(source):
+            return array[0]  # one line of numbers is a vector (SPEC §7)
+        return array
     except ParseError:
         kind = _path_kind(source)
         if kind == "path":
