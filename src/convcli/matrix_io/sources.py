@@ -252,7 +252,7 @@ def _parse_inline(source: str, option: str, label: str, allow_nan: bool) -> Arra
             return parse_json(source, label=label, allow_nan=allow_nan)
         array = parse_text(source, label=label, inline=True, allow_nan=allow_nan)
         if array.ndim == 2 and len(array) == 1 and not _ROW_BREAK.search(source):
-            return array[0]  # one line of numbers is a vector (SPEC §7)
+            return array.reshape(-1)  # one line of numbers is a vector (SPEC §7)
         return array
     except ParseError:
         kind = _path_kind(source)
