@@ -600,15 +600,15 @@ def test_pad_value_takes_one_number(run: Run, args: list[str], value: str) -> No
 
 def test_a_fraction_bias_with_float_data_gives_floats(run: Run) -> None:
     out = json_result(run("conv", "-i", "0.5 1", "-k", "1", "-b", "1/2", "-f", "json"))
-    assert out["output"] == [[0.5 + 0.5, 1.0 + 0.5]]
+    assert out["output"] == [0.5 + 0.5, 1.0 + 0.5]  # a one-line input is a 1-D signal
     two = json_result(run("conv", "-i", "0.5 1", "-k", "1", "-k", "2", "-b", "0,1/2", "-f", "json"))
-    assert two["output"] == [[[0.5, 1.0]], [[1.5, 2.5]]]
+    assert two["output"] == [[0.5, 1.0], [1.5, 2.5]]
     mixed = json_result(
         run("conv", "-i", "1 2", "-k", "1", "-k", "2", "-b", "1/2,0.5", "-f", "json")
     )
-    assert mixed["output"] == [[[1.5, 2.5]], [[2.5, 4.5]]]
+    assert mixed["output"] == [[1.5, 2.5], [2.5, 4.5]]
     transposed = json_result(
-        run("transpose", "-i", "0.5 1", "-k", "[[[[1]],[[2]]]]", "-b", "0,1/2", "-f", "json")
+        run("transpose", "-i", "0.5 1;", "-k", "[[[[1]],[[2]]]]", "-b", "0,1/2", "-f", "json")
     )
     assert transposed["output"] == [[[0.5, 1.0]], [[1.5, 2.5]]]
 
@@ -799,13 +799,13 @@ def test_shape_of_a_huge_transposed_convolution_is_exact(run: Run) -> None:
         (["conv", "-i", SQUARE, "-k", "1", "-p", str(10**18)], ["CONVCLI_MAX_CELLS"]),
         (["conv", "-i", SQUARE, "-k", "1", "-p", str(10**200)], ["limit"]),
         (["transpose", "-i", SQUARE, "-k", "1", "-s", "1000000000"], ["CONVCLI_MAX_CELLS"]),
-        (["transpose", "-i", "1", "-k", "1 1; 1 1", "-d", "1000000000"], ["CONVCLI_MAX_CELLS"]),
+        (["transpose", "-i", "1;", "-k", "1 1; 1 1", "-d", "1000000000"], ["CONVCLI_MAX_CELLS"]),
         (["explain", "-i", "1", "-k", "1", "-p", "1000000000"], ["CONVCLI_MAX_CELLS"]),
         (
             ["pool", "-i", "1", "-k", "2000000000", "-s", "1", "-p", "1000000000"],
             ["limit"],
         ),
-        (["dilate", "-k", SQUARE, "-i", "1", "-p", "1000000000"], ["CONVCLI_MAX_CELLS"]),
+        (["dilate", "-k", SQUARE, "-i", "1;", "-p", "1000000000"], ["CONVCLI_MAX_CELLS"]),
     ],
 )
 def test_requests_needing_10_18_cells_are_refused_at_once(
@@ -826,7 +826,7 @@ def test_requests_needing_10_18_cells_are_refused_at_once(
         ["dilate", "-k", "1 1; 1 1", "-d", "10000000000000"],
         ["dilate", "-k", "1 1", "-d", "100000000000000000000"],
         ["dilate", "-k", "1 1", "-i", "1 2", "-d", "100000000000000000000"],
-        ["dilate", "-k", "1 1; 1 1", "-i", "1 2", "-d", "10000000000000"],
+        ["dilate", "-k", "1 1; 1 1", "-i", "1 2;", "-d", "10000000000000"],
     ],
 )
 def test_a_dilated_kernel_of_10_9_cells_or_more_is_refused_at_once(args: list[str]) -> None:

@@ -316,7 +316,7 @@ def test_several_channels_are_refused_with_a_note(run: Run) -> None:
         in result.stdout
     )
     two_out = run(
-        "transpose", "-i", "1 2", "-k", "[[[[1]], [[2]]]]", "-e", "--view", "matrix", "-f", "table"
+        "transpose", "-i", "1 2;", "-k", "[[[[1]], [[2]]]]", "-e", "--view", "matrix", "-f", "table"
     )
     assert "(this has 1 in, 2 out)" in two_out.stdout
 

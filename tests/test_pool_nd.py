@@ -241,7 +241,7 @@ def test_indices_are_flat_in_the_input_plane_and_skip_padding() -> None:
         (lambda: pool1d([1, 2], 2, op="lp", norm_type=True), ParameterError, "norm type"),
         (lambda: pool2d([[1, 2]], 1, padding=(0, 0, 0)), ParameterError, "1, 2 (one per axis)"),
         (lambda: pool3d([[1, 2]], 1), ShapeError, "3-D or 4-D"),
-        (lambda: pool1d([1, 2], (1, 1)), ParameterError, "one number or 1"),
+        (lambda: pool1d([1, 2], (1, 1)), ParameterError, "one number with --dims 1"),
         (lambda: pool1d([1, 2], 2, op="median"), ParameterError, "median"),
         (lambda: pool1d([1, 2], 3), ShapeError, "larger than the padded input"),
     ],

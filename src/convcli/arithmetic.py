@@ -33,7 +33,7 @@ def cell_sum(
     """
     bias_word = (words or {}).get("bias", "bias")
     channel_word = (words or {}).get("ch", "ch")
-    label = cell_label(trace.cell)
+    label = cell_label(trace.label)
     channels = trace.channel_sums()
     segments: list[Segment] = [(label, "label")]
     if len(channels) <= 1:
@@ -84,7 +84,7 @@ def pool_sum(trace: PoolTrace, op: str, typeset: Typeset = PLAIN, *, norm_type: 
     ...                "lp"))
     'out[0,0] = (|3|^2 + |−4|^2 + 0ₚ)^(1/2) = 5'
     """
-    label = cell_label(trace.cell)
+    label = cell_label(trace.label)
     value = typeset.number(trace.value)
     if op == "lp":
         power = typeset.number(norm_type)

@@ -33,10 +33,10 @@ def _product(*factors: int) -> tuple[int, str]:
 
 
 def conv_cost(
-    *, out_channels: int, in_per_group: int, kernel: tuple[int, int], output: tuple[int, int],
+    *, out_channels: int, in_per_group: int, kernel: tuple[int, ...], output: tuple[int, ...],
     bias: bool,
 ) -> Cost:  # fmt: skip
-    """A convolution: each output cell reads (C/g)·kh·kw inputs."""
+    """A convolution: each output cell reads (C/g)·kh·kw inputs (one size per axis)."""
     weights = _product(out_channels, in_per_group, *kernel)
     macs = _product(out_channels, *output, in_per_group, *kernel)
     activations = _product(out_channels, *output)
@@ -44,8 +44,8 @@ def conv_cost(
 
 
 def transpose_cost(
-    *, in_channels: int, out_per_group: int, kernel: tuple[int, int], input_size: tuple[int, int],
-    out_channels: int, output: tuple[int, int], bias: bool,
+    *, in_channels: int, out_per_group: int, kernel: tuple[int, ...],
+    input_size: tuple[int, ...], out_channels: int, output: tuple[int, ...], bias: bool,
 ) -> Cost:  # fmt: skip
     """A transposed convolution: each input cell scatters (C_out/g)·kh·kw products."""
     weights = _product(in_channels, out_per_group, *kernel)
@@ -78,16 +78,15 @@ def setup_cost(setup: object) -> Cost:
     from convcli.core import ConvSetup, TransposeSetup
 
     if isinstance(setup, TransposeSetup):
-        c_in, per_out, kh, kw = setup.weight.shape
-        out = setup.output_shape
+        c_in, per_out, *kernel = setup.weight.shape
         return transpose_cost(
-            in_channels=c_in, out_per_group=per_out, kernel=(kh, kw),
-            input_size=tuple(setup.x.shape[-2:]), out_channels=per_out * setup.params.groups,
-            output=(out[-2], out[-1]), bias=setup.bias is not None,
+            in_channels=c_in, out_per_group=per_out, kernel=tuple(kernel),
+            input_size=tuple(setup.x.shape[1:]), out_channels=per_out * setup.params.groups,
+            output=setup.spatial_output, bias=setup.bias is not None,
         )  # fmt: skip
     assert isinstance(setup, ConvSetup)
-    o, per_in, kh, kw = setup.weight.shape
+    o, per_in, *kernel = setup.weight.shape
     return conv_cost(
-        out_channels=o, in_per_group=per_in, kernel=(kh, kw),
-        output=(setup.rows.output, setup.cols.output), bias=setup.bias is not None,
+        out_channels=o, in_per_group=per_in, kernel=tuple(kernel),
+        output=setup.spatial_output, bias=setup.bias is not None,
     )  # fmt: skip

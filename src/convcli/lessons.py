@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -26,7 +26,15 @@ from convcli.model import Grid, Line, Mark
 from convcli.numbers import Array
 from convcli.phrases import count, phrase
 from convcli.reports import hole_marks, inserted_marks, padding_marks
-from convcli.trace import CellTrace, all_cells, conv_window, trace_conv, trace_pool, trace_transpose
+from convcli.trace import (
+    CellTrace,
+    PoolTrace,
+    all_cells,
+    conv_window,
+    trace_conv,
+    trace_pool,
+    trace_transpose,
+)
 from convcli.typography import Typeset
 
 
@@ -122,6 +130,16 @@ def _pads_text(pads: Sequence[int]) -> str:
 # --- convolution (and dilated convolution) ---------------------------------------------
 
 
+Traced = TypeVar("Traced", CellTrace, PoolTrace)
+
+
+def _named(traces: list[Traced], line: bool) -> list[Traced]:
+    """1-D work's traces named without the plane's row (``out[3]``)."""
+    from convcli import lens
+
+    return lens.named(traces) if line else traces
+
+
 def conv_lesson(
     setup: ConvSetup,
     output: Array,
@@ -131,12 +149,14 @@ def conv_lesson(
     typeset: Typeset,
     dilated: bool = False,
     limit: int = 16,
+    line: bool = False,
 ) -> Lesson:
-    """The walkthrough of a computed convolution; ``cells`` None: the first ``limit``."""
+    """The walkthrough of a computed convolution; ``cells`` None: the first ``limit``;
+    ``line``: 1-D work in the plane, its cells named without the row."""
     chosen, hidden = _choose(output.shape, cells, limit)
     op = phrase(lang, "op_dilate" if dilated else "op_conv")
     steps = [_kernel_step(setup, lang, typeset), _align_step(setup, lang)]
-    for trace in trace_conv(setup, output, chosen):
+    for trace in _named(trace_conv(setup, output, chosen), line):
         steps.append(_cell_step(setup, output, trace, chosen, lang, typeset))
     steps.append(_result_step(setup, output, lang))
     notes = (phrase(lang, "more_cells", n=hidden),) if hidden else ()
@@ -283,7 +303,7 @@ def _cell_step(
     intro = phrase(lang, "cell_channels" if len(channels) > 1 else "cell_text")
     words = {"bias": phrase(lang, "bias"), "channel": phrase(lang, "ch")}
     lines = [_text(intro), cell_sum(trace, typeset, words)]
-    label = cell_label(trace.cell)
+    label = cell_label(trace.label)
     return Step("cell", phrase(lang, "cell_title", name=label), tuple(grids), tuple(lines))
 
 
@@ -361,6 +381,7 @@ def transpose_lesson(
     lang: str,
     typeset: Typeset,
     limit: int = 16,
+    line: bool = False,
 ) -> Lesson:
     """Scatter each input cell, step by step; then the same output as the kernel (rotated)
     sliding over the stretched, padded input, one output cell per step."""
@@ -393,8 +414,8 @@ def transpose_lesson(
     for c, a, b in positions[:limit]:
         steps.append(_scatter_step(setup, partial, (c, a, b), lang, typeset, name))
     steps.append(_direct_step(setup, lang))
-    steps += _direct_cell_steps(setup, output, cells, lang, typeset, limit)
-    traces = trace_transpose(setup, output, list(all_cells(output.shape))[:limit])
+    steps += _direct_cell_steps(setup, output, cells, lang, typeset, limit, line)
+    traces = _named(trace_transpose(setup, output, list(all_cells(output.shape))[:limit]), line)
     words = {"bias": phrase(lang, "bias"), "ch": phrase(lang, "ch")}
     result_lines = [cell_sum(t, typeset, words) for t in traces]
     (sh, sw) = setup.params.stride
@@ -424,6 +445,7 @@ def _direct_cell_steps(
     lang: str,
     typeset: Typeset,
     limit: int,
+    line: bool = False,
 ) -> list[Step]:
     """The guide's picture of a transposed convolution: the rotated kernel sliding over the
     stretched, padded input with stride 1, each output cell's sum written out."""
@@ -437,7 +459,7 @@ def _direct_cell_steps(
     marks = inserted_marks(stretched.shape[-2:], setup, pads)
     words = {"bias": phrase(lang, "bias"), "ch": phrase(lang, "ch")}
     steps = []
-    for trace in trace_conv(direct, output, chosen):
+    for trace in _named(trace_conv(direct, output, chosen), line):
         window = conv_window(direct, trace.cell)
         o = trace.cell[0] if len(trace.cell) == 3 else 0
         channels = sorted({t.channel for t in trace.terms}) or [0]
@@ -455,7 +477,7 @@ def _direct_cell_steps(
             output, done, trace.cell, phrase(lang, "so_far", name=phrase(lang, "output"))
         )
         lines = (_text(phrase(lang, "direct_cell_text")), cell_sum(trace, typeset, words))
-        title = phrase(lang, "direct_cell_title", name=cell_label(trace.cell))
+        title = phrase(lang, "direct_cell_title", name=cell_label(trace.label))
         steps.append(Step("direct_cell", title, tuple(grids), lines))
     return steps
 
@@ -536,6 +558,7 @@ def pool_lesson(
     lang: str,
     typeset: Typeset,
     limit: int = 16,
+    line: bool = False,
 ) -> Lesson:
     """The window and its op, the size formula, one window per step, the result."""
     chosen, hidden = _choose(output.shape, cells, limit)
@@ -581,7 +604,7 @@ def pool_lesson(
     )
     steps = [first, Step("align", phrase(lang, "align_window_title"), inputs, align_lines)]
     name = phrase(lang, "output")
-    for trace in trace_pool(setup, output, chosen):
+    for trace in _named(trace_pool(setup, output, chosen), line):
         channel = trace.cell[0] if len(trace.cell) == 3 else 0
         grids = [_pool_input(setup, channel, lang, trace.positions)]
         done = chosen[: chosen.index(trace.cell) + 1]
@@ -590,7 +613,7 @@ def pool_lesson(
             _text(phrase(lang, "pool_cell_text", what=what)),
             pool_sum(trace, setup.op, typeset),
         )
-        label = cell_label(trace.cell)
+        label = cell_label(trace.label)
         steps.append(Step("cell", phrase(lang, "pool_cell_title", name=label), tuple(grids), lines))
     maps = output if output.ndim == 3 else output[None]
     summary = _text(
@@ -627,7 +650,7 @@ def catalogue(lang: str) -> tuple[list[dict[str, str]], M.Document]:
 
 
 def _pool_input(
-    setup: PoolSetup, channel: int, lang: str, window: Sequence[tuple[int, int]]
+    setup: PoolSetup, channel: int, lang: str, window: Sequence[tuple[int, ...]]
 ) -> Grid:
     """The input of one channel with its padding: 0ₚ where an average may count it, ·
     where a max or min never picks it; the window's cells (input coordinates) lit."""

@@ -98,7 +98,10 @@ def as_axes(value: Any, name: str, ndim: int, *, minimum: int = 1) -> tuple[int,
     if len(items) == 1:
         items = items * ndim
     if len(items) != ndim:
-        msg = f"{name} takes one number or {ndim} ({_AXES[ndim]}), got {len(items)} numbers"
+        counts = (
+            "one number with --dims 1" if ndim == 1 else f"one number or {ndim} ({_AXES[ndim]})"
+        )
+        msg = f"{name} takes {counts}, got {len(items)} numbers"
         raise ParameterError(msg, option=_option(name))
     for item in items:
         if item < minimum:
@@ -236,9 +239,10 @@ def as_pool_op(value: str) -> str:
 
 
 def parse_cell(text: str) -> tuple[int, ...]:
-    """``"R,C"`` or ``"O,R,C"`` (0-based) for ``--cell``."""
+    """``"R,C"`` or ``"O,R,C"`` (0-based) for ``--cell``; ``C``/``O,C`` in 1-D and
+    ``D,R,C``/``O,D,R,C`` in 3-D (the count is checked against the output)."""
     cell = parse_ints(text, "--cell")
-    if len(cell) not in (2, 3) or min(cell) < 0:
+    if not 1 <= len(cell) <= 4 or min(cell) < 0:
         msg = f"--cell takes R,C or O,R,C with 0-based indices, got {text!r}"
         raise ParameterError(msg, option="--cell")
     return cell

@@ -39,9 +39,9 @@ def conv_payload(
         "output_shape": list(output.shape),
         "input_shape": list(setup.input_shape),
         "kernel_shape": list(setup.kernel_shape),
-        "stride": list(p.stride),
+        "stride": list(setup.stride),
         "padding": list(setup.pads),
-        "dilation": list(p.dilation),
+        "dilation": list(setup.dilation),
         "groups": p.groups,
         "exact": setup.exact,
         "bias": None if setup.bias is None else [json_number(b) for b in setup.bias],
@@ -73,9 +73,9 @@ def matrix_payload(setup: ConvSetup | TransposeSetup, output: Array) -> dict[str
     return {"C": forward_matrix(setup), "x": setup.padded[0].reshape(-1), "y": output.reshape(-1)}
 
 
-def dilate_payload(kernel: Array, dilated: Array, dilation: tuple[int, int]) -> dict[str, Any]:
-    """The JSON of ``dilate``: the dilated kernel and its reach."""
-    effective = list(dilated.shape[-2:])
+def dilate_payload(kernel: Array, dilated: Array, dilation: Sequence[int]) -> dict[str, Any]:
+    """The JSON of ``dilate``: the dilated kernel and its reach (one entry per axis)."""
+    effective = list(dilated.shape[-len(dilation) :])
     return {
         "command": "dilate",
         "kernel": dilated,
@@ -94,20 +94,20 @@ def pool_payload(
 ) -> dict[str, Any]:
     """The JSON object of ``pool``; ``indices`` (flat, in the input plane) when asked for,
     ``norm_type`` only for lp pooling, where it means something."""
-    rows, cols = setup.rows, setup.cols
+    axes = setup.axes
     payload: dict[str, Any] = {
         "command": "pool",
         "op": setup.op,
         "output": output,
         "output_shape": list(output.shape),
         "input_shape": list(setup.x.shape[1:] if setup.squeeze else setup.x.shape),
-        "window": [rows.kernel, cols.kernel],
-        "stride": [rows.stride, cols.stride],
-        "padding": [rows.pad_before, rows.pad_after, cols.pad_before, cols.pad_after],
-        "dilation": [rows.dilation, cols.dilation],
+        "window": [a.kernel for a in axes],
+        "stride": [a.stride for a in axes],
+        "padding": [pad for a in axes for pad in (a.pad_before, a.pad_after)],
+        "dilation": [a.dilation for a in axes],
         "ceil_mode": setup.ceil_mode,
         "count_include_pad": setup.count_include_pad,
-        "exact": rows.exact and cols.exact,
+        "exact": all(a.exact for a in axes),
     }
     if setup.op == "lp":
         payload["norm_type"] = json_number(setup.norm_type)

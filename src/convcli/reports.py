@@ -67,7 +67,7 @@ def hole_marks(shape: Sequence[int], dilation: Sequence[int]) -> dict[tuple[int,
     return {(r, c): "hole" for r in range(shape[0]) for c in range(shape[1]) if r % dh or c % dw}
 
 
-def _arithmetic_block(traces: Sequence[CellTrace], typeset: Typeset, lang: str) -> list[M.Block]:
+def arithmetic_block(traces: Sequence[CellTrace], typeset: Typeset, lang: str) -> list[M.Block]:
     if not traces:
         return []
     padded = any(term.source is None for t in traces for term in t.terms)
@@ -197,7 +197,7 @@ def conv_report(
     if view == "subsample":
         blocks += subsample_view(setup, output, typeset, lang)
     else:
-        blocks += _arithmetic_block(traces, typeset, lang)
+        blocks += arithmetic_block(traces, typeset, lang)
     return M.Document(tuple(blocks))
 
 
@@ -245,7 +245,7 @@ def transpose_report(
     ]
     if "scatter" in views:
         blocks += [M.title(phrase(lang, "scatter_view")), *scatter_lines(setup, typeset, lang)]
-        blocks += _arithmetic_block(traces, typeset, lang)
+        blocks += arithmetic_block(traces, typeset, lang)
     if "direct" in views:
         blocks += direct_view(setup, lang)
     if "matrix" in views:

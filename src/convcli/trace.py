@@ -12,6 +12,7 @@ recomputed) and the setup's padded input, which is built once.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -28,9 +29,9 @@ class Term:
     """
 
     channel: int
-    tap: tuple[int, int]
-    position: tuple[int, int]
-    source: tuple[int, int] | None
+    tap: tuple[int, ...]  # (i, j) in 2-D; one index per spatial axis
+    position: tuple[int, ...]
+    source: tuple[int, ...] | None
     x: Number
     w: Number
 
@@ -43,6 +44,11 @@ class CellTrace:
     terms: tuple[Term, ...]
     bias: Number | None
     value: Number
+    name: tuple[int, ...] | None = None  # how the user counts the cell, when not ``cell``
+
+    @property
+    def label(self) -> tuple[int, ...]:
+        return self.cell if self.name is None else self.name
 
     def channel_sums(self) -> list[tuple[int, Number]]:
         """Per input channel, the sum of its terms (in channel order)."""
@@ -54,9 +60,7 @@ class CellTrace:
 
 def all_cells(shape: Sequence[int]) -> Iterable[tuple[int, ...]]:
     """Every cell index of an output shape, in row-major order."""
-    if len(shape) == 2:
-        return ((r, c) for r in range(shape[0]) for c in range(shape[1]))
-    return ((o, r, c) for o in range(shape[0]) for r in range(shape[1]) for c in range(shape[2]))
+    return itertools.product(*(range(n) for n in shape))
 
 
 def _split(cell: tuple[int, ...]) -> tuple[int, int, int]:
@@ -131,6 +135,55 @@ def trace_transpose(
     return traces
 
 
+def trace_nd(
+    setup: ConvSetup | TransposeSetup, output: Array, cells: Iterable[tuple[int, ...]]
+) -> list[CellTrace]:
+    """The terms of each requested cell of a convolution or transposed convolution with
+    any number of spatial axes (3-D work; the 2-D tracers above keep the order of the
+    lessons). Cells are (o, *spatial), or spatial only when the output has no channels."""
+    n = setup.ndim
+    before = setup.pads[0::2]
+    sizes = setup.x.shape[1:]
+    groups = setup.params.groups
+    transposed = isinstance(setup, TransposeSetup)
+    per_in = setup.x.shape[0] // groups
+    per_out = setup.weight.shape[1] if transposed else setup.weight.shape[0] // groups
+    taps = list(itertools.product(*(range(k) for k in setup.weight.shape[2:])))
+    padded = None if transposed else setup.padded_input()  # type: ignore[union-attr]
+    traces = []
+    for cell in cells:
+        o, at = (cell[0], cell[1:]) if len(cell) > n else (0, cell)
+        first = (o // per_out) * per_in
+        terms = []
+        for ci in range(first, first + per_in):
+            for tap in taps:
+                if transposed:
+                    axes = zip(at, before, tap, setup.dilation, setup.stride, strict=True)
+                    spot = [divmod(r + p - i * d, s) for r, p, i, d, s in axes]
+                    if any(rest for _, rest in spot):
+                        continue
+                    source = tuple(a for a, _ in spot)
+                    if not all(0 <= a < size for a, size in zip(source, sizes, strict=True)):
+                        continue
+                    w = setup.weight[(ci, o % per_out, *tap)]
+                    x = setup.x[(ci, *source)]
+                    terms.append(Term(ci, tap, source, source, _py(x), _py(w)))
+                    continue
+                assert padded is not None
+                steps = zip(at, setup.stride, tap, setup.dilation, strict=True)
+                position = tuple(r * s + i * d for r, s, i, d in steps)
+                inner = tuple(q - p for q, p in zip(position, before, strict=True))
+                inside = all(0 <= q < size for q, size in zip(inner, sizes, strict=True))
+                w = setup.weight[(o, ci - first, *tap)]
+                terms.append(
+                    Term(ci, tap, position, inner if inside else None,
+                         _py(padded[(ci, *position)]), _py(w))
+                )  # fmt: skip
+        bias = setup.bias[o] if setup.bias is not None else None
+        traces.append(CellTrace(cell, tuple(terms), bias, _py(output[cell])))
+    return traces
+
+
 def _taps(setup: ConvSetup | TransposeSetup) -> list[tuple[int, int]]:
     kh, kw = setup.weight.shape[-2:]
     return [(i, j) for i in range(kh) for j in range(kw)]
@@ -148,9 +201,14 @@ class PoolTrace:
 
     cell: tuple[int, ...]
     values: tuple[Number | None, ...]
-    positions: tuple[tuple[int, int], ...]  # in the unpadded input (may be outside it)
+    positions: tuple[tuple[int, ...], ...]  # in the unpadded input (may be outside it)
     divisor: int
     value: Number
+    name: tuple[int, ...] | None = None  # as CellTrace's
+
+    @property
+    def label(self) -> tuple[int, ...]:
+        return self.cell if self.name is None else self.name
 
 
 def trace_pool(
@@ -158,24 +216,25 @@ def trace_pool(
 ) -> list[PoolTrace]:
     """The window of each requested pooled cell (PyTorch's window and divisor rules): its
     taps (every d-th cell with a dilation) on the padded input; the cells past the padding
-    after the input, which ceil_mode's last window may cover, are left out."""
-    rows, cols = setup.rows, setup.cols
-    height, width = setup.x.shape[-2:]
-    dh, dw = rows.dilation, cols.dilation
-    end_h, end_w = height + rows.pad_after, width + cols.pad_after
+    after the input, which ceil_mode's last window may cover, are left out. Any number of
+    spatial axes; a cell is (channel, *spatial), or spatial only without channels."""
+    axes = setup.axes
+    sizes = setup.x.shape[1:]
+    ends = [size + a.pad_after for size, a in zip(sizes, axes, strict=True)]
     traces = []
     for cell in cells:
-        channel, r, c = _split(cell)
-        top, left = r * rows.stride - rows.pad_before, c * cols.stride - cols.pad_before
-        positions = tuple(
-            (top + i * dh, left + j * dw)
-            for i in range(rows.kernel)
-            for j in range(cols.kernel)
-            if top + i * dh < end_h and left + j * dw < end_w
-        )
+        channel, at = (cell[0], cell[1:]) if len(cell) > len(axes) else (0, cell)
+        starts = [r * a.stride - a.pad_before for r, a in zip(at, axes, strict=True)]
+        spans = [
+            [start + i * a.dilation for i in range(a.kernel) if start + i * a.dilation < end]
+            for start, a, end in zip(starts, axes, ends, strict=True)
+        ]
+        positions = tuple(itertools.product(*spans))
         values = tuple(
-            _py(setup.x[channel, a, b]) if 0 <= a < height and 0 <= b < width else None
-            for a, b in positions
+            _py(setup.x[(channel, *spot)])
+            if all(0 <= q < size for q, size in zip(spot, sizes, strict=True))
+            else None
+            for spot in positions
         )
         real = sum(v is not None for v in values)
         divisor = len(positions) if setup.count_include_pad else real

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, NamedTuple
 
 import typer
 
@@ -13,16 +13,21 @@ from convcli.cli.base import app, guarded
 from convcli.cli.output import Result, choose, emit
 from convcli.cli.shared import (
     Explained,
+    Geometry,
     bias_values,
     check_stdin_once,
-    conv_params,
+    conv_geometry,
     conv_result,
+    in_line,
     load,
+    load_input,
+    plane_cells,
+    read_as_vector,
 )
-from convcli.params import ConvParams
 
 if TYPE_CHECKING:
     from convcli.core import ConvSetup, TransposeSetup
+    from convcli.numbers import Array
 
 
 @dataclass(frozen=True)
@@ -37,12 +42,28 @@ class Job:
     every: bool
     form: O.Format
     lang: str
+    dims: int | None = None  # --dims; None: inferred from the input
 
-    def explained(self, shape: tuple[int, ...], *, arithmetic: bool = True) -> Explained:
+    def explained(self, shape: tuple[int, ...], dims: int, *, arithmetic: bool = True) -> Explained:
         return Explained(
-            shape, self.cell, every=self.every, explain=self.explain, form=self.form,
-            lang=self.lang, arithmetic=arithmetic,
+            shape, plane_cells(self.cell, dims), every=self.every, explain=self.explain,
+            form=self.form, lang=self.lang, arithmetic=arithmetic,
         )  # fmt: skip
+
+
+class Layer(NamedTuple):
+    """The geometry options as typed; what they mean depends on the dims."""
+
+    stride: O.Axes | None
+    padding: O.PaddingSpec | None
+    dilation: O.Axes | None
+    groups: int | None
+    padding_mode: O.PaddingMode | None = None
+    pad_value: O.Scalar | None = None
+    flip: bool = False
+
+    def geometry(self, dims: int) -> Geometry:
+        return conv_geometry(dims, *self)
 
 
 class ConvView(StrEnum):
@@ -63,6 +84,7 @@ def conv(
     padding_mode: O.PaddingModeOpt = None,
     pad_value: O.PadValueOpt = None,
     flip: O.FlipOpt = False,
+    dims: O.DimsOpt = None,
     explain: O.ExplainOpt = False,
     view: Annotated[
         ConvView | None,
@@ -91,40 +113,63 @@ def conv(
       convcli conv -i samples/input.csv -k samples/kernel.csv -p same --cell 0,0
       cat samples/input.csv | convcli conv -i - -k sobel-x --format csv
       convcli conv -i "1 2 3; 4 5 6; 7 8 9" -k "1 0; 0 1" --explain --view matrix
+      convcli conv -i "1 2 3 4 5 6" -k "1 0 -1" -s 2 -p 1
+      convcli conv --dims 3 -i volume.npy -k "[[[1]],[[1]]]"
     """
     with guarded():
         if view is not None and not (explain or cell or every):
             raise O.refuse("--view", "applies with --explain, --cell or --all")
-        params = conv_params(stride, padding, dilation, groups, padding_mode, pad_value, flip)
+        layer = Layer(stride, padding, dilation, groups, padding_mode, pad_value, flip)
         form, language = choose(fmt), (lang or O.default_lang()).value
-        job = Job(inputs, kernels, allow_nan, explain, cell, every, form, language)
-        result = convolution("conv", job, params, bias, view=view or ConvView.cells)
+        job = Job(inputs, kernels, allow_nan, explain, cell, every, form, language, dims)
+        result = convolution("conv", job, layer, bias, view=view or ConvView.cells)
         emit(result, form, precision=precision, quiet=quiet)
 
 
 def convolution(
     command: str,
     job: Job,
-    params: ConvParams,
+    layer: Layer,
     bias: O.Numbers | None,
-    kernel: object = None,
     view: ConvView = ConvView.cells,
 ) -> Result:
-    """conv and dilate with an input: load, prepare, run once, trace, build the views."""
-    from convcli import payloads, reports
+    """conv: load, prepare, run once, trace, build the views."""
+    return convolve(job, layer, bias, command=command, view=view)[0]
+
+
+def convolve(
+    job: Job,
+    layer: Layer,
+    bias: O.Numbers | None,
+    *,
+    command: str = "conv",
+    view: ConvView = ConvView.cells,
+) -> tuple[Result, Array, int]:
+    """conv and dilate with an input: the result, the kernel as read and the dims."""
+    from convcli import lens, payloads, reports
     from convcli.core import prepare_conv, run_conv
     from convcli.trace import trace_conv
 
     check_stdin_once(job.inputs, job.kernels)
     notes: list[str] = []
-    weights = kernel if kernel is not None else load(job.kernels, "--kernel", job.allow_nan, notes)
-    x = load(job.inputs, "--input", job.allow_nan, notes)
-    setup = prepare_conv(x, weights, params=params, bias=bias_values(bias))
+    x, dims = load_input(job.inputs, job.allow_nan, notes, job.dims)
+    with read_as_vector(job.dims, dims):
+        kernel = weights = load(job.kernels, "--kernel", job.allow_nan, notes, dims)
+        geometry = layer.geometry(dims)
+        if dims == 1:
+            x, weights = lens.plane(x), lens.plane(weights)
+        setup = prepare_conv(
+            x, weights, params=geometry.params, bias=bias_values(bias), geometry=geometry.axes
+        )
+    if dims == 3:
+        if view is not ConvView.cells:
+            raise O.refuse("--view", f"{view.value} is drawn for 1-D and 2-D work, not --dims 3")
+        return volume_result(command, setup, job, notes), kernel, dims
     result = conv_result(
         command,
         setup,
         run_conv,
-        trace_conv,
+        in_line(trace_conv, dims),
         lambda output, traces, e, typeset: reports.conv_report(
             command,
             setup,
@@ -137,13 +182,39 @@ def convolution(
             view=view.value if e.cells else "cells",
         ),
         lambda output, steps: payloads.conv_payload(command, setup, output, steps),
-        job.explained(setup.output_shape, arithmetic=view is ConvView.cells),
+        job.explained(setup.output_shape, dims, arithmetic=view is ConvView.cells),
         job.lang,
     )
     unread = reports.unread_note(setup, job.lang)
     result.notes[:0] = [*notes, *([unread] if unread else [])]
     if view is ConvView.matrix:
         with_matrix(result, setup, job)
+    return (result.in_line() if dims == 1 else result), kernel, dims
+
+
+def volume_result(
+    command: str, setup: ConvSetup | TransposeSetup, job: Job, notes: list[str]
+) -> Result:
+    """3-D work: the numbers of every format, shown on a terminal as depth slices."""
+    from convcli import payloads, volumes
+    from convcli.core import TransposeSetup, run_conv, run_transpose
+    from convcli.trace import trace_nd
+
+    transposed = isinstance(setup, TransposeSetup)
+    result = conv_result(
+        command,
+        setup,
+        run_transpose if transposed else run_conv,
+        trace_nd,
+        lambda output, traces, e, typeset: volumes.conv_volumes(
+            command, setup, output, traces, highlight=e.highlight, typeset=typeset,
+            lang=job.lang, notes=e.notes,
+        ),
+        lambda output, steps: payloads.conv_payload(command, setup, output, steps),
+        job.explained(setup.output_shape, 3),
+        job.lang,
+    )  # fmt: skip
+    result.notes[:0] = notes
     return result
 
 
@@ -179,6 +250,7 @@ def transpose(
     groups: O.GroupsOpt = None,
     bias: O.BiasOpt = None,
     flip: O.FlipOpt = False,
+    dims: O.DimsOpt = None,
     explain: O.ExplainOpt = False,
     view: Annotated[
         View | None,
@@ -201,40 +273,56 @@ def transpose(
       convcli transpose -i "1 2; 3 4" -k "1 1; 1 1" -s 2
       convcli transpose -i "1 2; 3 4" -k "1 0 1; 0 1 0; 1 0 1" -s 2 -p 1 --output-padding 1 -e
       convcli transpose -i "1 2; 3 4" -k "1 2; 3 4" --explain --view matrix
+      convcli transpose -i "1 2 3" -k "1 1" -s 2
     """
     with guarded():
         if view is not None and not (explain or cell or every):
             raise O.refuse("--view", "applies with --explain, --cell or --all")
-        params = conv_params(stride, padding, dilation, groups, flip=flip)
+        layer = Layer(stride, padding, dilation, groups, flip=flip)
         form, language = choose(fmt), (lang or O.default_lang()).value
-        job = Job(inputs, kernels, allow_nan, explain, cell, every, form, language)
-        result = transposition(job, params, output_padding, bias, view or View.all)
+        job = Job(inputs, kernels, allow_nan, explain, cell, every, form, language, dims)
+        result = transposition(job, layer, output_padding, bias, view or View.all)
         emit(result, form, precision=precision, quiet=quiet)
 
 
 def transposition(
-    job: Job, params: ConvParams, output_padding: O.Axes | None, bias: O.Numbers | None, view: View
+    job: Job, layer: Layer, output_padding: O.Axes | None, bias: O.Numbers | None, view: View
 ) -> Result:
     """transpose: load, prepare, run once, trace, build the chosen views."""
-    from convcli import payloads, reports
+    from convcli import lens, payloads, reports
     from convcli.core import prepare_transpose, run_transpose
     from convcli.trace import trace_transpose
 
     check_stdin_once(job.inputs, job.kernels)
     notes: list[str] = []
-    setup = prepare_transpose(
-        load(job.inputs, "--input", job.allow_nan, notes),
-        load(job.kernels, "--kernel", job.allow_nan, notes),
-        params=params,
-        output_padding=output_padding or 0,
-        bias=bias_values(bias),
-    )
+    x, dims = load_input(job.inputs, job.allow_nan, notes, job.dims)
+    with read_as_vector(job.dims, dims):
+        weights = load(job.kernels, "--kernel", job.allow_nan, notes, dims)
+        geometry = layer.geometry(dims)
+        extra: tuple[int, ...] | int = 0
+        if output_padding is not None:
+            extra = output_padding.of(dims)
+        if dims == 1:
+            x, weights = lens.plane(x), lens.plane(weights)
+            extra = lens.axes(extra, row=0) if extra else 0  # type: ignore[arg-type]
+        setup = prepare_transpose(
+            x,
+            weights,
+            params=geometry.params,
+            output_padding=extra,
+            bias=bias_values(bias),
+            geometry=geometry.axes,
+        )
+    if dims == 3:
+        if view is not View.all:
+            raise O.refuse("--view", f"{view.value} is drawn for 1-D and 2-D work, not --dims 3")
+        return volume_result("transpose", setup, job, notes)
     views = ("scatter", "direct", "matrix") if view is View.all else (view.value,)
     result = conv_result(
         "transpose",
         setup,
         run_transpose,
-        trace_transpose,
+        in_line(trace_transpose, dims),
         lambda output, traces, e, typeset: reports.transpose_report(
             setup,
             output,
@@ -246,13 +334,13 @@ def transposition(
             notes=e.notes,
         ),
         lambda output, steps: payloads.conv_payload("transpose", setup, output, steps),
-        job.explained(setup.output_shape, arithmetic="scatter" in views),
+        job.explained(setup.output_shape, dims, arithmetic="scatter" in views),
         job.lang,
     )
     result.notes[:0] = notes
     if view is View.matrix:
         with_matrix(result, setup, job)
-    return result
+    return result.in_line() if dims == 1 else result
 
 
 @app.command()
@@ -267,6 +355,7 @@ def dilate(
     padding_mode: O.PaddingModeOpt = None,
     pad_value: O.PadValueOpt = None,
     flip: O.FlipOpt = False,
+    dims: O.DimsOpt = None,
     explain: O.ExplainOpt = False,
     cell: O.CellOpt = None,
     every: O.AllOpt = False,
@@ -282,39 +371,46 @@ def dilate(
     Examples:
       convcli dilate -k "1 2 3; 4 5 6; 7 8 9" -d 2
       convcli dilate -k samples/kernel.csv -d 2 -i samples/input.csv -p 2 --explain
+      convcli dilate -k "1 2 3" -d 3
     """
     with guarded():
         check_stdin_once(inputs, kernels)
-        dilation = dilation or O.Axes(2, 2)
-        params = conv_params(stride, padding, dilation, groups, padding_mode, pad_value, flip)
+        dilation = dilation or O.Axes((2,), "dilation")
+        layer = Layer(stride, padding, dilation, groups, padding_mode, pad_value, flip)
         form, language = choose(fmt), (lang or O.default_lang()).value
         if not inputs:
             O.check_applies(
                 {"--explain": explain, "--cell": cell, "--all": every, "--bias": bias},
                 "applies only with --input (the dilated convolution)",
             )
-        job = Job(inputs, kernels, allow_nan, explain, cell, every, form, language)
-        emit(dilation_result(job, params, bias), form, precision=precision, quiet=quiet)
+        job = Job(inputs, kernels, allow_nan, explain, cell, every, form, language, dims)
+        emit(dilation_result(job, layer, bias), form, precision=precision, quiet=quiet)
 
 
-def dilation_result(job: Job, params: ConvParams, bias: O.Numbers | None) -> Result:
+def dilation_result(job: Job, layer: Layer, bias: O.Numbers | None) -> Result:
     """The dilated kernel; with an input, the dilated convolution with it."""
-    from convcli import payloads, reports
+    from convcli import lens, payloads, reports, volumes
     from convcli.core import dilate_kernel
+    from convcli.matrix_io import infer_dims, load_arrays, stack_arrays
 
     notes: list[str] = []
-    kernel = load(job.kernels, "--kernel", job.allow_nan, notes)
-    dilated = dilate_kernel(kernel, params.dilation)
-    payload = payloads.dilate_payload(kernel, dilated, params.dilation)
-    if not job.inputs:
-        return Result(
-            "dilate",
-            payload,
-            matrix=dilated,
-            document=lambda _: reports.dilate_report(kernel, dilated, params.dilation, job.lang),
-            notes=notes,
-        )
-    result = convolution("dilate", job, params, bias, kernel=kernel)
-    result.payload = {**payload, **result.payload, "kernel": dilated}
-    result.notes[:0] = notes
-    return result
+    if job.inputs:
+        result, kernel, dims = convolve(job, layer, bias, command="dilate")
+    else:
+        if not job.kernels:
+            raise O.refuse("--kernel", "missing: give a matrix with --kernel")
+        arrays = load_arrays(job.kernels, option="--kernel", allow_nan=job.allow_nan, notes=notes)
+        dims = job.dims or infer_dims(arrays)
+        kernel = stack_arrays(arrays, job.kernels, "--kernel", dims)
+    steps = layer.geometry(dims).dilation
+    dilated = dilate_kernel(kernel, steps)
+    payload = payloads.dilate_payload(kernel, dilated, steps)
+    if job.inputs:
+        result.payload = {**payload, **result.payload, "kernel": dilated}
+        return result
+    if dims == 3:
+        document = volumes.dilate_volumes(kernel, dilated, steps, job.lang)
+    else:
+        shown = (lens.plane(kernel), lens.plane(dilated)) if dims == 1 else (kernel, dilated)
+        document = reports.dilate_report(*shown, (1, *steps)[-2:], job.lang)  # type: ignore[arg-type]
+    return Result("dilate", payload, matrix=dilated, document=lambda _: document, notes=notes)

@@ -13,9 +13,11 @@ from convcli.cli.output import Result, emit
 from convcli.cli.shared import (
     bias_values,
     check_stdin_once,
-    conv_params,
+    conv_geometry,
     load,
+    load_input,
     pick_cells,
+    plane_cells,
     pool_setup,
 )
 
@@ -76,6 +78,17 @@ def explain(
     ] = None,
     cell: O.CellOpt = None,
     every: O.AllOpt = False,
+    dims: Annotated[
+        int | None,
+        typer.Option(
+            "--dims",
+            "-D",
+            min=1,
+            max=2,
+            help="Spatial dimensions: 1 (W) or 2 (H,W) [default: 1 for a flat --input, else 2]; "
+            "3-D work is explained by conv, transpose and pool --dims 3 --explain.",
+        ),
+    ] = None,
     list_lessons: Annotated[
         bool,
         typer.Option(
@@ -115,6 +128,7 @@ def explain(
       convcli explain -i samples/rgb.csv -k samples/rgb_kernel.csv -b 1 --cell 0,0
       convcli explain --op transpose -s 2
       convcli explain --op pool --pool avg
+      convcli explain -i "1 2 3 4 5" -k "1 0 -1" -p 1
       convcli explain --format markdown > lesson.md
       convcli explain --list
     """
@@ -131,7 +145,7 @@ def explain(
         check_stdin_once(inputs, kernels)
         language, typeset = (lang or O.default_lang()).value, Typeset(precision)
         notes: list[str] = []
-        lesson = _lesson(op, locals(), notes, language, typeset)
+        lesson, n = _lesson(op, locals(), notes, language, typeset)
         if step is not None:
             if step > len(lesson.steps):
                 raise O.refuse("--step", f"this lesson has {len(lesson.steps)} steps")
@@ -139,7 +153,12 @@ def explain(
         document = lesson.document(language)
         if form is O.Format.table and animate and _animated(document, typeset, delay):
             return
-        result = Result("explain", lesson.payload(), document=lambda _: document, notes=notes)
+        payload = lesson.payload()
+        if n == 1:
+            from convcli import lens
+
+            payload = lens.line_payload(payload)
+        result = Result("explain", payload, document=lambda _: document, notes=notes)
         emit(result, form, precision=precision)
 
 
@@ -185,44 +204,63 @@ def _check_applies(op: Op, given: dict[str, Any]) -> None:
         raise O.refuse("--kernel", "missing: a lesson on your --input needs a --kernel too")
 
 
-def _lesson(op: Op, o: dict[str, Any], notes: list[str], lang: str, typeset: Any) -> Lesson:
-    """The lesson of ``op`` on the user's matrices, or on the notes' example."""
-    from convcli import core, lessons
+def _lesson(
+    op: Op, o: dict[str, Any], notes: list[str], lang: str, typeset: Any
+) -> tuple[Lesson, int]:
+    """The lesson of ``op`` on the user's matrices, or on the notes' example; 1-D work is
+    taught in the plane, its cells named without the row (see convcli.lens)."""
+    from convcli import core, lens, lessons
 
     limit = 10**9 if o["every"] else 16
+    dims = o["dims"] or 2
     if op is Op.pool:
-        x: Any = load(o["inputs"], "--input", o["allow_nan"], notes) if o["inputs"] else NOTES_POOL
+        x: Any = NOTES_POOL
+        if o["inputs"]:
+            x, dims = load_input(o["inputs"], o["allow_nan"], notes, o["dims"])
         psetup = pool_setup(
             x, o["window"], o["stride"], o["padding"], o["pool"], o["ceil_mode"],
-            o["count_include_pad"],
+            o["count_include_pad"], dims=dims,
         )  # fmt: skip
         output = core.run_pool(psetup)
-        cells = _cells(psetup.output_shape, o["cell"])
-        return lessons.pool_lesson(psetup, output, cells, lang=lang, typeset=typeset, limit=limit)
-    dilation = o["dilation"] or (O.Axes(2, 2) if op is Op.dilate else None)
-    params = conv_params(
-        o["stride"], o["padding"], dilation, o["groups"], o["padding_mode"], o["pad_value"],
-        o["flip"],
-    )  # fmt: skip
+        cells = _cells(psetup.output_shape, plane_cells(o["cell"], dims))
+        lesson = lessons.pool_lesson(
+            psetup, output, cells, lang=lang, typeset=typeset, limit=limit, line=dims == 1
+        )
+        return lesson, dims
     default_x = {Op.transpose: NOTES_TRANSPOSE, Op.dilate: NOTES_DILATE}.get(op, NOTES_INPUT)
-    x = load(o["inputs"], "--input", o["allow_nan"], notes) if o["inputs"] else default_x
-    w = load(o["kernels"], "--kernel", o["allow_nan"], notes) if o["kernels"] else NOTES_KERNEL
+    x = default_x
+    if o["inputs"]:
+        x, dims = load_input(o["inputs"], o["allow_nan"], notes, o["dims"])
+    w: Any = NOTES_KERNEL
+    if o["kernels"]:
+        w = load(o["kernels"], "--kernel", o["allow_nan"], notes, dims)
+    if dims == 1:
+        x, w = lens.plane(x), lens.plane(w)
+    dilation = o["dilation"] or (O.Axes((2,), "dilation") if op is Op.dilate else None)
+    params = conv_geometry(
+        dims, o["stride"], o["padding"], dilation, o["groups"], o["padding_mode"], o["pad_value"],
+        o["flip"],
+    ).params  # fmt: skip
     bias = bias_values(o["bias"])
+    chosen = plane_cells(o["cell"], dims)
     if op is Op.transpose:
-        tsetup = core.prepare_transpose(
-            x, w, params=params, output_padding=o["output_padding"] or 0, bias=bias
-        )
+        extra: Any = o["output_padding"].of(dims) if o["output_padding"] else 0
+        if dims == 1 and extra:
+            extra = lens.axes(extra, row=0)
+        tsetup = core.prepare_transpose(x, w, params=params, output_padding=extra, bias=bias)
         output = core.run_transpose(tsetup)
-        cells = _cells(tsetup.output_shape, o["cell"])
-        return lessons.transpose_lesson(
-            tsetup, output, cells, lang=lang, typeset=typeset, limit=limit
-        )
+        lesson = lessons.transpose_lesson(
+            tsetup, output, _cells(tsetup.output_shape, chosen), lang=lang, typeset=typeset,
+            limit=limit, line=dims == 1,
+        )  # fmt: skip
+        return lesson, dims
     csetup = core.prepare_conv(x, w, params=params, bias=bias)
     output = core.run_conv(csetup)
-    cells = _cells(csetup.output_shape, o["cell"])
-    return lessons.conv_lesson(
-        csetup, output, cells, lang=lang, typeset=typeset, dilated=op is Op.dilate, limit=limit
-    )
+    lesson = lessons.conv_lesson(
+        csetup, output, _cells(csetup.output_shape, chosen), lang=lang, typeset=typeset,
+        dilated=op is Op.dilate, limit=limit, line=dims == 1,
+    )  # fmt: skip
+    return lesson, dims
 
 
 def _cells(shape: tuple[int, ...], cell: list[O.CellIndex] | None) -> list[tuple[int, ...]] | None:

@@ -26,16 +26,37 @@ Number: TypeAlias = "int | Fraction | float"
 
 
 class Axes(NamedTuple):
-    """A per-axis value given as one number or an H,W pair (stride, dilation, sizes)."""
+    """A per-axis value as typed (stride, dilation, window): one number, or one per axis.
+    How many axes there are is known only once ``--dims`` is: :meth:`of` checks it."""
 
-    h: int
-    w: int
+    values: tuple[int, ...]
+    name: str = "stride"
+    minimum: int = 1
+
+    def of(self, dims: int) -> tuple[int, ...]:
+        """One value per axis of ``dims`` (a usage error naming the option otherwise)."""
+        return P.as_axes(self.values, self.name, dims, minimum=self.minimum)
+
+    @property
+    def pair(self) -> tuple[int, int]:
+        """The 2-D (h, w) pair."""
+        h, w = self.of(2)
+        return h, w
 
 
 class PaddingSpec(NamedTuple):
-    """``--padding`` as the core takes it: a word or (top, bottom, left, right)."""
+    """``--padding`` as typed: a word or 1, N or 2N numbers, read once ``--dims`` is known."""
 
-    value: P.Padding
+    text: str
+
+    def of(self, dims: int) -> P.AxisPadding:
+        """A word, or (before, after) of each of the ``dims`` axes."""
+        return P.parse_axis_padding(self.text, dims)
+
+    @property
+    def value(self) -> P.Padding:
+        """The 2-D padding: a word or (top, bottom, left, right)."""
+        return P.parse_padding(self.text)
 
 
 class Scalar(NamedTuple):
@@ -73,7 +94,30 @@ def _parser(option: str, parse: Callable[[str], T]) -> Callable[[str], T]:
 
 
 def _axes(name: str, minimum: int = 1) -> Callable[[str], Axes]:
-    return _parser(f"--{name}", lambda text: Axes(*P.parse_pair(text, name, minimum=minimum)))
+    def parse(text: str) -> Axes:
+        values = P.parse_ints(text, name)
+        if len(values) > 3:  # no --dims takes that many: say it as 2-D always did
+            P.as_pair(values, name, minimum=minimum)
+        for value in values:
+            P.as_axes(value, name, 1, minimum=minimum)
+        return Axes(values, name, minimum)
+
+    return _parser(f"--{name}", parse)
+
+
+def _padding(text: str) -> PaddingSpec:
+    """Padding text that reads for some --dims (the 2-D error when it reads for none)."""
+    try:
+        P.parse_padding(text)
+    except ParameterError:
+        for dims in (1, 3):
+            try:
+                P.parse_axis_padding(text, dims)
+            except ParameterError:
+                continue
+            return PaddingSpec(text)
+        raise
+    return PaddingSpec(text)
 
 
 def _one_number(text: str) -> Scalar:
@@ -92,7 +136,7 @@ parse_stride = _axes("stride")
 parse_window = _axes("window")
 parse_dilation = _axes("dilation")
 parse_output_padding = _axes("output padding", minimum=0)
-parse_padding = _parser("--padding", lambda text: PaddingSpec(P.parse_padding(text)))
+parse_padding = _parser("--padding", _padding)
 parse_pad_value = _parser("--pad-value", _one_number)
 parse_bias = _parser("--bias", lambda text: Numbers(P.parse_numbers(text, "--bias")))
 parse_cell = _parser("--cell", _cell)

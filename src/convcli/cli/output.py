@@ -42,6 +42,16 @@ class Result:
     notes: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
 
+    def in_line(self) -> Result:
+        """This result of 1-D work done in the plane, with one spatial axis again (the
+        document shows the plane: a one-row grid)."""
+        from convcli import lens
+
+        self.payload = lens.line_payload(self.payload)
+        if self.matrix is not None:
+            self.matrix = lens.line(self.matrix)
+        return self
+
 
 def choose(chosen: object | None, *, pipe: Format = Format.csv) -> Format:
     """The format asked for, else a table on a terminal and ``pipe`` otherwise."""

@@ -9,7 +9,15 @@ import typer
 from convcli.cli import options as O
 from convcli.cli.base import app, guarded
 from convcli.cli.output import Result, choose, emit
-from convcli.cli.shared import Explained, check_stdin_once, data_warnings, load, pool_setup
+from convcli.cli.shared import (
+    Explained,
+    check_stdin_once,
+    data_warnings,
+    in_line,
+    load_input,
+    plane_cells,
+    pool_setup,
+)
 
 if TYPE_CHECKING:
     from convcli.core import PoolSetup
@@ -29,6 +37,7 @@ def pool(
     indices: O.IndicesOpt = False,
     ceil_mode: O.CeilModeOpt = False,
     count_include_pad: O.CountIncludePadOpt = None,
+    dims: O.DimsOpt = None,
     explain: O.ExplainOpt = False,
     cell: O.CellOpt = None,
     every: O.AllOpt = False,
@@ -47,6 +56,7 @@ def pool(
       convcli pool -i "1 2 3; 4 5 6; 7 8 9" -k 2 -s 1 -p 1 --ceil-mode --format json
       convcli pool -i samples/pool.csv -k 2 -s 1 -d 2 --indices
       convcli pool -i samples/pool.csv --op lp --norm-type 1 -k 2
+      convcli pool -i "3 1 4 1 5 9 2 6" -k 3 -s 2 --indices
     """
     with guarded():
         if count_include_pad is not None and op is not O.PoolCommandOp.avg:
@@ -58,7 +68,7 @@ def pool(
         check_stdin_once(inputs)
         form, language = choose(fmt), (lang or O.default_lang()).value
         notes: list[str] = []
-        x = load(inputs, "--input", allow_nan, notes)
+        x, n = load_input(inputs, allow_nan, notes, dims)
         setup = pool_setup(
             x,
             window,
@@ -70,27 +80,33 @@ def pool(
             dilation=dilation,
             norm_type=norm_type,
             indices=indices,
+            dims=n,
         )
         explained = Explained(
-            setup.output_shape, cell, every=every, explain=explain, form=form, lang=language
-        )
-        emit(pooling(setup, explained, language, notes), form, precision=precision, quiet=quiet)
+            setup.output_shape, plane_cells(cell, n), every=every, explain=explain, form=form,
+            lang=language,
+        )  # fmt: skip
+        result = pooling(setup, explained, language, notes, n)
+        emit(result, form, precision=precision, quiet=quiet)
 
 
-def pooling(setup: PoolSetup, explained: Explained, lang: str, notes: list[str]) -> Result:
-    from convcli import payloads, reports
+def pooling(
+    setup: PoolSetup, explained: Explained, lang: str, notes: list[str], dims: int = 2
+) -> Result:
+    from convcli import payloads, reports, volumes
     from convcli.core import run_pool, run_pool_indices
     from convcli.trace import trace_pool
 
     # with --indices the matrix formats (csv) carry the indices: they are what was asked
     # for, and the values are one JSON key or one table away
     output, indices = run_pool_indices(setup) if setup.return_indices else (run_pool(setup), None)
-    traces = trace_pool(setup, output, explained.cells) if explained.cells else []
-    return Result(
+    traces = in_line(trace_pool, dims)(setup, output, explained.cells) if explained.cells else []
+    build = volumes.pool_volumes if dims == 3 else reports.pool_report
+    result = Result(
         "pool",
         payloads.pool_payload(setup, output, traces if explained.cells else None, indices),
         matrix=output if indices is None else indices,
-        document=lambda typeset: reports.pool_report(
+        document=lambda typeset: build(
             setup,
             output,
             traces,
@@ -104,3 +120,4 @@ def pooling(setup: PoolSetup, explained: Explained, lang: str, notes: list[str])
         notes=[*notes, *explained.notes],
         warnings=data_warnings(output, lang),
     )
+    return result.in_line() if dims == 1 else result
