@@ -382,7 +382,9 @@ def parse_pytorch(text: str, where: str) -> Source:
         if not leaf:
             msg = f"{where}, line {number}: not a line of a printed PyTorch model: {line!r}"
             raise NetError(msg)
-        layer = _pytorch_layer(leaf["cls"], leaf["args"], leaf["attr"], f"{where}, line {number}")
+        path = ".".join(a for a, _, _ in stack[1:] if a)
+        attr = f"{path}.{leaf['attr']}" if path and leaf["attr"] else leaf["attr"]
+        layer = _pytorch_layer(leaf["cls"], leaf["args"], attr, f"{where}, line {number}")
         stack[-1][2].extend([(number, layer)] * int(leaf["times"] or 1))
     if len(stack) != 1:
         msg = f"{where}: {len(stack) - 1} module(s) opened with '(' are never closed"

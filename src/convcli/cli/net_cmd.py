@@ -44,6 +44,7 @@ def _input_shape(text: str) -> InputShape:
 
 @app.command()
 def net(
+    ctx: typer.Context,
     layers: Annotated[
         str,
         typer.Argument(
@@ -92,12 +93,13 @@ def net(
 
     with guarded():
         source = netread.read(layers)
-        shape = input_shape.values if input_shape else source.input_shape
-        if shape is None:
-            raise typer.BadParameter(
-                "give the input shape: C,W, C,H,W or C,D,H,W (the layers do not say it)",
-                param_hint="'--input-shape' / '-i'",
-            )
+    shape = input_shape.values if input_shape else source.input_shape
+    if shape is None:
+        ctx.fail(
+            "Missing option '--input-shape' / '-i': C,W, C,H,W or C,D,H,W "
+            "(the layers do not give it)."
+        )
+    with guarded():
         walked = N.walk(source.layers, shape)
         notes = list(walked.notes)
         result = Result(
