@@ -376,13 +376,16 @@ def parse_pytorch(text: str, where: str) -> Source:
             continue
         opened = _OPEN.match(line)
         if opened:
-            stack.append((opened["attr"] or "", int(opened["times"] or 1), []))
+            parent = stack[-1][0]
+            attr = opened["attr"] or ""
+            path = f"{parent}.{attr}" if parent and attr else attr or parent
+            stack.append((path, int(opened["times"] or 1), []))
             continue
         leaf = _LEAF.match(line)
         if not leaf:
             msg = f"{where}, line {number}: not a line of a printed PyTorch model: {line!r}"
             raise NetError(msg)
-        path = ".".join(a for a, _, _ in stack[1:] if a)
+        path = stack[-1][0]
         attr = f"{path}.{leaf['attr']}" if path and leaf["attr"] else leaf["attr"]
         layer = _pytorch_layer(leaf["cls"], leaf["args"], attr, f"{where}, line {number}")
         stack[-1][2].extend([(number, layer)] * int(leaf["times"] or 1))
@@ -556,7 +559,7 @@ def parse_onnx(path: Path) -> Source:
         msg = "reading .onnx files needs the onnx package"
         raise NetError(msg, hint="pip install 'convcli[onnx]'") from None
     try:
-        model = onnx.load(str(path))
+        model = onnx.load(str(path), load_external_data=False)
     except Exception as exc:  # onnx raises DecodeError and others for a bad file
         msg = f"{path.name}: not an ONNX model ({type(exc).__name__})"
         raise NetError(msg) from None
