@@ -451,7 +451,7 @@ def _below_one(compute: Any, word: str, size: int) -> Any:
     try:
         return compute()
     except ShapeError as exc:
-        msg = f"the {word} {size} shrinks below 1: {exc.message}"
+        msg = f"the {word} {size} would shrink below 1: {exc.message}"
         raise ShapeError(msg, exc.hint) from None
 
 
