@@ -11,6 +11,8 @@ import time
 from fractions import Fraction
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from convcli import net as N
 from convcli import netread
@@ -297,7 +299,7 @@ def test_samples_run(run: Run) -> None:
         (
             ["conv 8 k3; maxpool k5 @p", "-i", "3,6,6"],
             [
-                "layer 2 (p): the height 4 would shrink below 1: the window height 5 is larger than the "
+                "layer 2 (maxpool p): the height 4 would shrink below 1: the window height 5 is larger than the "
                 "padded input height 4"
             ],
         ),
@@ -345,10 +347,14 @@ def test_channel_mismatch_names_the_layer(run: Run, tmp_path) -> None:
         "  (1): ReLU()\n  (2): Conv2d(32, 64, kernel_size=(3, 3), stride=(1, 1))\n)\n"
     )
     assert_error(
-        run("net", str(text), "-i", "3,8,8"), 1, "layer 3 (2): expects 32 input channels, gets 64"
+        run("net", str(text), "-i", "3,8,8"),
+        1,
+        "layer 3 (conv 2): expects 32 input channels, gets 64",
     )
     assert_error(
-        run("net", str(text), "-i", "1,8,8"), 1, "layer 1 (0): expects 3 input channels, gets 1"
+        run("net", str(text), "-i", "1,8,8"),
+        1,
+        "layer 1 (conv 0): expects 3 input channels, gets 1",
     )
 
 
@@ -366,3 +372,54 @@ def test_a_200_layer_network_is_summarised_quickly(run: Run) -> None:
     assert result.exit_code == 0
     assert result.stdout.count("\nlayer ") == 200
     assert elapsed < 0.5, elapsed
+
+
+def test_markdown_explains_each_layer_as_a_list(run: Run) -> None:
+    result = run("net", "conv 2 k3 s2", "-i", "1,9,9", "-f", "markdown", "-e")
+    assert result.stdout.endswith(
+        "**layer 1 conv (conv1): 1×9×9 → 2×4×4**\n\n"
+        "- `h' = ⌊(h + 2p − d·(k−1) − 1) / s⌋ + 1 = ⌊(9 + 0 − 2 − 1) / 2⌋ + 1 = 4`\n"
+        "- `w' = ⌊(w + 2p − d·(k−1) − 1) / s⌋ + 1 = ⌊(9 + 0 − 2 − 1) / 2⌋ + 1 = 4`\n"
+        "- `r = r_in + d·(k−1)·j_in = 1 + 1·(3−1)·1 = 3`\n"
+        "- `j = j_in·s = 1·2 = 2`\n"
+        "- `start = start_in + (d·(k−1)/2 − p₁)·j_in = 0 + (1·(3−1)/2 − 0)·1 = 1`\n"
+        "- `P = P_in + p₁·j_in = 0 + 0·1 = 0`\n"
+        "- `params = 2·1·3·3 + 2 = 20`\n"
+        "- `multiply-adds = 2·4·4·1·3·3 = 288`\n"
+    )
+
+
+def test_net_loads_neither_numpy_nor_rich() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "sys.argv = ['convcli', 'net', 'conv 8 k3; fc 2', '-i', '3,8,8', '-f', 'table']\n"
+        "from convcli.cli.base import main\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        "print(sorted(m for m in ('numpy', 'rich') if m in sys.modules))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.splitlines()[-1] == "[]"
+
+
+TOKENS = ["conv", "tconv", "maxpool", "fc", "gap", "flatten", "add", "8", "k3", "k0", "s2",
+          "p1", "p9", "psame", "op1", "d2", "g2", "g0", "0", "ceil", "@a", ";", "x", "k3,3,3",
+          "adaptiveavgpool", "lppool", "bn", "relu", ".json", "p-1"]  # fmt: skip
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(st.sampled_from(TOKENS), min_size=1, max_size=12),
+    st.sampled_from(["1,6", "2,7,7", "1,3,5,5"]),
+)
+def test_any_layer_text_gives_a_result_or_one_error_line(words: list[str], shape: str) -> None:
+    from typer.testing import CliRunner
+
+    from convcli.cli import app
+
+    result = CliRunner().invoke(app, ["net", " ".join(words), "-i", shape, "-f", "json"])
+    assert result.exit_code in (0, 1), (words, result.output)
+    if result.exit_code == 1:
+        assert_error(result, 1)

@@ -162,7 +162,7 @@ def test_pytorch_printout_of_1d_and_3d_layers() -> None:
     )
     net = N.walk(netread.parse_pytorch(text, "m.txt").layers, (1, 5, 9, 9))
     assert [s.shape for s in net.steps] == [(4, 5, 5, 5), (4, 3, 3, 3), (2, 6, 6, 6)]
-    with pytest.raises(N.NetError, match="layer 1 \\(0\\): a 3-D layer on a 2-D input"):
+    with pytest.raises(N.NetError, match="layer 1 \\(conv 0\\): a 3-D layer on a 2-D input"):
         N.walk(netread.parse_pytorch(text, "m.txt").layers, (1, 9, 9))
 
 
@@ -193,7 +193,7 @@ def test_onnx_paths_that_are_not_aligned_are_noted(run: Run, tmp_path: Path) -> 
     path = g.save(tmp_path / "two.onnx", out)
     result = run("net", str(path), "-f", "plain")
     assert result.stdout == "8 8 8\n"
-    assert result.stderr.count("note: layer 3 (concat5): the paths are not aligned") == 2
+    assert result.stderr.count("note: layer 3 (concat concat5): the paths are not aligned") == 2
     assert "centred at 0, 1/2; the largest (3) is kept" in result.stderr
 
 
@@ -209,7 +209,7 @@ def test_onnx_channel_mismatch_names_the_node(run: Run, tmp_path: Path) -> None:
     g = Graph((3, 8, 8))
     x = g.conv("x", 3, 8, 3)
     path = g.save(tmp_path / "m.onnx", g.conv(x, 4, 8, 3))
-    assert_error(run("net", str(path)), 1, "layer 2 (conv4): expects 4 input channels, gets 8")
+    assert_error(run("net", str(path)), 1, "layer 2 (conv conv4): expects 4 input channels, gets 8")
 
 
 def test_onnx_reads_pads_auto_pad_and_matmul(run: Run, tmp_path: Path) -> None:

@@ -236,8 +236,7 @@ def walk(layers: Sequence[Layer], input_shape: Sequence[int]) -> Net:
         except NetError:
             raise
         except ConvError as exc:
-            label = layer.name or layer.kind
-            msg = f"layer {i + 1} ({label}): {exc.message}"
+            msg = f"{label(i + 1, layer)}: {exc.message}"
             raise NetError(msg, exc.hint) from None
         states.append(state)
         steps.append(step)
@@ -246,8 +245,12 @@ def walk(layers: Sequence[Layer], input_shape: Sequence[int]) -> Net:
 
 
 def _fail(index: int, layer: Layer, message: str, hint: str | None = None) -> NetError:
-    label = layer.name or layer.kind
-    return NetError(f"layer {index} ({label}): {message}", hint)
+    return NetError(f"{label(index, layer)}: {message}", hint)
+
+
+def label(index: int, layer: Layer) -> str:
+    """How messages name a layer: ``layer 3 (conv)``, ``layer 3 (conv stem)``."""
+    return f"layer {index} ({layer.kind}{' ' + layer.name if layer.name else ''})"
 
 
 def _axes(
@@ -358,6 +361,8 @@ def _conv(index: int, layer: Layer, state: _State, n: int) -> tuple[Step, _State
     kernel = _axes(layer.kernel, (1,) * n, "the kernel", n)
     stride = _axes(layer.stride, (1,) * n, "the stride", n)
     dilation = _axes(layer.dilation, (1,) * n, "the dilation", n)
+    if layer.out < 1:
+        raise _fail(index, layer, f"needs 1 or more output channels, got {layer.out}")
     g, cin, cout = layer.groups, state.channels, layer.out
     if g < 1 or cin % g or cout % g:
         msg = f"groups {g} must divide the {cin} input and {cout} output channels"
@@ -565,7 +570,7 @@ def _adaptive(index: int, layer: Layer, state: _State, n: int) -> tuple[Step, _S
         stride.append(exact(Fraction(i, o)))
         if i % o:
             notes.append(
-                f"layer {index} ({layer.name or layer.kind}): {S.axis_names(n)[a]} {i} → {o}: "
+                f"{label(index, layer)}: {S.axis_names(n)[a]} {i} → {o}: "
                 f"the windows are not all alike; the receptive field is that of the widest "
                 f"({widest}), the jump {exact(Fraction(i, o))}"
             )
@@ -601,6 +606,8 @@ def _fc(index: int, layer: Layer, state: _State, n: int) -> tuple[Step, _State]:
     """A fully connected layer; on a map it flattens it first (as a printed model does)."""
     if layer.out is None:
         raise _fail(index, layer, "needs the number of output features (a bare number: fc 10)")
+    if layer.out < 1:
+        raise _fail(index, layer, f"needs 1 or more output features, got {layer.out}")
     flat = state
     if not state.flat:
         kernel = state.spatial
@@ -664,7 +671,7 @@ def _merge(index: int, layer: Layer, ins: list[_State], n: int) -> tuple[Step, _
         if len(centres) > 1 or len(jumps) > 1:
             listed = ", ".join(str(exact(Fraction(c))) for c in sorted(centres))
             notes.append(
-                f"layer {index} ({layer.name or layer.kind}): the paths are not aligned on the "
+                f"{label(index, layer)}: the paths are not aligned on the "
                 f"{words[a]}: their receptive fields are centred at {listed}"
                 + (
                     f" with jumps {', '.join(str(j) for j in sorted(jumps))}"

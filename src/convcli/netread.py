@@ -248,7 +248,8 @@ def _layer_from_dict(index: int, item: Any, names: dict[str, int]) -> N.Layer:
     kind = kind_of(word) or (word.lower() if word.lower() in ("add", "concat") else None)
     if kind is None:
         raise _unknown_kind(index, word)
-    label = f"layer {index} ({item.get('name') or kind})"
+    name = item.get("name")
+    label = f"layer {index} ({kind}{' ' + name if isinstance(name, str) and name else ''})"
     unknown = [k for k in item if k not in _KEYS]
     if unknown:
         msg = f"{label}: unknown key {unknown[0]!r} (keys: {', '.join(_KEYS)})"
@@ -387,7 +388,12 @@ def parse_pytorch(text: str, where: str) -> Source:
             raise NetError(msg)
         path = stack[-1][0]
         attr = f"{path}.{leaf['attr']}" if path and leaf["attr"] else leaf["attr"]
-        layer = _pytorch_layer(leaf["cls"], leaf["args"], attr, f"{where}, line {number}")
+        at = f"{where}, line {number}"
+        try:
+            layer = _pytorch_layer(leaf["cls"], leaf["args"], attr, at)
+        except (TypeError, ValueError, IndexError, KeyError):
+            msg = f"{at}: cannot read {leaf['cls']}({leaf['args']})"
+            raise NetError(msg) from None
         stack[-1][2].extend([(number, layer)] * int(leaf["times"] or 1))
     if len(stack) != 1:
         msg = f"{where}: {len(stack) - 1} module(s) opened with '(' are never closed"
@@ -763,9 +769,12 @@ def read(spec: str) -> Source:
     """A file by its suffix (.json, .toml, .onnx, else PyTorch's printout), or inline layers."""
     path = Path(spec)
     suffix = path.suffix.lower()
-    is_file = suffix in (".json", ".toml", ".onnx", ".txt") or (
-        "\n" not in spec and ";" not in spec and " " not in spec.strip() and path.is_file()
-    )
+    named = suffix in (".json", ".toml", ".onnx", ".txt") and ";" not in spec
+    try:
+        exists = path.is_file()
+    except (OSError, ValueError):  # a name too long or with a NUL byte: inline text
+        exists = False
+    is_file = exists or named
     if not is_file:
         return parse_inline(spec)
     if not path.is_file():
