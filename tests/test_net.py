@@ -292,15 +292,15 @@ def test_samples_run(run: Run) -> None:
         (
             ["conv 8 k3; conv 4 k3; conv 2 k3", "-i", "3,6,6"],
             [
-                "layer 3 (conv): the height 2 would shrink below 1: the kernel height 3 is larger than "
-                "the padded input height 2 (2 + 0 + 0)"
+                "layer 3 (conv): the height 2 would shrink below 1: the kernel height 3 is "
+                "larger than the padded input height 2 (2 + 0 + 0)"
             ],
         ),
         (
             ["conv 8 k3; maxpool k5 @p", "-i", "3,6,6"],
             [
-                "layer 2 (maxpool p): the height 4 would shrink below 1: the window height 5 is larger than the "
-                "padded input height 4"
+                "layer 2 (maxpool p): the height 4 would shrink below 1: the window height 5 "
+                "is larger than the padded input height 4"
             ],
         ),
         (["conv 8 k3; convv 2", "-i", "3,8,8"], ["layer 2: unknown layer type 'convv'"]),
