@@ -242,3 +242,14 @@ def test_a_file_that_is_not_onnx(run: Run, tmp_path: Path) -> None:
     path = tmp_path / "junk.onnx"
     path.write_bytes(b"\xff\x00 not a model")
     assert_error(run("net", str(path)), 1, "junk.onnx: not an ONNX model")
+
+
+def test_onnx_constant_nodes_are_stored_tensors(run: Run, tmp_path: Path) -> None:
+    g = Graph((2, 4, 4))
+    shape = helper.make_tensor("s", TensorProto.INT64, [2], [1, 32])
+    g.nodes.append(helper.make_node("Constant", [], ["target"], value=shape))
+    x = g.node("Reshape", ["x", "target"])
+    path = g.save(tmp_path / "c.onnx", g.node("Gemm", [x, g.weight((32, 3))]))
+    data = json.loads(run("net", str(path), "-f", "json").stdout)
+    assert [la["type"] for la in data["layers"]] == ["flatten", "fc"]
+    assert data["total"]["params"] == 96

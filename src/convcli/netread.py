@@ -570,7 +570,9 @@ def parse_onnx(path: Path) -> Source:
         msg = f"{path.name}: not an ONNX model ({type(exc).__name__})"
         raise NetError(msg) from None
     graph = model.graph
-    unsupported = sorted({n.op_type for n in graph.node if n.op_type not in ONNX_OPS})
+    unsupported = sorted(
+        {n.op_type for n in graph.node if n.op_type not in (*ONNX_OPS, "Constant")}
+    )
     if unsupported:
         msg = f"{path.name}: unsupported ONNX operators: {', '.join(unsupported)}"
         raise NetError(
@@ -579,6 +581,12 @@ def parse_onnx(path: Path) -> Source:
         )
     weights = {t.name: tuple(t.dims) for t in graph.initializer}
     constants = {t.name: t for t in graph.initializer}
+    for node in graph.node:  # a Constant node is a stored tensor too (a Reshape's shape)
+        if node.op_type == "Constant":
+            value = next((a.t for a in node.attribute if a.name == "value"), None)
+            if value is not None:
+                weights[node.output[0]] = tuple(value.dims)
+                constants[node.output[0]] = value
     inputs = [i for i in graph.input if i.name not in weights]
     if len(inputs) != 1:
         msg = f"{path.name}: the graph has {len(inputs)} data inputs; net reads graphs with one"
@@ -590,7 +598,7 @@ def parse_onnx(path: Path) -> Source:
         shape = tuple(values[1:])  # drop the batch axis
     producer: dict[str, int] = {inputs[0].name: -1}
     layers: list[N.Layer] = []
-    for node in graph.node:
+    for node in (n for n in graph.node if n.op_type != "Constant"):
         data = [x for x in node.input if x and x not in weights]
         where = f"{path.name}: node {node.name or node.op_type}"
         missing = [x for x in data if x not in producer]
