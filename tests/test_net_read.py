@@ -253,3 +253,17 @@ def test_onnx_constant_nodes_are_stored_tensors(run: Run, tmp_path: Path) -> Non
     data = json.loads(run("net", str(path), "-f", "json").stdout)
     assert [la["type"] for la in data["layers"]] == ["flatten", "fc"]
     assert data["total"]["params"] == 96
+
+
+def test_a_text_file_of_inline_layers(run: Run, tmp_path: Path) -> None:
+    path = tmp_path / "net.txt"
+    path.write_text("conv 8 k3 p1\nmaxpool k2\nfc 10\n")
+    assert run("net", str(path), "-i", "3,8,8", "-f", "plain").stdout == "10\n"
+
+
+def test_an_onnx_node_of_stored_tensors_only(run: Run, tmp_path: Path) -> None:
+    g = Graph((1, 4, 4))
+    w = g.weight((1, 1, 1, 1))
+    x = g.conv("x", 1, 1, 1)
+    path = g.save(tmp_path / "s.onnx", g.node("Add", [x, g.node("Relu", [w])]))
+    assert_error(run("net", str(path)), 1, "reads no data, only stored tensors")

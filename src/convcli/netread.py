@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any
 
 from convcli import net as N
-from convcli.errors import ConvError
 from convcli.shape import PADDING_WORDS
 
 NetError = N.NetError
@@ -115,16 +114,16 @@ def _inline_layer(index: int, kind: str, tokens: Sequence[str]) -> N.Layer:
             key = found.group(1) or (
                 "p" if found.group(3) else "out" if found.group(4) else found.group(5)
             )
-        if key is None or key not in takes:
+        if found is None or key is None or key not in takes:
             listed = ", ".join(_SHOW[t] for t in takes) + (", " if takes else "")
             msg = f"layer {index} ({kind}): unknown token {token!r} ({kind} takes {listed}@name)"
             raise NetError(msg)
         if key == "p":
-            values[key] = _padding(index, kind, found.group(3))  # type: ignore[union-attr]
+            values[key] = _padding(index, kind, found.group(3))
         elif key in ("nobias", "ceil"):
             values[key] = True
         else:
-            values[key] = _ints(found.group(2) or found.group(4))  # type: ignore[union-attr]
+            values[key] = _ints(found.group(2) or found.group(4))
     out = values.get("out")
     if out is not None and kind in ("conv", "tconv", "fc") and len(out) != 1:
         what = "features" if kind == "fc" else "channels"
@@ -560,7 +559,7 @@ def parse_onnx(path: Path) -> Source:
     layers that produce its inputs; weights (initializers) give the channel counts."""
     try:
         import onnx
-        from onnx import helper, numpy_helper  # noqa: F401
+        from onnx import helper
     except ImportError:
         msg = "reading .onnx files needs the onnx package"
         raise NetError(msg, hint="pip install 'convcli[onnx]'") from None
@@ -602,6 +601,9 @@ def parse_onnx(path: Path) -> Source:
         data = [x for x in node.input if x and x not in weights]
         where = f"{path.name}: node {node.name or node.op_type}"
         missing = [x for x in data if x not in producer]
+        if not data:
+            msg = f"{where} reads no data, only stored tensors"
+            raise NetError(msg)
         if missing:
             msg = f"{where} reads {missing[0]!r}, which no earlier node produces"
             raise NetError(msg)
@@ -801,7 +803,4 @@ def read(spec: str) -> Source:
         return parse_toml(text, path.name)
     if looks_like_pytorch(text):
         return parse_pytorch(text, path.name)
-    try:
-        return parse_inline(text)
-    except ConvError:
-        raise
+    return parse_inline(text)  # a text file of inline layers
