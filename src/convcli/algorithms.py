@@ -617,14 +617,7 @@ def run_shifts(shifts: Shifts, out: Array, kind: str, method: str | None = None)
     if out.ndim == 2:
         _run_grid(shifts, out[:, None, :], chosen, threads)
         return
-    if out.ndim == 4 and len(shifts.dims) == 3:  # a volume: tiles of whole depth slices
-        _run_grid(shifts, out, chosen, threads)
-        return
-    grid = np.empty((out.shape[0], shifts.out_h, shifts.out_w), dtype=out.dtype)
-    _run_grid(shifts, grid, chosen, threads)
-    rows = flat_strides(shifts.dims[:-1])
-    strides = (grid.strides[0], *(r * grid.strides[1] for r in rows), grid.strides[2])
-    out[...] = as_strided(grid, shape=out.shape, strides=strides, writeable=False)
+    _run_grid(shifts, out, chosen, threads)  # a volume: tiles of whole depth slices
 
 
 def _run_grid(shifts: Shifts, out: Array, chosen: str, threads: int) -> None:
