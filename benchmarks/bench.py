@@ -419,7 +419,7 @@ def calibrate() -> None:
     """Every direct method and the FFT on one thread, next to the model's estimates."""
     os.environ["CONVCLI_THREADS"] = "1"
     rng = np.random.default_rng(7)
-    methods = ("einsum", "blocked", "fft")
+    methods = ("einsum", "blocked", "banded", "fft")
     print("C  O  size  k: measured ms (model ms) for " + ", ".join(methods) + " | best/chosen")
     for c, o, sizes in [(1, 1, (128, 512, 2048)), (3, 16, (128, 512)), (16, 16, (128, 256))]:
         for n in sizes:

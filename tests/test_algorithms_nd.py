@@ -328,3 +328,18 @@ def test_banded_needs_a_line_of_taps() -> None:
     work = alg.Work(1, 1, 9, 100, 100, 102, (3, 3))
     assert alg.banded_cost(work) == float("inf")
     assert alg.choose(work, "float") != "banded"
+
+
+def test_banded_leaves_non_finite_inputs_to_einsum(forced: None) -> None:
+    """The band's zeros multiply every cell of a row: 0·inf would put a nan where only
+    the taps that meet the inf should see it. Non-finite inputs take einsum, and every
+    cell is the naive loop's (inf, -inf, nan as IEEE sums give them)."""
+    rng = np.random.default_rng(13)
+    x = rng.standard_normal(120)
+    x[[10, 50, 90]] = [np.inf, -np.inf, np.nan]
+    w = rng.standard_normal(9)
+    alg.FORCED = "banded"
+    got = conv1d(x, w)
+    want = np.array(leaves(ref_convnd(x.tolist(), w.tolist(), 1)))
+    np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12)
+    assert np.isfinite(got).sum() == np.isfinite(want).sum() > 0

@@ -19,11 +19,11 @@ A row of the flat grid has ``width`` ≥ ``out_w`` cells; the few cells past ``o
 wrap into the next row and are computed and dropped (≤ (k−1)/width of the work).
 
 The same holds for any number N of spatial axes: a tap (i₁, …, i_N) is one flat offset
-Σ iₐ·dₐ·(cells per step of axis a), phases are taken per axis, and the grid is 2-D
-whatever N: a 1-D signal is one row, a 3-D volume its depth slices unrolled one under
-the other (the (k_h − 1)·d_h rows between two slices are computed and dropped, as the
-wrap-around cells). So every method, the FFT included (it transforms that 2-D
-unfolding, with the taps of a 3-D kernel as a sparse 2-D kernel), serves 1-D and 3-D.
+Σ iₐ·dₐ·(cells per step of axis a), phases are taken per axis, and for the direct
+methods the grid is 2-D whatever N: a 1-D signal is one row, a 3-D volume its depth
+slices unrolled one under the other (the (k_h − 1)·d_h rows between two slices are
+computed and dropped, as the wrap-around cells; tiles are whole depth slices, written
+straight into the volume). The FFT works on the N axes themselves (``rfftn``).
 
 Methods (the cost model :func:`choose` picks one; ``method=`` forces it):
 
@@ -40,9 +40,14 @@ Methods (the cost model :func:`choose` picks one; ``method=`` forces it):
   2**53 is cast to float64 on the way (exact, as above, and faster than numpy's int64
   loops); any other tile is summed in int64, exact because ``prepare_conv`` already
   proved that no partial sum leaves int64.
-* ``fft``: overlap-save blocks with ``numpy.fft`` for large float kernels; only for
-  finite float64 data. Its error is below ``FFT_RTOL · max|x| · Σ|w|`` per cell
-  (observed ~1e-15 of that scale; see ``benchmarks/README.md``).
+* ``banded``: each run of taps along the last kernel axis is a banded (Toeplitz)
+  matrix, so rows of the flat input (reshaped views, no im2col) times it are BLAS
+  matmuls; BLAS computes the band's zeros too, which its speed repays for long runs
+  (a 1-D signal with tens of taps). Integers as ``blocked`` (float64 within 2**53).
+* ``fft``: overlap-save blocks with ``numpy.fft.rfftn`` over the N spatial axes for
+  large float kernels; only for finite float64 data. Its error is below
+  ``FFT_RTOL · max|x| · Σ|w|`` per cell (observed ~1e-15 of that scale; see
+  ``benchmarks/README.md``).
 * ``taps``: the plain per-tap loop in the array's own dtype: object arrays (Python
   ints, Fractions), exact whatever the sizes, and the oracle of the others.
 
@@ -606,6 +611,8 @@ def run_shifts(shifts: Shifts, out: Array, kind: str, method: str | None = None)
         chosen = "blocked"
     if chosen in ("blocked", "banded") and kind == "int" and not exact_in_float(shifts):
         chosen = "einsum"  # float64 could round these integers; einsum checks per tile
+    if chosen == "banded" and kind == "float" and not np.isfinite(shifts.flat).all():
+        chosen = "einsum"  # a zero of the band times an inf or a nan would give a nan
     estimate = costs(work, kind).get(chosen, 0.0)
     threads = workers() if estimate >= PARALLEL_MIN_NS else 1
     if chosen == "fft":
