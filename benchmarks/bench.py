@@ -10,7 +10,11 @@ start):
     .venv/bin/python benchmarks/bench.py --nd       # the 1-D and 3-D rows alone (~1 minute)
 
 The machine is shared and noisy: every row runs its implementations interleaved
-(one call of each in turn, repeated), and only medians and ratios are printed.
+(one call of each in turn, in a new order at each repetition, repeated), and only
+medians and ratios are printed. PyTorch runs with OMP_WAIT_POLICY=PASSIVE unless the
+environment sets it: by default its OpenMP threads spin on both cores for a while
+after each call, which slowed whatever ran next (measured 2× on the 3-D row) and
+PyTorch itself on this 2-core machine (40 ms → 28 ms on the 3-D row).
 A reference whose estimated time or memory is out of reach is skipped, and the row
 says why. ``ratio`` is convcli's median over the fastest reference's (< 1: faster).
 On processors where OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE are set, unset both for the
@@ -21,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import random
 import statistics
 import subprocess
 import sys
@@ -37,6 +42,8 @@ import scipy.signal as sig
 from numpy.lib.stride_tricks import sliding_window_view as windows
 
 from convcli import algorithms, conv1d, conv2d, conv3d, conv_transpose2d, pool2d
+
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # before torch loads OpenMP: see above
 
 try:
     import torch
@@ -80,10 +87,15 @@ def measure(row: Row) -> dict[str, float]:
         for fn in calls.values():  # warm-up: caches, FFT plans, lazy imports
             fn()
     times: dict[str, list[float]] = {name: [] for name in calls}
+    order = random.Random(len(row.name))  # seeded: the same orders on every run
     for _ in range(row.repeats):
-        for name, fn in calls.items():
+        # a new order each repetition: no implementation always runs right after the
+        # same one (whatever follows a busy call pays for its lingering threads)
+        names = list(calls)
+        order.shuffle(names)
+        for name in names:
             start = time.perf_counter()
-            fn()
+            calls[name]()
             times[name].append(time.perf_counter() - start)
     return {name: statistics.median(values) for name, values in times.items()}
 
@@ -340,9 +352,9 @@ def nd_rows(budget: Budget) -> list[Row]:
         vt, ct = torch.from_numpy(volume)[None, None], torch.from_numpy(cube)[None, None]
         refs["torch"] = lambda: F.conv1d(st, tt)
         refs3["torch"] = lambda: F.conv3d(vt, ct)
-    return [
-        Row("1-D 10⁶ ⋆ 31 (float)", lambda: conv1d(signal, taps), refs),
-        Row("3-D 64³ ⋆ 3³ (float)", lambda: conv3d(volume, cube), refs3),
+    return [  # a few ms each: more repetitions steady the medians
+        Row("1-D 10⁶ ⋆ 31 (float)", lambda: conv1d(signal, taps), refs, repeats=11),
+        Row("3-D 64³ ⋆ 3³ (float)", lambda: conv3d(volume, cube), refs3, repeats=15),
     ]
 
 
@@ -407,7 +419,7 @@ def calibrate() -> None:
     """Every direct method and the FFT on one thread, next to the model's estimates."""
     os.environ["CONVCLI_THREADS"] = "1"
     rng = np.random.default_rng(7)
-    methods = ("einsum", "blocked", "fft")
+    methods = ("einsum", "blocked", "banded", "fft")
     print("C  O  size  k: measured ms (model ms) for " + ", ".join(methods) + " | best/chosen")
     for c, o, sizes in [(1, 1, (128, 512, 2048)), (3, 16, (128, 512)), (16, 16, (128, 256))]:
         for n in sizes:

@@ -19,11 +19,11 @@ A row of the flat grid has ``width`` ≥ ``out_w`` cells; the few cells past ``o
 wrap into the next row and are computed and dropped (≤ (k−1)/width of the work).
 
 The same holds for any number N of spatial axes: a tap (i₁, …, i_N) is one flat offset
-Σ iₐ·dₐ·(cells per step of axis a), phases are taken per axis, and the grid is 2-D
-whatever N: a 1-D signal is one row, a 3-D volume its depth slices unrolled one under
-the other (the (k_h − 1)·d_h rows between two slices are computed and dropped, as the
-wrap-around cells). So every method, the FFT included (it transforms that 2-D
-unfolding, with the taps of a 3-D kernel as a sparse 2-D kernel), serves 1-D and 3-D.
+Σ iₐ·dₐ·(cells per step of axis a), phases are taken per axis, and for the direct
+methods the grid is 2-D whatever N: a 1-D signal is one row, a 3-D volume its depth
+slices unrolled one under the other (the (k_h − 1)·d_h rows between two slices are
+computed and dropped, as the wrap-around cells; tiles are whole depth slices, written
+straight into the volume). The FFT works on the N axes themselves (``rfftn``).
 
 Methods (the cost model :func:`choose` picks one; ``method=`` forces it):
 
@@ -40,9 +40,14 @@ Methods (the cost model :func:`choose` picks one; ``method=`` forces it):
   2**53 is cast to float64 on the way (exact, as above, and faster than numpy's int64
   loops); any other tile is summed in int64, exact because ``prepare_conv`` already
   proved that no partial sum leaves int64.
-* ``fft``: overlap-save blocks with ``numpy.fft`` for large float kernels; only for
-  finite float64 data. Its error is below ``FFT_RTOL · max|x| · Σ|w|`` per cell
-  (observed ~1e-15 of that scale; see ``benchmarks/README.md``).
+* ``banded``: each run of taps along the last kernel axis is a banded (Toeplitz)
+  matrix, so rows of the flat input (reshaped views, no im2col) times it are BLAS
+  matmuls; BLAS computes the band's zeros too, which its speed repays for long runs
+  (a 1-D signal with tens of taps). Integers as ``blocked`` (float64 within 2**53).
+* ``fft``: overlap-save blocks with ``numpy.fft.rfftn`` over the N spatial axes for
+  large float kernels; only for finite float64 data. Its error is below
+  ``FFT_RTOL · max|x| · Σ|w|`` per cell (observed ~1e-15 of that scale; see
+  ``benchmarks/README.md``).
 * ``taps``: the plain per-tap loop in the array's own dtype: object arrays (Python
   ints, Fractions), exact whatever the sizes, and the oracle of the others.
 
@@ -80,13 +85,14 @@ FFT_SAFE_SCALE = 1e290  # above this max|x|·Σ|w| an FFT could overflow: go dir
 FFT_SPECTRA_BYTES = 1 << 29  # the kernel spectra of one FFT plan at most (512 MiB)
 FFT_MIN_CELLS = 64 * 64  # smaller outputs never take the FFT (it would gain nothing)
 FFT_MARGIN = 0.8  # the FFT must be estimated this much faster: direct is more accurate
+BAND_MIN = 8  # the narrowest rows of the banded method (narrower: BLAS runs poorly)
 EINSUM_TILE = 1 << 15  # grid cells per einsum call: its output tile stays in L2
 TINY_MACS = 50_000  # below this many multiply-adds the plain taps loop is quickest
 PARALLEL_MIN_NS = 5e6  # estimated work below this runs on the calling thread alone
 POOL_STRIP_BYTES = 1 << 21  # the input rows of one pooling strip
 POOL_PARALLEL_BYTES = 1 << 24  # smaller pooling inputs run on the calling thread alone
 DOUBLING_MIN = 6  # stride-1 pooling windows from this size reduce by doubling
-METHODS = ("blocked", "einsum", "fft", "taps")
+METHODS = ("blocked", "einsum", "banded", "fft", "taps")
 FORCED: str | None = None  # tests set one of METHODS to force it wherever it is exact
 
 # The cost model, in nanoseconds, measured on the reference machine (2-core AMD EPYC,
@@ -95,7 +101,11 @@ FORCED: str | None = None  # tests set one of METHODS to force it wherever it is
 # by gemv, and one multiply-add per further output channel; per FFT block, one unit of
 # n·log2(n) of a real 2-D transform and one complex multiply-add of spectra; the
 # Python overhead of one tile and of one matmul call; the fixed cost of an FFT plan;
-# per grid cell of the einsum method, its fixed part and one tap of one channel.
+# per grid cell of the einsum method, its fixed part and one tap of one channel; per
+# grid cell of the banded method, one multiply-add of a banded matrix (BLAS counts the
+# zeros of the band too), one pass adding a further line's product, and its fixed part;
+# per tile of the banded method, the matmul calls of one line and output; per line, the
+# making of its banded matrices.
 CELL_NS = 1.3
 ROW_NS = 0.38
 MAC_NS = 0.05
@@ -106,7 +116,12 @@ CMUL_NS = 1.5
 TILE_NS = 20_000.0
 FFT_FIXED_NS = 500_000.0
 CALL_NS = 3_000.0
-INT_FACTOR = {"blocked": 1.3, "einsum": 1.3}  # integer data: the casts to float64
+BAND_MAC_NS = 0.055
+BAND_PASS_NS = 1.3
+BAND_CELL_NS = 1.0
+BAND_CALL_NS = 5_000.0
+BAND_LINE_NS = 20_000.0
+INT_FACTOR = {"blocked": 1.3, "einsum": 1.3, "banded": 1.3}  # integer data: the casts to float64
 
 _T = TypeVar("_T")
 Chunk = tuple[int, int, int, int]  # a tile of the grid: first row, rows, first column, columns
@@ -145,6 +160,36 @@ class Block:
 
 
 @dataclass(frozen=True)
+class Line:
+    """Taps ``weight[:, j]`` ([O][k]) reading flat cells ``base + j·step`` of one channel
+    of one image: a 1-D correlation at an offset, i.e. a banded matrix product."""
+
+    image: int
+    channel: int
+    base: int
+    step: int
+    weight: Array  # [O][k]
+
+    @property
+    def reach(self) -> int:
+        return (int(self.weight.shape[1]) - 1) * self.step
+
+    def bands(self, band: int) -> tuple[Array, Array]:
+        """([O][band][band], [O][reach][band]): output j of a row of ``band`` cells is
+        ``row·bands[0][:, j] + next_row[:reach]·bands[1][:, j]`` (Toeplitz, split where
+        the taps cross into the next row)."""
+        outputs = int(self.weight.shape[0])
+        near = np.zeros((outputs, band, band))
+        far = np.zeros((outputs, self.reach, band))
+        taps, cols = np.indices((int(self.weight.shape[1]), band)).reshape(2, -1)
+        cells = cols + taps * self.step  # distinct per tap: one assignment per part
+        inside = cells < band
+        near[:, cells[inside], cols[inside]] = self.weight[:, taps[inside]]
+        far[:, cells[~inside] - band, cols[~inside]] = self.weight[:, taps[~inside]]
+        return near, far
+
+
+@dataclass(frozen=True)
 class Shifts:
     """A stride-1 correlation over flat images: see the module docstring."""
 
@@ -163,7 +208,7 @@ class Shifts:
             msg = f"internal: shifts read cell {last} of {self.flat.shape[2]}"
             raise ValueError(msg)
 
-    @property
+    @functools.cached_property
     def reach(self) -> int:
         """The largest tap offset."""
         return max((off for block in self.blocks for _, off in block.offsets()), default=0)
@@ -182,10 +227,36 @@ class Shifts:
         return sum(int(np.prod(b.weight.shape[1:])) for b in self.blocks)
 
     @property
-    def extent(self) -> tuple[int, int]:
-        """Rows and columns the taps span (the dense kernel an FFT needs)."""
-        cells = [divmod(off, self.width) for b in self.blocks for _, off in b.offsets()]
-        return max(r for r, _ in cells) + 1, max(c for _, c in cells) + 1
+    def dims(self) -> tuple[int, ...]:
+        """The N-D image of each plane (a plain 2-D grid: its rows of ``width``)."""
+        return self.shape or (int(self.flat.shape[2]) // self.width, self.width)
+
+    @property
+    def out_dims(self) -> tuple[int, ...]:
+        """The N-D output (a plain 2-D grid: out_h × out_w)."""
+        return self.out_shape or (self.out_h, self.out_w)
+
+    @functools.cached_property
+    def extent(self) -> tuple[int, ...]:
+        """Cells the taps span along each of the N spatial axes (the dense kernel of an
+        N-D FFT)."""
+        offsets = [off for b in self.blocks for _, off in b.offsets()]
+        where = np.unravel_index(np.array(offsets), self.dims)
+        return tuple(int(axis.max()) + 1 for axis in where)
+
+    @functools.cached_property
+    def lines(self) -> list[Line]:
+        """Every run of taps along the last kernel axis, per image and channel: the
+        banded matrices of :func:`_banded_worker`."""
+        found = []
+        for b in self.blocks:
+            step = b.steps[-1] if b.steps else 0
+            for lead in np.ndindex(*b.weight.shape[2:-1]):
+                base = b.offset + sum(i * s for i, s in zip(lead, b.steps[:-1], strict=True))
+                taps = b.weight[at(slice(None), slice(None), *lead)]  # [O][C][k_last]
+                for c in range(self.channels):
+                    found.append(Line(b.image, c, base, step, taps[:, c]))
+        return found
 
     def matrix(self) -> Array:
         """The weights as [O][rows], in the order of the im2col rows."""
@@ -394,10 +465,14 @@ class Work:
     out_h: int
     out_w: int
     width: int  # grid row length (≥ out_w)
-    extent: tuple[int, int]  # dense kernel rows, columns (for the FFT)
+    extent: tuple[int, ...]  # cells the taps span per spatial axis (the FFT's dense kernel)
+    out_shape: tuple[int, ...] = ()  # the N-D output (() for out_h × out_w)
+    lines: int = 0  # runs of taps along the last kernel axis, per image and channel
+    reach: int = 0  # the longest such run, in cells
 
     @classmethod
     def of(cls, shifts: Shifts) -> Work:
+        lines = shifts.lines
         return cls(
             planes=int(shifts.flat.shape[0]) * shifts.channels,
             outputs=shifts.outputs,
@@ -406,12 +481,20 @@ class Work:
             out_w=shifts.out_w,
             width=shifts.width,
             extent=shifts.extent,
+            out_shape=shifts.out_dims,
+            lines=len(lines),
+            reach=max((line.reach for line in lines), default=0),
         )
+
+    @property
+    def cells(self) -> int:
+        """Grid cells computed (wrap-around cells included)."""
+        return (self.out_h - 1) * self.width + self.out_w
 
 
 def blocked_cost(work: Work) -> float:
     """Estimated nanoseconds of the im2col + BLAS method."""
-    cells = (work.out_h - 1) * work.width + work.out_w
+    cells = work.cells
     per_cell = CELL_NS + work.rows * (ROW_NS + (work.outputs - 1) * MAC_NS)
     tiles = math.ceil(cells / tile_cells(work.rows))
     columns, outputs, rows = blas_blocks(work.outputs, work.rows)
@@ -422,14 +505,40 @@ def blocked_cost(work: Work) -> float:
 
 def einsum_cost(work: Work) -> float:
     """Estimated nanoseconds of the fused multiply-add method (one pass per output)."""
-    cells = (work.out_h - 1) * work.width + work.out_w
+    cells = work.cells
     calls = math.ceil(cells / EINSUM_TILE) * work.outputs * work.planes
     return cells * work.outputs * (EINSUM_CELL_NS + work.rows * EINSUM_NS) + calls * CALL_NS
 
 
+def band_width(reach: int) -> int:
+    """Cells per row of the banded products: a power of two ≥ the longest run of taps
+    (so a row's taps reach at most into the next row), at least BAND_MIN."""
+    return max(BAND_MIN, 1 << max(reach - 1, 0).bit_length())
+
+
+def band_rows(band: int) -> int:
+    """Rows of ``band`` cells per matmul: at most BLAS_SINGLE_MACS multiply-adds."""
+    return max(BLAS_SINGLE_MACS // (band * band), 1)
+
+
+def banded_cost(work: Work) -> float:
+    """Estimated nanoseconds of the banded (Toeplitz) matmul method: per line and output
+    band + reach multiply-adds per cell in BLAS, and for every line after the first one
+    more pass over the tile to add its product in; per tile, the matmul calls."""
+    if not work.lines:
+        return math.inf
+    band = band_width(work.reach)
+    cells, products = work.cells, work.lines * work.outputs
+    tiles = math.ceil(cells / (band_rows(band) * band))
+    per_cell = products * (band + work.reach) * BAND_MAC_NS + (products - 1) * BAND_PASS_NS
+    calls = tiles * products * BAND_CALL_NS
+    return cells * (per_cell + BAND_CELL_NS) + calls + work.lines * BAND_LINE_NS
+
+
 def fft_cost(work: Work) -> float:
     """Estimated nanoseconds of the overlap-save FFT method (its best block size)."""
-    plan = fft_plan(work.out_h, work.out_w, *work.extent, work.planes, work.outputs)
+    out = work.out_shape or (work.out_h, work.out_w)
+    plan = fft_plan(out, work.extent, work.planes, work.outputs)
     return plan[0] + FFT_FIXED_NS
 
 
@@ -440,7 +549,8 @@ def costs(work: Work, kind: str) -> dict[str, float]:
     factor = INT_FACTOR if kind != "float" else {}
     estimates = {"einsum": einsum_cost(work) * factor.get("einsum", 1.0)}
     estimates["blocked"] = blocked_cost(work) * factor.get("blocked", 1.0)
-    if kind == "float" and work.out_h * work.out_w >= FFT_MIN_CELLS:
+    estimates["banded"] = banded_cost(work) * factor.get("banded", 1.0)
+    if kind == "float" and math.prod(work.out_shape or (work.out_h, work.out_w)) >= FFT_MIN_CELLS:
         estimates["fft"] = fft_cost(work)
     return estimates
 
@@ -485,7 +595,13 @@ def blas_blocks(outputs: int, rows: int) -> tuple[int, int, int]:
 
 
 def run_shifts(shifts: Shifts, out: Array, kind: str, method: str | None = None) -> None:
-    """Write the correlation into ``out`` [O][out_h][out_w] (any strides, its dtype)."""
+    """Write the correlation into ``out`` [O][*out_dims] (any strides, its dtype).
+
+    The FFT works on the N spatial axes themselves; the direct methods compute the
+    2-D grid of rows of ``width`` cells: 2-D outputs are written in place, a 1-D output
+    is its one row, and a 3-D one is its depth slices unrolled one under the other,
+    written in place slice by slice (the rows between them are computed and dropped).
+    """
     if not shifts.blocks:
         out[...] = 0
         return
@@ -493,14 +609,31 @@ def run_shifts(shifts: Shifts, out: Array, kind: str, method: str | None = None)
     chosen = resolve(method, kind) if method else choose(work, kind)
     if chosen == "fft" and not (fft_safe(shifts) and math.isfinite(fft_cost(work))):
         chosen = "blocked"
-    if chosen == "blocked" and kind == "int" and not exact_in_float(shifts):
+    if chosen in ("blocked", "banded") and kind == "int" and not exact_in_float(shifts):
         chosen = "einsum"  # float64 could round these integers; einsum checks per tile
+    if chosen == "banded" and kind == "float" and not np.isfinite(shifts.flat).all():
+        chosen = "einsum"  # a zero of the band times an inf or a nan would give a nan
     estimate = costs(work, kind).get(chosen, 0.0)
     threads = workers() if estimate >= PARALLEL_MIN_NS else 1
     if chosen == "fft":
         _fft(shifts, out, threads)
-    elif chosen == "blocked":
+        return
+    if out.ndim == 3:
+        _run_grid(shifts, out, chosen, threads)
+        return
+    if out.ndim == 2:
+        _run_grid(shifts, out[:, None, :], chosen, threads)
+        return
+    _run_grid(shifts, out, chosen, threads)  # a volume: tiles of whole depth slices
+
+
+def _run_grid(shifts: Shifts, out: Array, chosen: str, threads: int) -> None:
+    """A direct method over the 2-D grid ``out`` [O][out_h][out_w]."""
+    if chosen == "blocked":
         _tiled(shifts, out, _im2col_worker, tile_cells(shifts.rows), threads)
+    elif chosen == "banded":
+        band = band_width(max(line.reach for line in shifts.lines))
+        _tiled(shifts, out, _banded_worker, band_rows(band) * band, threads)
     else:
         _tiled(shifts, out, _einsum_worker, EINSUM_TILE, threads)
 
@@ -532,10 +665,30 @@ def fft_safe(shifts: Shifts) -> bool:
     return scale < FFT_SAFE_SCALE
 
 
-def _chunks(shifts: Shifts, per_tile: int) -> list[Chunk]:
+def _chunks(shifts: Shifts, per_tile: int, volume: bool = False) -> list[Chunk]:
     """Tiles of the grid. Whole rows when a row fits a tile (its wrap-around cells are
-    computed and dropped), else pieces of one row."""
+    computed and dropped), else pieces of one row. A ``volume`` (a 3-D output written
+    in place) is tiled by whole depth slices when one fits, else within one slice, so
+    that no tile holds part of the rows dropped between two slices."""
     width, out_h, out_w = shifts.width, shifts.out_h, shifts.out_w
+    if volume:
+        depth, kept = shifts.out_dims[0], shifts.out_dims[1]
+        slab = shifts.dims[1]  # grid rows per depth slice
+        if per_tile >= slab * width:
+            step = per_tile // (slab * width)
+            return [
+                (d * slab, (min(step, depth - d) - 1) * slab + kept, 0, out_w)
+                for d in range(0, depth, step)
+            ]
+        return [
+            (d * slab + r, rows, c, cols)
+            for d in range(depth)
+            for r, rows, c, cols in _rows(kept, width, out_w, per_tile)
+        ]
+    return _rows(out_h, width, out_w, per_tile)
+
+
+def _rows(out_h: int, width: int, out_w: int, per_tile: int) -> list[Chunk]:
     if per_tile >= width:
         step = per_tile // width
         return [(r, min(step, out_h - r), 0, out_w) for r in range(0, out_h, step)]
@@ -546,9 +699,17 @@ def _chunks(shifts: Shifts, per_tile: int) -> list[Chunk]:
 
 def _tiled(shifts: Shifts, out: Array, worker: Any, per_tile: int, threads: int) -> None:
     """Run ``worker`` over the tiles of the grid, split between ``threads``."""
-    chunks = _chunks(shifts, per_tile)
-    size = max(rows * shifts.width if rows > 1 else cols for _, rows, _, cols in chunks)
+    chunks = _chunks(shifts, per_tile, volume=out.ndim == 4)
+    slab = shifts.dims[1] if out.ndim == 4 else 0
+    size = max(_cells(rows, cols, shifts.width, slab) for _, rows, _, cols in chunks)
     parallel(lambda part: worker(shifts, out, part, size), split(chunks, threads))
+
+
+def _cells(rows: int, cols: int, width: int, slab: int) -> int:
+    """The accumulator cells of a tile: whole rows (whole depth slices for a volume)."""
+    if slab and rows > slab:
+        return -(-rows // slab) * slab * width
+    return rows * width if rows > 1 else cols
 
 
 def _span(shifts: Shifts, chunk: Chunk) -> tuple[int, int]:
@@ -560,8 +721,20 @@ def _span(shifts: Shifts, chunk: Chunk) -> tuple[int, int]:
     return start, (row + rows - 1) * shifts.width + shifts.out_w
 
 
-def _store(out: Array, acc: Array, chunk: Chunk, width: int) -> None:
+def _store(shifts: Shifts, out: Array, acc: Array, chunk: Chunk) -> None:
+    """Copy a tile's kept cells from ``acc`` into ``out`` ([O][rows][cols] of the grid,
+    or [O][depth][rows][cols] of a volume)."""
+    width = shifts.width
     row, rows, col, cols = chunk
+    if out.ndim == 4:
+        slab, kept = shifts.dims[1], shifts.out_dims[1]
+        depth, row = divmod(row, slab)
+        if row + rows > kept:  # whole depth slices
+            count = (rows - kept) // slab + 1
+            slices = acc[:, : count * slab * width].reshape(acc.shape[0], count, slab, width)
+            out[:, depth : depth + count] = slices[:, :, :kept, :cols]
+            return
+        out = out[:, depth]
     if rows == 1:
         out[:, row, col : col + cols] = acc[:, :cols]
     else:
@@ -595,7 +768,7 @@ def _im2col_worker(shifts: Shifts, out: Array, chunks: Sequence[Chunk], size: in
                     part = partial[: target.shape[0], : b - a]
                     _product(weights[:, k : k + depth], cols[k : k + depth, a:b], part)
                     target += part
-        _store(out, acc, chunk, shifts.width)
+        _store(shifts, out, acc, chunk)
 
 
 def _product(matrix: Array, cols: Array, out: Array) -> None:
@@ -614,7 +787,7 @@ def _einsum_worker(shifts: Shifts, out: Array, chunks: Sequence[Chunk], size: in
     for chunk in chunks:
         start, stop = _span(shifts, chunk)
         _einsum_tile(shifts.blocks, weights, shifts.flat, start, stop - start, acc, extra)
-        _store(out, acc, chunk, shifts.width)
+        _store(shifts, out, acc, chunk)
 
 
 def _einsum_integers(shifts: Shifts, out: Array, chunks: Sequence[Chunk], size: int) -> None:
@@ -638,7 +811,7 @@ def _einsum_integers(shifts: Shifts, out: Array, chunks: Sequence[Chunk], size: 
         else:  # this tile's sums need int64: numpy's integer loops, exact
             acc, extra = as_int
             _einsum_tile(blocks, int_weights, shifts.flat, start, stop - start, acc, extra)
-        _store(out, acc, chunk, shifts.width)
+        _store(shifts, out, acc, chunk)
 
 
 def _einsum_tile(
@@ -667,66 +840,144 @@ def _subscripts(ndim: int) -> str:
     return f"{taps},{taps}p->p"
 
 
+def _banded_worker(shifts: Shifts, out: Array, chunks: Sequence[Chunk], size: int) -> None:
+    """Each tile as rows of ``band`` cells times banded (Toeplitz) matrices, line by line.
+
+    Cell j of a row is Σ_t w_t · x[row·band + j + o_t]: a row of the input times a
+    band × band matrix holding w_t at (j + o_t, j), plus the first ``reach`` cells of
+    the next row times the part of the band that crosses into it. Both are plain
+    reshaped views of the flat input, so BLAS reads it in place, without an im2col;
+    a banded matrix spends band + reach multiply-adds per cell on k taps, which BLAS's
+    speed repays for long runs of taps (a 1-D signal). The cells past the last full
+    row take the einsum path. Integers are cast per tile (exact: see exact_in_float).
+    """
+    lines = shifts.lines
+    reach = shifts.reach
+    band = band_width(max(line.reach for line in lines))
+    bands = [line.bands(band) for line in lines]
+    weights = [b.weight.astype(np.float64) for b in shifts.blocks]
+    acc, extra = np.empty((shifts.outputs, size)), np.empty(size)
+    part = np.empty((band_rows(band), band))
+    as_float = shifts.flat.dtype == np.float64
+    cast = None if as_float else np.empty((*shifts.flat.shape[:2], size + reach))
+    # a piece of one output row is written in place when the output is float64 rows
+    direct = as_float and out.ndim == 3 and out.dtype == np.float64 and out.strides[-1] == 8
+    for chunk in chunks:
+        start, stop = _span(shifts, chunk)
+        n = stop - start
+        if cast is None:
+            source, base = shifts.flat, start
+        else:
+            tile = shifts.flat[:, :, start : stop + reach]
+            cast[:, :, : tile.shape[2]] = tile
+            source, base = cast, 0
+        row, rows, col, _ = chunk
+        target = out[:, row, col : col + n] if direct and rows == 1 else acc
+        full = n // band
+        for o in range(target.shape[0]):
+            result = target[o, : full * band].reshape(full, band)
+            for k, (line, (near, far)) in enumerate(zip(lines, bands, strict=True)):
+                plane = source[line.image, line.channel]
+                first = base + line.base
+                rows_in = plane[first : first + full * band].reshape(full, band)
+                temp = part[:full]
+                np.matmul(rows_in, near[o], out=result if k == 0 else temp)
+                if k:
+                    result += temp
+                if line.reach:
+                    np.matmul(
+                        _following(plane, first + band, full, band, line.reach), far[o], out=temp
+                    )
+                    result += temp
+        if full * band < n:
+            done = full * band
+            _einsum_tile(
+                shifts.blocks, weights, source, base + done, n - done, target[:, done:], extra
+            )
+        if target is acc:
+            _store(shifts, out, acc, chunk)
+
+
+def _following(plane: Array, first: int, rows: int, band: int, reach: int) -> Array:
+    """The first ``reach`` cells of ``rows`` rows of ``band`` cells from ``first``."""
+    if first + rows * band <= plane.shape[0]:  # a plain view (as_strided is slower)
+        return plane[first : first + rows * band].reshape(rows, band)[:, :reach]
+    step = plane.strides[0]
+    view: Array = as_strided(
+        plane[first:], shape=(rows, reach), strides=(band * step, step), writeable=False
+    )
+    return view
+
+
 # --- FFT --------------------------------------------------------------------------------------
 
 
 def _fft(shifts: Shifts, out: Array, threads: int) -> None:
-    """Overlap-save: each output block is the valid part of a circular correlation."""
-    k_h, k_w = shifts.extent
+    """Overlap-save over the N spatial axes: each output block is the valid part of an
+    N-D circular correlation (``rfftn``), so a 3-D kernel is a dense k₁×k₂×k₃ block and
+    a 1-D one a plain 1-D transform, not rows of a 2-D unfolding. ``out`` is
+    [O][*out_dims]."""
+    dims, out_dims, span = shifts.dims, shifts.out_dims, shifts.extent
     images, channels = shifts.flat.shape[0], shifts.channels
-    _, (n_h, t_h), (n_w, t_w) = fft_plan(
-        shifts.out_h, shifts.out_w, k_h, k_w, images * channels, shifts.outputs
-    )
-    planes = shifts.flat.reshape(images * channels, -1, shifts.width)
-    kernel = np.zeros((images, channels, shifts.outputs, k_h, k_w))
+    _, plan = fft_plan(out_dims, span, images * channels, shifts.outputs)
+    sizes = tuple(n for n, _ in plan)
+    axes = tuple(range(1, len(dims) + 1))
+    planes = shifts.flat.reshape(images * channels, *dims)
+    kernel = np.zeros((images, channels, shifts.outputs, *span))
     for b in shifts.blocks:
         for index, off in b.offsets():
-            r, c = divmod(off, shifts.width)
-            kernel[b.image, :, :, r, c] += b.tap(index).T
-    flipped = kernel.reshape(images * channels, shifts.outputs, k_h, k_w)[..., ::-1, ::-1]
-    spectra = np.fft.rfft2(flipped, s=(n_h, n_w))
-    tiles = [
-        (r, min(t_h, shifts.out_h - r), c, min(t_w, shifts.out_w - c))
-        for r in range(0, shifts.out_h, t_h)
-        for c in range(0, shifts.out_w, t_w)
+            where = tuple(int(i) for i in np.unravel_index(off, dims))
+            kernel[at(b.image, slice(None), slice(None), *where)] += b.tap(index).T
+    reverse = (slice(None, None, -1),) * len(dims)
+    flipped = kernel.reshape(images * channels, shifts.outputs, *span)[at(..., *reverse)]
+    spectra = np.fft.rfftn(flipped, s=sizes, axes=tuple(a + 1 for a in axes))
+    starts = [
+        [(r, min(t, o - r)) for r in range(0, o, t)]
+        for o, (_, t) in zip(out_dims, plan, strict=True)
     ]
+    tiles = list(itertools.product(*starts))
 
-    def run(part: Sequence[Chunk]) -> None:
-        for r, h, c, w in part:
-            tile = planes[:, r : r + h + k_h - 1, c : c + w + k_w - 1]
-            x = np.fft.rfft2(tile, s=(n_h, n_w))
-            product = x[0] * spectra[0] if len(x) == 1 else np.einsum("kab,koab->oab", x, spectra)
-            y = np.fft.irfft2(product, s=(n_h, n_w))
-            out[:, r : r + h, c : c + w] = y[:, k_h - 1 : k_h - 1 + h, k_w - 1 : k_w - 1 + w]
+    def run(part: Sequence[tuple[tuple[int, int], ...]]) -> None:
+        for tile in part:
+            read = tuple(slice(r, r + h + k - 1) for (r, h), k in zip(tile, span, strict=True))
+            x = np.fft.rfftn(planes[at(slice(None), *read)], s=sizes, axes=axes)
+            if len(x) == 1:
+                product = x[0] * spectra[0]
+            else:
+                product = np.einsum("k...,ko...->o...", x, spectra)
+            y = np.fft.irfftn(product, s=sizes, axes=axes)
+            kept = tuple(slice(k - 1, k - 1 + h) for (_, h), k in zip(tile, span, strict=True))
+            target = tuple(slice(r, r + h) for r, h in tile)
+            out[at(slice(None), *target)] = y[at(slice(None), *kept)]
 
     parallel(run, split(tiles, threads))
 
 
 @functools.lru_cache(maxsize=256)
 def fft_plan(
-    out_h: int, out_w: int, k_h: int, k_w: int, planes: int, outputs: int
-) -> tuple[float, tuple[int, int], tuple[int, int]]:
-    """(estimated ns, (n_h, t_h), (n_w, t_w)): FFT lengths n and output blocks
-    t = n − k + 1 per axis that minimise the estimated time (inf when the kernel
-    spectra would need more than FFT_SPECTRA_BYTES at every size).
+    out_shape: tuple[int, ...], kernel: tuple[int, ...], planes: int, outputs: int
+) -> tuple[float, tuple[tuple[int, int], ...]]:
+    """(estimated ns, ((n, t) per axis)): FFT lengths n and output blocks t = n − k + 1
+    per spatial axis that minimise the estimated time (inf when the kernel spectra
+    would need more than FFT_SPECTRA_BYTES at every size).
 
     Per block: planes + outputs transforms and planes·outputs spectrum products; once:
     planes·outputs kernel transforms (which is why many channels prefer small blocks).
     """
-    best: tuple[float, tuple[int, int], tuple[int, int]] = (math.inf, (0, 0), (0, 0))
-    for n_h in _lengths(out_h, k_h):
-        for n_w in _lengths(out_w, k_w):
-            t_h, t_w = min(n_h - k_h + 1, out_h), min(n_w - k_w + 1, out_w)
-            size = n_h * n_w
-            if planes * outputs * n_h * (n_w // 2 + 1) * 16 > FFT_SPECTRA_BYTES:
-                continue  # the kernel spectra alone would not fit: not a plan
-            transform = FFT_NS * size * math.log2(size)
-            products = planes * outputs * CMUL_NS * n_h * (n_w // 2 + 1)
-            per_block = (planes + outputs) * transform + products + TILE_NS
-            blocks = math.ceil(out_h / t_h) * math.ceil(out_w / t_w)
-            cost = blocks * per_block + planes * outputs * transform
-            if cost < best[0]:
-                best = (cost, (n_h, t_h), (n_w, t_w))
+    best: tuple[float, tuple[tuple[int, int], ...]] = (math.inf, ())
+    choices = [_lengths(o, k) for o, k in zip(out_shape, kernel, strict=True)]
+    for lengths in itertools.product(*choices):
+        size = math.prod(lengths)
+        half = size // lengths[-1] * (lengths[-1] // 2 + 1)  # cells of a real spectrum
+        if planes * outputs * half * 16 > FFT_SPECTRA_BYTES:
+            continue  # the kernel spectra alone would not fit: not a plan
+        transform = FFT_NS * size * math.log2(max(size, 2))
+        per_block = (planes + outputs) * transform + planes * outputs * CMUL_NS * half + TILE_NS
+        steps = [min(n - k + 1, o) for n, k, o in zip(lengths, kernel, out_shape, strict=True)]
+        blocks = math.prod(math.ceil(o / t) for o, t in zip(out_shape, steps, strict=True))
+        cost = blocks * per_block + planes * outputs * transform
+        if cost < best[0]:
+            best = (cost, tuple(zip(lengths, steps, strict=True)))
     return best
 
 
@@ -893,23 +1144,8 @@ conv_transpose2d = conv_transpose
 
 
 def _run_into(shifts: Shifts, out: Array, kind: str, method: str | None) -> None:
-    """Run ``shifts`` into ``out`` [O][*out_shape] (any strides).
-
-    The shifts compute a 2-D grid of rows of ``width`` cells: 2-D outputs are written in
-    place, a 1-D output is its one row, and a 3-D one is gathered from the depth slices
-    unrolled one under the other (the rows between them are computed and dropped).
-    """
-    if out.ndim == 3:
-        run_shifts(shifts, out, kind, method)
-        return
-    if out.ndim == 2:
-        run_shifts(shifts, out[:, None, :], kind, method)
-        return
-    grid = np.empty((out.shape[0], shifts.out_h, shifts.out_w), dtype=out.dtype)
-    run_shifts(shifts, grid, kind, method)
-    rows = flat_strides(shifts.shape[:-1])
-    strides = (grid.strides[0], *(r * grid.strides[1] for r in rows), grid.strides[2])
-    out[...] = as_strided(grid, shape=out.shape, strides=strides, writeable=False)
+    """Run ``shifts`` into ``out`` [O][*out_shape] (any strides)."""
+    run_shifts(shifts, out, kind, method)
 
 
 def _window(
