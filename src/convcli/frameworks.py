@@ -17,7 +17,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from math import prod
 from typing import Any
 
 from convcli import params as P
@@ -89,7 +88,9 @@ class Layer:
     @property
     def span(self) -> tuple[int, ...]:
         """The dilated kernel's size per axis: d·(k−1) + 1."""
-        return tuple(S.effective_kernel(k, d) for k, d in zip(self.kernel, self.dilation))
+        return tuple(
+            S.effective_kernel(k, d) for k, d in zip(self.kernel, self.dilation, strict=False)
+        )
 
     @property
     def y_shape(self) -> tuple[int, ...]:
@@ -112,14 +113,22 @@ class Layer:
         return tuple(
             max((o - 1) * s + k - (n + pb + pa), 0)
             for o, s, k, n, pb, pa in zip(
-                self.output, self.stride, self.kernel, self.sizes, self.before, self.after
+                self.output,
+                self.stride,
+                self.kernel,
+                self.sizes,
+                self.before,
+                self.after,
+                strict=False,
             )
         )
 
     @property
     def full(self) -> tuple[int, ...]:
         """A transposed convolution's size before cropping: (in − 1)·s + d·(k−1) + 1."""
-        return tuple((n - 1) * s + e for n, s, e in zip(self.sizes, self.stride, self.span))
+        return tuple(
+            (n - 1) * s + e for n, s, e in zip(self.sizes, self.stride, self.span, strict=False)
+        )
 
 
 @dataclass(frozen=True)
@@ -233,13 +242,18 @@ def _spatial(dims: int, lead: int = 2) -> str:
 
 
 def _slices(strides: Sequence[int], stops: Sequence[int], lead: str = ":, :") -> str:
-    parts = [f"{0}:{(o - 1) * s + 1}:{s}" if s > 1 else f":{o}" for s, o in zip(strides, stops)]
+    parts = [
+        f"{0}:{(o - 1) * s + 1}:{s}" if s > 1 else f":{o}"
+        for s, o in zip(strides, stops, strict=False)
+    ]
     return f"[{lead}, " + ", ".join(parts) + "]"
 
 
 def _np_pads(layer: Layer, extra: Sequence[int] | None = None, lead: int = 2) -> str:
     extra = extra or (0,) * layer.dims
-    pairs = [f"({pb}, {pa + e})" for pb, pa, e in zip(layer.before, layer.after, extra)]
+    pairs = [
+        f"({pb}, {pa + e})" for pb, pa, e in zip(layer.before, layer.after, extra, strict=False)
+    ]
     return "(" + "(0, 0), " * lead + ", ".join(pairs) + ")"
 
 
@@ -307,7 +321,6 @@ def _common_notes(layer: Layer) -> list[str]:
 
 def pytorch(layer: Layer) -> Row:
     n = layer.dims
-    fn = {"conv": "conv", "transpose": "conv_transpose"}.get(layer.op, "")
     lines = ["import numpy as np", "import torch", "import torch.nn.functional as F", ""]
     notes: list[str] = []
     if layer.op != "pool":
@@ -315,11 +328,13 @@ def pytorch(layer: Layer) -> Row:
     lines += [f"xt = torch.from_numpy(np.asarray(x, dtype=np.float64).reshape(1, "
               f"{_t(layer.x_shape)[1:-1]}))"]  # fmt: skip
     torch_pads = ", ".join(
-        f"{pb}, {pa}" for pb, pa in zip(reversed(layer.before), reversed(layer.after))
+        f"{pb}, {pa}" for pb, pa in zip(reversed(layer.before), reversed(layer.after), strict=False)
     )
     if layer.op == "pool":
         return _pytorch_pool(layer, lines, torch_pads)
-    lines.append(f"wt = torch.from_numpy(np.asarray(w, dtype=np.float64).reshape{_t(layer.w_shape)})")
+    lines.append(
+        f"wt = torch.from_numpy(np.asarray(w, dtype=np.float64).reshape{_t(layer.w_shape)})"
+    )
     lines.append(
         f"bt = None if b is None else torch.from_numpy("
         f"np.broadcast_to(np.asarray(b, dtype=np.float64), ({layer.c_out},)).copy())"
@@ -342,9 +357,7 @@ def pytorch(layer: Layer) -> Row:
             if not layer.symmetric:
                 notes.append("uneven padding: F.pad first (padding= pads both sides alike)")
             if layer.padding_mode != "zeros":
-                notes.append(
-                    f"nn.Conv{n}d(padding_mode='{layer.padding_mode}') is the module form"
-                )
+                notes.append(f"nn.Conv{n}d(padding_mode='{layer.padding_mode}') is the module form")
         if layer.word == "same" and set(layer.stride) != {1}:
             notes.append(
                 "padding='same' refuses stride > 1: F.pad with TensorFlow's split "
@@ -365,13 +378,13 @@ def pytorch(layer: Layer) -> Row:
     )
     if not native:
         crop = ", ".join(
-            f"{pb}:yt.shape[{i + 2}] - {pa}" for i, (pb, pa) in enumerate(zip(layer.before, layer.after))
+            f"{pb}:yt.shape[{i + 2}] - {pa}"
+            for i, (pb, pa) in enumerate(zip(layer.before, layer.after, strict=False))
         )
         lines.append(f"yt = yt[:, :, {crop}]  # uneven padding: crop by hand")
         notes.append("padding= crops both sides alike: uneven padding is a crop by hand")
     notes.append("output_padding adds cells at the end (TensorFlow takes output_shape)")
     lines.append(_finish(layer, "yt.numpy()"))
-    del fn
     return Row("PyTorch", native, layer.output, _code(lines), tuple(notes))
 
 
@@ -379,7 +392,9 @@ def _pytorch_pool(layer: Layer, lines: list[str], torch_pads: str) -> Row:
     n = layer.dims
     notes: list[str] = []
     k, s = _t(layer.kernel), _t(layer.stride)
-    native = layer.symmetric and all(p <= k_ // 2 for p, k_ in zip(layer.before, layer.kernel))
+    native = layer.symmetric and all(
+        p <= k_ // 2 for p, k_ in zip(layer.before, layer.kernel, strict=False)
+    )
     sign = "-" if layer.pool_op == "min" else ""
     if layer.pool_op == "min":
         notes.append("PyTorch has no min pool: -max_pool(-x)")
@@ -418,7 +433,9 @@ def _pytorch_pool(layer: Layer, lines: list[str], torch_pads: str) -> Row:
 
 def _tf_pad_list(layer: Layer, extra: Sequence[int] | None = None) -> str:
     extra = extra or (0,) * layer.dims
-    pairs = [f"[{pb}, {pa + e}]" for pb, pa, e in zip(layer.before, layer.after, extra)]
+    pairs = [
+        f"[{pb}, {pa + e}]" for pb, pa, e in zip(layer.before, layer.after, extra, strict=False)
+    ]
     return "[[0, 0], " + ", ".join(pairs) + ", [0, 0]]"
 
 
@@ -484,9 +501,7 @@ def tensorflow(layer: Layer) -> Row:
     call = f"tf.nn.conv{n}d(xt{{i}}, wt{{o}}, {full}, {padding}, dilations={dils})"
     if layer.groups > 1 and n == 3:
         cg, og = layer.c_in // layer.groups, layer.c_out // layer.groups
-        part = call.format(
-            i=f"[..., i * {cg}:(i + 1) * {cg}]", o=f"[..., i * {og}:(i + 1) * {og}]"
-        )
+        part = call.format(i=f"[..., i * {cg}:(i + 1) * {cg}]", o=f"[..., i * {og}:(i + 1) * {og}]")
         lines.append(f"yt = tf.concat([{part} for i in range({layer.groups})], axis=-1)")
         notes.append("CPU Conv3D has no groups: one call per group, concatenated")
         native = False
@@ -503,8 +518,8 @@ def _tf_transpose(
 ) -> Row:
     n, g = layer.dims, layer.groups
     cg, og = layer.c_in // g, layer.c_out // g
-    fits = all(o < s for o, s in zip(layer.output_padding, layer.stride))
-    shape = [f + (o if fits else 0) for f, o in zip(layer.full, layer.output_padding)]
+    fits = all(o < s for o, s in zip(layer.output_padding, layer.stride, strict=False))
+    shape = [f + (o if fits else 0) for f, o in zip(layer.full, layer.output_padding, strict=False)]
     out_shape = f"[1, {', '.join(map(str, shape))}, {og}]"
     call = f"tf.nn.conv{n}d_transpose(xt[..., {{i}}], wt[..., {{i}}], {out_shape}, {strides}, "
     call += f'"VALID", dilations={dils})'
@@ -523,7 +538,8 @@ def _tf_transpose(
         native = False
     if any(layer.pads):
         crop = ", ".join(
-            f"{pb}:y.shape[{i + 2}] - {pa}" for i, (pb, pa) in enumerate(zip(layer.before, layer.after))
+            f"{pb}:y.shape[{i + 2}] - {pa}"
+            for i, (pb, pa) in enumerate(zip(layer.before, layer.after, strict=False))
         )
         lines.append(f"y = y[:, :, {crop}]  # padding crops the VALID result")
         notes.append("padding is a crop of the VALID result (SAME means something else here)")
@@ -555,9 +571,7 @@ def _tf_pool(layer: Layer, lines: list[str], notes: list[str], float32: bool) ->
         lines.append(f'yt = tf.nn.avg_pool{n}d(xt, {k}, {s}, "VALID")')
     else:
         if padded:
-            lines.append(
-                f"xt = tf.pad(xt, {_tf_pad_list(layer, extra)}, constant_values=-np.inf)"
-            )
+            lines.append(f"xt = tf.pad(xt, {_tf_pad_list(layer, extra)}, constant_values=-np.inf)")
         lines.append(f'yt = {sign}tf.nn.max_pool{n}d(xt, {k}, {s}, "VALID")')
     if padded:
         notes.append(
@@ -608,7 +622,9 @@ def jax(layer: Layer) -> Row:
             notes.append("--flip cancels the flip of the transposed-as-direct kernel")
         pairs = [
             (e - 1 - pb, e - 1 - pa + op)
-            for e, pb, pa, op in zip(layer.span, layer.before, layer.after, layer.output_padding)
+            for e, pb, pa, op in zip(
+                layer.span, layer.before, layer.after, layer.output_padding, strict=False
+            )
         ]
         padding = "[" + ", ".join(f"({a}, {b_})" for a, b_ in pairs) + "]"
         lines.append(
@@ -630,7 +646,13 @@ def jax(layer: Layer) -> Row:
         elif layer.word in ("same", "same-lower", "valid"):
             padding = '"' + layer.word.upper().replace("-", "_") + '"'
         else:
-            padding = "[" + ", ".join(f"({a}, {b_})" for a, b_ in zip(layer.before, layer.after)) + "]"
+            padding = (
+                "["
+                + ", ".join(
+                    f"({a}, {b_})" for a, b_ in zip(layer.before, layer.after, strict=False)
+                )
+                + "]"
+            )
         if layer.word in ("same", "same-lower"):
             notes.append("lax has SAME (extra cell after) and SAME_LOWER (extra cell before)")
         lines.append(
@@ -643,12 +665,15 @@ def jax(layer: Layer) -> Row:
 
 
 def _jax_pool(layer: Layer, lines: list[str], notes: list[str]) -> Row:
-    n = layer.dims
     window, strides = _t((1, 1, *layer.kernel)), _t((1, 1, *layer.stride))
     extra = layer.ceil_extra
-    pad_all = "((0, 0), (0, 0), " + ", ".join(
-        f"({pb}, {pa + e})" for pb, pa, e in zip(layer.before, layer.after, extra)
-    ) + ")"
+    pad_all = (
+        "((0, 0), (0, 0), "
+        + ", ".join(
+            f"({pb}, {pa + e})" for pb, pa, e in zip(layer.before, layer.after, extra, strict=False)
+        )
+        + ")"
+    )
     native = layer.pool_op == "max" or (
         layer.pool_op == "avg" and not any(layer.pads) and not any(extra)
     )
@@ -670,7 +695,6 @@ def _jax_pool(layer: Layer, lines: list[str], notes: list[str]) -> Row:
             notes.append("reduce_window takes any reduction: lax.min is a min pool")
     if layer.ceil_mode:
         notes.append("no ceil_mode: the cells a last window reads are padded after by hand")
-    del n
     lines += ["y = np.asarray(yt, dtype=np.float64)", _finish(layer)]
     return Row("JAX", native, layer.output, _code(lines), tuple(notes))
 
@@ -760,11 +784,13 @@ def onnx(layer: Layer) -> Row:
     lines += [
         "graph = helper.make_graph(",
         '    nodes, "layer",',
-        "    [helper.make_tensor_value_info(k, TensorProto.FLOAT, v.shape) for k, v in feeds.items()],",
+        "    [helper.make_tensor_value_info(k, TensorProto.FLOAT, v.shape)",
+        "     for k, v in feeds.items()],",
         '    [helper.make_tensor_value_info("Y", TensorProto.FLOAT, None)],',
         "    initializers,",
         ")",
-        'model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 19)], ir_version=9)',
+        'opset = [helper.make_opsetid("", 19)]  # 19: Pad has wrap (circular)',
+        "model = helper.make_model(graph, opset_imports=opset, ir_version=9)",
         "try:  # onnxruntime where it is installed, else ONNX's reference implementation",
         "    import onnxruntime",
         "",
@@ -793,7 +819,6 @@ def _channel_sum(layer: Layer, call: str) -> str:
 
 
 def scipy(layer: Layer) -> Row:
-    n = layer.dims
     notes: list[str] = []
     if layer.op == "pool":
         return _numpy_pool(layer)
@@ -803,7 +828,9 @@ def scipy(layer: Layer) -> Row:
     single = layer.c_in == layer.c_out == 1
     if layer.op == "transpose":
         notes.append("SciPy has no transposed convolution: zeros inserted, then a full convolve")
-        ups = _t(tuple((size - 1) * s + 1 for size, s in zip(layer.sizes, layer.stride)))
+        ups = _t(
+            tuple((size - 1) * s + 1 for size, s in zip(layer.sizes, layer.stride, strict=False))
+        )
         steps = ", ".join(f"::{s}" for s in layer.stride)
         lines += _dilate_lines(layer)
         lines += [
@@ -819,7 +846,7 @@ def scipy(layer: Layer) -> Row:
         if any(layer.pads):
             crop = ", ".join(
                 f"{pb}:y.shape[{i + 1}] - {pa}"
-                for i, (pb, pa) in enumerate(zip(layer.before, layer.after))
+                for i, (pb, pa) in enumerate(zip(layer.before, layer.after, strict=False))
             )
             lines.append(f"y = y[:, {crop}]  # padding crops the full result")
         lines += [*_bias_lines(layer), _finish(layer)]
@@ -864,7 +891,7 @@ def scipy(layer: Layer) -> Row:
     if not single or layer.groups > 1:
         notes.append("one channel at a time: the sum over input channels is a loop")
     lines += [*_bias_lines(layer), _finish(layer)]
-    return Row("SciPy", mode != "valid" or plain and not any(layer.pads), layer.output,
+    return Row("SciPy", mode != "valid" or (plain and not any(layer.pads)), layer.output,
                _code(lines), tuple(notes))  # fmt: skip
 
 
@@ -874,8 +901,13 @@ def _numpy_pool(layer: Layer) -> Row:
     last = _t(range(-n, 0))
     k = _t(layer.kernel)
     extra = layer.ceil_extra
-    view = "sliding_window_view({v}, " + k + ", axis=" + axes + ")" + _slices(
-        layer.stride, layer.output, ":"
+    view = (
+        "sliding_window_view({v}, "
+        + k
+        + ", axis="
+        + axes
+        + ")"
+        + _slices(layer.stride, layer.output, ":")
     )
     lines = [
         "import numpy as np",
@@ -889,7 +921,8 @@ def _numpy_pool(layer: Layer) -> Row:
             f"ones = np.pad(np.ones_like(x_), {_np_pads(layer, lead=1)}, constant_values=1.0)",
             f"ones = np.pad(ones, {_np_pads(_no_pads(layer), extra, lead=1)})",
             f"xp = np.pad(x_, {_np_pads(layer, extra, lead=1)})",
-            f"y = {view.format(v='xp')}.sum(axis={last}) / {view.format(v='ones')}.sum(axis={last})",
+            f"y = {view.format(v='xp')}.sum(axis={last})",
+            f"y = y / {view.format(v='ones')}.sum(axis={last})",
         ]
     else:
         fill = "-np.inf" if layer.pool_op == "max" else "np.inf"
@@ -939,7 +972,9 @@ def opencv(layer: Layer) -> Row:
         return _opencv_pool(layer, flat, lines, notes)
     native = False
     if flat.op == "transpose":
-        ups = _t(tuple((size - 1) * s + 1 for size, s in zip(flat.sizes, flat.stride)))
+        ups = _t(
+            tuple((size - 1) * s + 1 for size, s in zip(flat.sizes, flat.stride, strict=False))
+        )
         steps = ", ".join(f"::{s}" for s in flat.stride)
         lines += [
             f"xu = np.zeros(({c_in},) + {ups})  # stride: zeros between the cells",
@@ -965,7 +1000,8 @@ def opencv(layer: Layer) -> Row:
             lines.append(f"y = np.pad(y, ((0, 0), {ends}))  # output padding: zeros after")
         if any(flat.pads):
             crop = ", ".join(
-                f"{pb}:y.shape[{i + 1}] - {pa}" for i, (pb, pa) in enumerate(zip(flat.before, flat.after))
+                f"{pb}:y.shape[{i + 1}] - {pa}"
+                for i, (pb, pa) in enumerate(zip(flat.before, flat.after, strict=False))
             )
             lines.append(f"y = y[:, {crop}]  # padding crops the full result")
         notes.append("no transposed filter: zeros inserted, padded, the kernel flipped, filter2D")
@@ -983,20 +1019,22 @@ def opencv(layer: Layer) -> Row:
             notes.append("BORDER_REFLECT_101 is PyTorch's reflect; BORDER_REFLECT repeats the edge")
         elif flat.padding_mode == "circular":
             notes.append("BORDER_WRAP is PyTorch's circular")
-        rows_, cols = (n + pb + pa - e + 1 for n, pb, pa, e in
-                       zip(flat.sizes, flat.before, flat.after, flat.span))  # fmt: skip
+        rows_, cols = (
+            n + pb + pa - e + 1
+            for n, pb, pa, e in zip(flat.sizes, flat.before, flat.after, flat.span, strict=True)
+        )
         call = (
             "cv2.filter2D(planes[{c}], cv2.CV_64F, w_[{o}, c], anchor=(0, 0), "
             f"borderType=cv2.BORDER_CONSTANT)[:{rows_}, :{cols}]"
         )
         lines.append(_channel_sum(flat, call))
         if any(s > 1 for s in flat.stride):
-            lines.append(f"y = y{_slices(flat.stride, flat.output, ':')}  # stride: every s-th cell")
+            lines.append(
+                f"y = y{_slices(flat.stride, flat.output, ':')}  # stride: every s-th cell"
+            )
             notes.append("no stride in filter2D: every s-th cell of the result")
         native = (
-            flat.c_in == flat.c_out == 1
-            and set(flat.stride) == {1}
-            and set(flat.dilation) == {1}
+            flat.c_in == flat.c_out == 1 and set(flat.stride) == {1} and set(flat.dilation) == {1}
         )
         notes.append("filter2D with anchor (0, 0) on the padded image, cropped to the valid part")
         if max(flat.span) >= 11:

@@ -109,6 +109,7 @@ COMMAND_MODULES = {
     "shape": "shape_cmd",
     "explain": "explain_cmd",
     "quiz": "quiz_cmd",
+    "frameworks": "frameworks_cmd",
 }
 
 
@@ -124,6 +125,7 @@ SUMMARIES = {
     "pool": "Max, average or min pooling.",
     "shape": "Output size of a layer, formula written out.",
     "quiz": "Questions on convolution arithmetic, checked exactly.",
+    "frameworks": "The same layer in PyTorch, TensorFlow, JAX, ONNX, SciPy, OpenCV.",
 }
 
 
