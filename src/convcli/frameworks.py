@@ -350,6 +350,7 @@ def pytorch(layer: Layer) -> Row:
         elif layer.padding_mode == "zeros" and native:
             padding = '"same"'
             notes.append("padding='same' (stride 1 only: PyTorch refuses it at stride > 1)")
+            notes.append("an uneven 'same' gets its extra cell after, with a UserWarning")
         else:
             mode = "constant" if layer.padding_mode == "zeros" else layer.padding_mode
             lines.append(f'xt = F.pad(xt, ({torch_pads}), mode="{mode}")  # last axis first')
