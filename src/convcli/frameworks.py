@@ -310,15 +310,6 @@ def rows(layer: Layer) -> list[Row]:
     ]
 
 
-def _common_notes(layer: Layer) -> list[str]:
-    notes = []
-    if layer.word == "same" and any(
-        (pb + pa) % 2 for pb, pa in zip(layer.before, layer.after, strict=True)
-    ):
-        notes.append("'same' with an odd total pads one more cell after (bottom/right)")
-    return notes
-
-
 def pytorch(layer: Layer) -> Row:
     n = layer.dims
     lines = ["import numpy as np", "import torch", "import torch.nn.functional as F", ""]
@@ -803,6 +794,8 @@ def onnx(layer: Layer) -> Row:
         "    y = ReferenceEvaluator(model).run(None, feeds)[0]",
         _finish(layer),
     ]
+    if layer.op == "transpose" and layer.groups > 1:
+        notes.append("onnx.reference fails on a grouped ConvTranspose: use onnxruntime")
     if layer.op == "pool" and (any(layer.pads) or layer.ceil_mode):
         notes.append("onnx.reference gets some padded or ceil-mode pools wrong: use onnxruntime")
     notes.append("float32: the tensors of this model are FLOAT")
