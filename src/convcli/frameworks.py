@@ -513,12 +513,12 @@ def _tf_transpose(
     fits = all(o < s for o, s in zip(layer.output_padding, layer.stride, strict=False))
     shape = [f + (o if fits else 0) for f, o in zip(layer.full, layer.output_padding, strict=False)]
     out_shape = f"[1, {', '.join(map(str, shape))}, {og}]"
-    call = f"tf.nn.conv{n}d_transpose(xt[..., {{i}}], wt[..., {{i}}], {out_shape}, {strides}, "
+    call = f"tf.nn.conv{n}d_transpose(xt{{i}}, wt{{i}}, {out_shape}, {strides}, "
     call += f'"VALID", dilations={dils})'
     if g == 1:
-        lines.append("yt = " + call.format(i=":"))
+        lines.append("yt = " + call.format(i=""))
     else:
-        part = call.format(i=f"i * {cg}:(i + 1) * {cg}")
+        part = call.format(i=f"[..., i * {cg}:(i + 1) * {cg}]")
         lines.append(f"yt = tf.concat([{part} for i in range({g})], axis=-1)")
         notes.append("tf.nn.conv_transpose has no groups: one call per group, concatenated")
         native = False
