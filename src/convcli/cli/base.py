@@ -110,6 +110,7 @@ COMMAND_MODULES = {
     "explain": "explain_cmd",
     "quiz": "quiz_cmd",
     "net": "net_cmd",
+    "frameworks": "frameworks_cmd",
 }
 
 
@@ -126,6 +127,7 @@ SUMMARIES = {
     "shape": "Output size of a layer, formula written out.",
     "quiz": "Questions on convolution arithmetic, checked exactly.",
     "net": "Shapes, receptive field, params and multiply-adds of a network.",
+    "frameworks": "The same layer in PyTorch, TensorFlow, JAX, ONNX, SciPy, OpenCV.",
 }
 
 
