@@ -75,6 +75,7 @@ SUMMARIES = {
     "pool": "Max, average or min pooling.",
     "shape": "Output size of a layer, formula written out.",
     "quiz": "Questions on convolution arithmetic, checked exactly.",
+    "frameworks": "The same layer in PyTorch, TensorFlow, JAX, ONNX, SciPy, OpenCV.",
 }
 
 
