@@ -76,6 +76,7 @@ SUMMARIES = {
     "shape": "Output size of a layer, formula written out.",
     "quiz": "Questions on convolution arithmetic, checked exactly.",
     "net": "Shapes, receptive field, params and multiply-adds of a network.",
+    "frameworks": "The same layer in PyTorch, TensorFlow, JAX, ONNX, SciPy, OpenCV.",
 }
 
 
