@@ -169,6 +169,33 @@ def test_banded_lines_of_a_3d_kernel() -> None:
     assert {line.reach for line in lines} == {2}
     work = alg.Work.of(shifts)
     assert (work.lines, work.reach) == (9, 2)
+    assert shifts.line_count == len(lines)
+
+
+def test_extent_is_the_span_of_every_tap_on_each_axis() -> None:
+    """The FFT's dense kernel per axis, against every tap's offset unravelled, for
+    strided, dilated, grouped-phase and transposed shifts in 1-D, 2-D and 3-D."""
+    rng = np.random.default_rng(14)
+    cases = []
+    for ndim in (1, 2, 3):
+        size, kernel = (9, 10, 11)[:ndim], (3, 2, 4)[:ndim]
+        x, w = rng.standard_normal((2, *size)), rng.standard_normal((3, 2, *kernel))
+        for stride, dilation in [(1, 1), (2, 1), (1, 2), (3, 2), (4, 1)]:
+            s, d = (stride,) * ndim, (dilation,) * ndim
+            out = tuple(
+                (n - dilation * (k - 1) - 1) // stride + 1
+                for n, k in zip(size, kernel, strict=True)
+            )
+            cases.append(alg.conv_shifts(x, w, out, s, d))
+            crops, outs = (1,) * ndim, tuple(n * stride for n in size)
+            wt = rng.standard_normal((2, 3, *kernel))
+            cases += [sh for _, sh in alg.transpose_shifts(x, wt, crops, outs, s, d)]
+    for shifts in cases:
+        offsets = [off for b in shifts.blocks for _, off in b.offsets()]
+        where = np.unravel_index(np.array(offsets), shifts.dims)
+        assert shifts.extent == tuple(int(axis.max()) + 1 for axis in where)
+        assert shifts.line_reach == max(line.reach for line in shifts.lines)
+        assert shifts.line_count == len(shifts.lines)
 
 
 def test_banded_integers_exact_up_to_and_past_two_to_53(forced: None) -> None:

@@ -240,9 +240,28 @@ class Shifts:
     def extent(self) -> tuple[int, ...]:
         """Cells the taps span along each of the N spatial axes (the dense kernel of an
         N-D FFT)."""
-        offsets = [off for b in self.blocks for _, off in b.offsets()]
-        where = np.unravel_index(np.array(offsets), self.dims)
-        return tuple(int(axis.max()) + 1 for axis in where)
+        # a block's taps step forwards along each axis (steps ≥ 0, no carry between
+        # axes), so its last tap is the farthest on every axis
+        cells = flat_strides(self.dims)
+        far = [0] * len(cells)
+        for b in self.blocks:
+            rest = b.offset + sum(
+                (k - 1) * step for k, step in zip(b.weight.shape[2:], b.steps, strict=True)
+            )
+            for a, size in enumerate(cells):
+                index, rest = divmod(rest, size)
+                far[a] = max(far[a], index)
+        return tuple(m + 1 for m in far)
+
+    @property
+    def line_count(self) -> int:
+        """How many :attr:`lines` there are (without building them)."""
+        return sum(math.prod(b.weight.shape[2:-1]) for b in self.blocks) * self.channels
+
+    @property
+    def line_reach(self) -> int:
+        """The longest reach of a line, in cells."""
+        return max((int(b.weight.shape[-1]) - 1) * b.steps[-1] for b in self.blocks)
 
     @functools.cached_property
     def lines(self) -> list[Line]:
@@ -472,7 +491,6 @@ class Work:
 
     @classmethod
     def of(cls, shifts: Shifts) -> Work:
-        lines = shifts.lines
         return cls(
             planes=int(shifts.flat.shape[0]) * shifts.channels,
             outputs=shifts.outputs,
@@ -482,8 +500,8 @@ class Work:
             width=shifts.width,
             extent=shifts.extent,
             out_shape=shifts.out_dims,
-            lines=len(lines),
-            reach=max((line.reach for line in lines), default=0),
+            lines=shifts.line_count,
+            reach=shifts.line_reach,
         )
 
     @property
@@ -632,7 +650,7 @@ def _run_grid(shifts: Shifts, out: Array, chosen: str, threads: int) -> None:
     if chosen == "blocked":
         _tiled(shifts, out, _im2col_worker, tile_cells(shifts.rows), threads)
     elif chosen == "banded":
-        band = band_width(max(line.reach for line in shifts.lines))
+        band = band_width(shifts.line_reach)
         _tiled(shifts, out, _banded_worker, band_rows(band) * band, threads)
     else:
         _tiled(shifts, out, _einsum_worker, EINSUM_TILE, threads)
@@ -853,7 +871,7 @@ def _banded_worker(shifts: Shifts, out: Array, chunks: Sequence[Chunk], size: in
     """
     lines = shifts.lines
     reach = shifts.reach
-    band = band_width(max(line.reach for line in lines))
+    band = band_width(shifts.line_reach)
     bands = [line.bands(band) for line in lines]
     weights = [b.weight.astype(np.float64) for b in shifts.blocks]
     acc, extra = np.empty((shifts.outputs, size)), np.empty(size)
@@ -924,10 +942,10 @@ def _fft(shifts: Shifts, out: Array, threads: int) -> None:
     axes = tuple(range(1, len(dims) + 1))
     planes = shifts.flat.reshape(images * channels, *dims)
     kernel = np.zeros((images, channels, shifts.outputs, *span))
-    for b in shifts.blocks:
-        for index, off in b.offsets():
-            where = tuple(int(i) for i in np.unravel_index(off, dims))
-            kernel[at(b.image, slice(None), slice(None), *where)] += b.tap(index).T
+    for b in shifts.blocks:  # the taps of one block sit at distinct cells: one assignment
+        where = np.unravel_index(np.array([off for _, off in b.offsets()]), dims)
+        taps = b.weight.reshape(*b.weight.shape[:2], -1).transpose(1, 0, 2)  # [C][O][taps]
+        kernel[b.image][at(slice(None), slice(None), *where)] += taps
     reverse = (slice(None, None, -1),) * len(dims)
     flipped = kernel.reshape(images * channels, shifts.outputs, *span)[at(..., *reverse)]
     spectra = np.fft.rfftn(flipped, s=sizes, axes=tuple(a + 1 for a in axes))
