@@ -459,18 +459,12 @@ def test_transposed_target_marks_and_recommends_what_pytorch_takes(
          "--output-padding applies only with --transpose"),
         (["--pool", "--output-padding", "0"], "Error: Invalid value for '--output-padding': "
          "--output-padding applies only with --transpose"),
-        (["--pool", "-d", "2"], "Error: Invalid value for '--dilation': shape's pooling has no "
-         "dilation"),
-        (["--pool", "-d", "1"], "Error: Invalid value for '--dilation': shape's pooling has no "
-         "dilation"),
         (["--transpose", "-p", "same"], "Error: Invalid value for '--padding': a transposed "
          "convolution takes a number of padding cells, not 'same' or 'full'"),
         (["--transpose", "-p", "full"], "Error: Invalid value for '--padding': a transposed "
          "convolution takes a number of padding cells, not 'same' or 'full'"),
-        (["--pool", "-p", "same"], "Error: Invalid value for '--padding': pooling padding must "
-         "be a number or an H,W pair (the same on both sides)"),
-        (["--pool", "-p", "0,1,0,0"], "Error: Invalid value for '--padding': pooling padding "
-         "must be a number or an H,W pair (the same on both sides)"),
+        (["--pool", "-p", "same"], "Error: Invalid value for '--padding': pooling padding is "
+         "a number of cells (1, 2 or 4 numbers), not 'same'"),
         (["--target", "4", "-p", "1"], "Error: Invalid value for '--padding': --target solves "
          "for the padding; give one or the other"),
         (["--transpose", "--target", "4", "--output-padding", "1"], "Error: Invalid value for "

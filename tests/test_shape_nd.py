@@ -314,7 +314,7 @@ def test_default_dims_is_two(run: Run) -> None:
         (["-D", "1", "-w", "5", "-n", "5"], "'--width': give the input size once"),
         (["-D", "4", "-w", "5"], "'--dims' / '-D'"),
         (["-D", "0", "-w", "5"], "'--dims' / '-D'"),
-        (["-D", "3", "-n", "5", "--pool", "-k", "3", "-p", "1,0,1,1,1,1"], "'--padding': pooling"),
+        (["-D", "3", "-n", "5", "--pool", "-k", "3", "-p", "same"], "'--padding': pooling"),
         (["-D", "3", "-n", "5", "--transpose", "-p", "same"], "'--padding': a transposed"),
         (["-D", "3", "-n", "5", "-p", "wide"], "'--padding' / '-p': padding must be N, D,H,W"),
     ],

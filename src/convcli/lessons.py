@@ -562,7 +562,8 @@ def pool_lesson(
 ) -> Lesson:
     """The window and its op, the size formula, one window per step, the result."""
     chosen, hidden = _choose(output.shape, cells, limit)
-    what = phrase(lang, f"what_{setup.op}")
+    power = Typeset().number(setup.norm_type)  # Lp pooling's P (the other ops ignore it)
+    what = phrase(lang, f"what_{setup.op}", p=power)
     rows, cols = setup.rows, setup.cols
     window = f"{rows.kernel}×{cols.kernel}"
     first = Step(
@@ -611,7 +612,7 @@ def pool_lesson(
         grids += _so_far(output, done, trace.cell, phrase(lang, "so_far", name=name))
         lines = (
             _text(phrase(lang, "pool_cell_text", what=what)),
-            pool_sum(trace, setup.op, typeset),
+            pool_sum(trace, setup.op, typeset, norm_type=setup.norm_type),
         )
         label = cell_label(trace.label)
         steps.append(Step("cell", phrase(lang, "pool_cell_title", name=label), tuple(grids), lines))
@@ -630,7 +631,7 @@ def pool_lesson(
         Step("result", phrase(lang, "result_title"), tuple(Grid(name, m) for m in maps), (summary,))
     )
     notes = (phrase(lang, "more_cells", n=hidden),) if hidden else ()
-    kind = phrase(lang, f"kind_{setup.op}")
+    kind = phrase(lang, f"kind_{setup.op}", p=power)
     return Lesson(phrase(lang, "title", op=phrase(lang, "op_pool", kind=kind)), tuple(steps), notes)
 
 
@@ -661,7 +662,7 @@ def _pool_input(
     values = np.zeros((height + top + bottom, width + left + right), dtype=x.dtype)
     values[top : top + height, left : left + width] = x
     band = padding_marks((height, width), (top, bottom, left, right))
-    fill: Mark = "padding" if setup.op == "avg" else "blank"
+    fill: Mark = "padding" if setup.op in ("avg", "lp") else "blank"
     marks: dict[tuple[int, int], Mark] = dict.fromkeys(band, fill)
     lit = [
         (a + top, b + left)

@@ -65,9 +65,11 @@ EN = {
     "kind_max": "Max",
     "kind_avg": "Average",
     "kind_min": "Min",
+    "kind_lp": "L{p}",
     "what_max": "maximum",
     "what_min": "minimum",
     "what_avg": "average",
+    "what_lp": "L{p} norm (Σ|x|^{p})^(1/{p})",
     "align_title": "Align the kernel: padding and size",
     "align_window_title": "Place the window: padding and size",
     "list_sep": ", ",
@@ -286,6 +288,7 @@ EN = {
     "pool_pad_max": "Padding adds {top} on top, {bottom} at the bottom, {left} on the left and {right} on the right (shown ·): a padding cell never wins the maximum.",
     "pool_pad_min": "Padding adds {top} on top, {bottom} at the bottom, {left} on the left and {right} on the right (shown ·): a padding cell never wins the minimum.",
     "pool_pad_avg": "Padding adds zeros, {top} on top, {bottom} at the bottom, {left} on the left and {right} on the right (dim): they count in the average's divisor only with --count-include-pad (the default).",
+    "pool_pad_lp": "Padding adds zeros, {top} on top, {bottom} at the bottom, {left} on the left and {right} on the right (dim): |0|^P = 0, so they add nothing to the norm.",
     "window_start": "The window starts at the top-left corner and moves {sw} right at a time, then {sh} down.",
 }
 
@@ -332,9 +335,11 @@ ZH = {
     "kind_max": "最大",
     "kind_avg": "平均",
     "kind_min": "最小",
+    "kind_lp": "L{p}",
     "what_max": "最大值",
     "what_min": "最小值",
     "what_avg": "平均值",
+    "what_lp": "L{p} 范数 (Σ|x|^{p})^(1/{p})",
     "align_title": "对齐卷积核：填充与尺寸",
     "align_window_title": "放置池化窗口：填充与尺寸",
     "list_sep": "，",
@@ -542,6 +547,7 @@ ZH = {
     "pool_pad_max": "上方填充{top}，下方{bottom}，左侧{left}，右侧{right}（显示为 ·）：填充的格子永远不会被取为最大值。",
     "pool_pad_min": "上方填充{top}，下方{bottom}，左侧{left}，右侧{right}（显示为 ·）：填充的格子永远不会被取为最小值。",
     "pool_pad_avg": "上方填充{top}个零行，下方{bottom}，左侧{left}，右侧{right}（暗色）：只有 --count-include-pad（默认）时才计入平均值的分母。",
+    "pool_pad_lp": "上方填充{top}个零行，下方{bottom}，左侧{left}，右侧{right}（暗色）：|0|^P = 0，不改变范数。",
     "window_start": "窗口从左上角开始，每次向右移动{sw}，一行走完后向下移动{sh}。",
 }
 

@@ -135,15 +135,25 @@ def conv_layer(
 
 
 def pool_layer(
-    sizes: Sizes, window: Sizes, stride: Sizes, padding: P.AxisPadding, ceil_mode: bool
+    sizes: Sizes,
+    window: Sizes,
+    stride: Sizes,
+    padding: P.AxisPadding,
+    ceil_mode: bool,
+    dilation: Sizes | None = None,
 ) -> Layer:
+    """A pooling layer: each axis padded before and after on its own (ONNX), its window
+    dilated (PyTorch's max-pool dilation)."""
     pads = P.resolve_axis_paddings(padding, sizes, window)  # numbers (checked as usage)
+    spread = dilation or (1,) * len(sizes)
     axes = tuple(
-        S.pool_axis(sizes[i], window[i], stride[i], pads[2 * i], ceil_mode=ceil_mode, axis=name)
+        S.pool_axis(
+            sizes[i], window[i], stride[i], pads[2 * i], ceil_mode=ceil_mode, axis=name,
+            dilation=spread[i], pad_after=pads[2 * i + 1],
+        )
         for i, name in enumerate(axis_words(len(sizes)))
-    )
-    ones = (1,) * len(sizes)
-    return Layer("pool", sizes, window, stride, ones, pads, axes, ceil_mode=ceil_mode)
+    )  # fmt: skip
+    return Layer("pool", sizes, window, stride, spread, pads, axes, ceil_mode=ceil_mode)
 
 
 def transpose_layer(

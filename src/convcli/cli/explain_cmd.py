@@ -66,8 +66,10 @@ def explain(
     flip: O.FlipOpt = False,
     output_padding: O.OutputPaddingOpt = None,
     pool: Annotated[
-        O.PoolOp | None, typer.Option("--pool", help="With --op pool: max, avg or min.")
+        O.PoolCommandOp | None,
+        typer.Option("--pool", help="With --op pool: max, avg, min or lp."),
     ] = None,
+    norm_type: O.NormTypeOpt = None,
     window: O.LessonWindowOpt = None,
     ceil_mode: Annotated[bool, typer.Option("--ceil-mode", help="With --op pool.")] = False,
     count_include_pad: Annotated[
@@ -128,6 +130,7 @@ def explain(
       convcli explain -i samples/rgb.csv -k samples/rgb_kernel.csv -b 1 --cell 0,0
       convcli explain --op transpose -s 2
       convcli explain --op pool --pool avg
+      convcli explain --op pool --pool lp --norm-type 2
       convcli explain -i "1 2 3 4 5" -k "1 0 -1" -p 1
       convcli explain --format markdown > lesson.md
       convcli explain --list
@@ -181,6 +184,7 @@ def _check_applies(op: Op, given: dict[str, Any]) -> None:
         "--window": given["window"],
         "--ceil-mode": given["ceil_mode"],
         "--count-include-pad": given["count_include_pad"],
+        "--norm-type": given["norm_type"],
     }
     conv_options = {
         "--kernel": given["kernels"],
@@ -198,6 +202,8 @@ def _check_applies(op: Op, given: dict[str, Any]) -> None:
         O.check_applies(pool_options, POOL_ONLY)
     if op is not Op.transpose and given["output_padding"] is not None:
         raise O.refuse("--output-padding", "applies only with --op transpose")
+    if given["norm_type"] is not None and given["pool"] is not O.PoolCommandOp.lp:
+        raise O.refuse("--norm-type", "applies only with --pool lp")
     if given["delay"] is not None and not given["animate"]:
         raise O.refuse("--delay", "applies only with --animate")
     if given["inputs"] and not given["kernels"] and op is not Op.pool:
@@ -219,7 +225,7 @@ def _lesson(
             x, dims = load_input(o["inputs"], o["allow_nan"], notes, o["dims"])
         psetup = pool_setup(
             x, o["window"], o["stride"], o["padding"], o["pool"], o["ceil_mode"],
-            o["count_include_pad"], dims=dims,
+            o["count_include_pad"], dims=dims, norm_type=o["norm_type"],
         )  # fmt: skip
         output = core.run_pool(psetup)
         cells = _cells(psetup.output_shape, plane_cells(o["cell"], dims))

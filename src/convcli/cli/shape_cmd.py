@@ -274,7 +274,7 @@ def shape(
         if goal is not None:
             answer = R.solve(sizes, kernel, strides, dil, goal, transpose)
         elif pool:
-            answer = R.pool_layer(sizes, kernel, strides, pads, ceil_mode)
+            answer = R.pool_layer(sizes, kernel, strides, pads, ceil_mode, dil)
         elif transpose:
             answer = R.transpose_layer(sizes, kernel, strides, dil, pads, op_given or (0,) * n)
         else:
@@ -343,7 +343,6 @@ def _refuse_what_does_not_apply(
             {"--output-padding": output_padding}, "--output-padding applies only with --transpose"
         )
     if pool:
-        check_applies({"--dilation": dilation}, "shape's pooling has no dilation")
         check_applies({"--target": target}, "--target solves a convolution's padding, not a pool's")
     if target is not None:
         check_applies(
@@ -363,12 +362,9 @@ def _refuse_what_does_not_apply(
 
 
 def _check_pool_padding(padding: P.AxisPadding, dims: int) -> None:
-    """shape's pooling pads both sides of an axis alike: one number or one per axis."""
-    if dims == 2:
-        P.as_pool_padding(padding)
-        return
-    sides = padding if not isinstance(padding, str) else (0, 1)
-    if any(sides[i] != sides[i + 1] for i in range(0, len(sides), 2)):
-        forms = "a number" if dims == 1 else "a number or D,H,W"
-        msg = f"pooling padding must be {forms} (the same on both sides)"
+    """Pooling padding is cells (1, N or 2N numbers; ``valid`` is none): ONNX pads each
+    side on its own, up to the window minus one (checked with the window)."""
+    if isinstance(padding, str) and padding != "valid":
+        counts = f"1, {dims} or {2 * dims} numbers"
+        msg = f"pooling padding is a number of cells ({counts}), not {padding!r}"
         raise ParameterError(msg, option="--padding")
