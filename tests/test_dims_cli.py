@@ -216,3 +216,18 @@ def test_per_axis_counts_are_usage_errors(run: Run, args: list[str], option: str
     assert result.exit_code == 2
     assert result.stdout == ""
     assert option in result.stderr
+
+
+def test_1d_summaries_speak_of_one_axis(run: Run) -> None:
+    """The summary box of 1-D work gives the signal's sizes, not the plane's 1×W."""
+    conv = run("conv", "-i", "1 2 3 4 5 6", "-k", "1 0 -1", "-s", "2", "-p", "1", "-f", "table")
+    assert "input 6  kernel 3  stride 2  padding 1,1" in conv.stdout
+    assert "output 3 " in conv.stdout
+    pool = run("pool", "-i", "3 1 4 1 5 9 2 6", "-k", "3", "-s", "2", "-p", "1", "-f", "table")
+    assert "max pooling  input 8  window 3  stride 2  padding 1" in pool.stdout
+    back = run("transpose", "-i", "1 2 3", "-k", "1 1", "-s", "2", "-f", "table")
+    assert "input 3  kernel 2  stride 2  padding 0,0  output padding 0" in back.stdout
+    assert "h' =" not in back.stdout
+    spread = run("dilate", "-k", "1 2 3", "-d", "3", "-f", "table")
+    assert "3·(3−1)+1 = 7" in spread.stdout
+    assert "height" not in spread.stdout

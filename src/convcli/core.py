@@ -315,6 +315,7 @@ class ConvSetup:
     squeeze: bool  # the result has no channel axis (a kernel without [O])
     input_shape: tuple[int, ...] = ()  # as given
     kernel_shape: tuple[int, ...] = ()
+    line: bool = False  # 1-D work run in the plane (convcli.lens): shown with one axis
 
     @property
     def ndim(self) -> int:
@@ -597,6 +598,7 @@ class TransposeSetup:
     squeeze: bool
     input_shape: tuple[int, ...] = ()  # as given
     kernel_shape: tuple[int, ...] = ()
+    line: bool = False  # as ConvSetup's
 
     @property
     def ndim(self) -> int:

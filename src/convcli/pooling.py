@@ -62,6 +62,7 @@ class PoolSetup:
     ceil_mode: bool = False
     norm_type: int | float = 2
     return_indices: bool = False
+    line: bool = False  # 1-D work run in the plane (convcli.lens): shown with one axis
 
     @property
     def dims(self) -> int:

@@ -46,6 +46,22 @@ def size(shape: Sequence[int]) -> str:
     return "×".join(str(n) for n in shape)
 
 
+def seen(setup: object, values: Sequence[int]) -> tuple[int, ...]:
+    """Per-axis values as the user gave them: 1-D work in the plane drops the row's."""
+    return tuple(values)[-1:] if getattr(setup, "line", False) else tuple(values)
+
+
+def seen_shape(setup: object, shape: Sequence[int]) -> tuple[int, ...]:
+    """A shape without the plane's row for 1-D work (``[C][1][W]`` → ``[C][W]``)."""
+    if not getattr(setup, "line", False):
+        return tuple(shape)
+    return (*shape[:-2], shape[-1])
+
+
+def seen_pads(setup: object, pads: Sequence[int]) -> tuple[int, ...]:
+    return tuple(pads)[2:] if getattr(setup, "line", False) else tuple(pads)
+
+
 def pair(values: Sequence[int]) -> str:
     return str(values[0]) if len(set(values)) == 1 else ",".join(map(str, values))
 
@@ -118,7 +134,7 @@ def conv_summary(setup: ConvSetup, typeset: Typeset, lang: str) -> tuple[str, ..
     value = f", {phrase(lang, 'value')} {typeset.number(p.pad_value)}" if p.pad_value != 0 else ""
     extras = []
     if p.dilation != (1, 1):
-        extras.append(f"{phrase(lang, 'dilation')} {pair(p.dilation)}")
+        extras.append(f"{phrase(lang, 'dilation')} {pair(seen(setup, p.dilation))}")
     if p.groups != 1:
         extras.append(f"{phrase(lang, 'groups')} {p.groups}")
     if setup.bias is not None:
@@ -126,14 +142,15 @@ def conv_summary(setup: ConvSetup, typeset: Typeset, lang: str) -> tuple[str, ..
     if p.flip:
         extras.append(phrase(lang, "flipped"))
     first = (
-        f"{phrase(lang, 'input')} {size(setup.input_shape)}  "
-        f"{phrase(lang, 'kernel')} {size(setup.kernel_shape)}  "
-        f"{phrase(lang, 'stride')} {pair(p.stride)}  "
-        f"{phrase(lang, 'padding')} {','.join(map(str, setup.pads))}{word}{mode}{value}"
+        f"{phrase(lang, 'input')} {size(seen_shape(setup, setup.input_shape))}  "
+        f"{phrase(lang, 'kernel')} {size(seen_shape(setup, setup.kernel_shape))}  "
+        f"{phrase(lang, 'stride')} {pair(seen(setup, p.stride))}  "
+        f"{phrase(lang, 'padding')} {','.join(map(str, seen_pads(setup, setup.pads)))}"
+        f"{word}{mode}{value}"
     )
     return (
         first + "".join(f"  {e}" for e in extras),
-        f"{phrase(lang, 'output')} {size(setup.output_shape)}",
+        f"{phrase(lang, 'output')} {size(seen_shape(setup, setup.output_shape))}",
     )
 
 
@@ -214,14 +231,15 @@ def transpose_report(
 ) -> M.Document:
     """Input, kernel and output of a transposed convolution, then the views asked for."""
     p = setup.params
+    axes = (("w", setup.cols),) if setup.line else (("h", setup.rows), ("w", setup.cols))
     summary = (
-        f"{phrase(lang, 'input')} {size(setup.input_shape)}  "
-        f"{phrase(lang, 'kernel')} {size(setup.kernel_shape)}  "
-        f"{phrase(lang, 'stride')} {pair(p.stride)}  "
-        f"{phrase(lang, 'padding')} {','.join(map(str, setup.pads))}  "
-        f"{phrase(lang, 'output_padding')} {pair(setup.output_padding)}  "
-        f"{phrase(lang, 'dilation')} {pair(p.dilation)}",
-        *(transpose_line(n, a) for n, a in (("h", setup.rows), ("w", setup.cols))),
+        f"{phrase(lang, 'input')} {size(seen_shape(setup, setup.input_shape))}  "
+        f"{phrase(lang, 'kernel')} {size(seen_shape(setup, setup.kernel_shape))}  "
+        f"{phrase(lang, 'stride')} {pair(seen(setup, p.stride))}  "
+        f"{phrase(lang, 'padding')} {','.join(map(str, seen_pads(setup, setup.pads)))}  "
+        f"{phrase(lang, 'output_padding')} {pair(seen(setup, setup.output_padding))}  "
+        f"{phrase(lang, 'dilation')} {pair(seen(setup, p.dilation))}",
+        *(transpose_line(n, a) for n, a in axes),
     )
     chosen = [t.cell for t in traces] if highlight else []
     inputs = [
@@ -487,16 +505,19 @@ def subsample_view(setup: ConvSetup, output: Array, typeset: Typeset, lang: str)
 
 
 def dilate_report(
-    kernel: Array, dilated: Array, dilation: tuple[int, int], lang: str
+    kernel: Array, dilated: Array, dilation: tuple[int, int], lang: str, *, line: bool = False
 ) -> M.Document:
-    """The kernel, the dilated kernel with its holes marked, the effective size."""
+    """The kernel, the dilated kernel with its holes marked, the effective size (``line``:
+    a 1-D kernel in the plane, said with one axis)."""
     dh, dw = dilation
     kh, kw = kernel.shape[-2:]
     eh, ew = dilated.shape[-2:]
     lines = (
-        phrase(lang, "dilate_heading", d=pair(dilation)),
-        phrase(lang, "dilate_sizes", dh=dh, kh=kh, eh=eh, dw=dw, kw=kw, ew=ew),
-        phrase(lang, "dilate_field", size=f"{eh}×{ew}", taps=kh * kw),
+        phrase(lang, "dilate_heading", d=pair(dilation[1:] if line else dilation)),
+        phrase(lang, "dilate_size", d=dw, k=kw, e=ew)
+        if line
+        else phrase(lang, "dilate_sizes", dh=dh, kh=kh, eh=eh, dw=dw, kw=kw, ew=ew),
+        phrase(lang, "dilate_field", size=str(ew) if line else f"{eh}×{ew}", taps=kh * kw),
     )
     flat = kernel.reshape((-1, kh, kw))
     grids = kernel_grids(flat[:, None], lang, dilation)
@@ -517,15 +538,15 @@ def pool_report(
     """Input (the first chosen window marked), pooled map, with ``indices`` a map of the
     flat input index each value came from, each window's arithmetic."""
     rows, cols = setup.rows, setup.cols
-    shown_in = setup.x.shape[1:] if setup.squeeze else setup.x.shape
-    pads = (rows.pad_before, rows.pad_after, cols.pad_before, cols.pad_after)
-    # one number per axis while each axis is padded alike, else all four sides
+    shown_in = seen_shape(setup, setup.x.shape[1:] if setup.squeeze else setup.x.shape)
+    pads = seen_pads(setup, (rows.pad_before, rows.pad_after, cols.pad_before, cols.pad_after))
+    # one number per axis while each axis is padded alike, else every side
     padding = pair(pads[::2]) if pads[0::2] == pads[1::2] else ",".join(map(str, pads))
-    dilation = pair((rows.dilation, cols.dilation))
+    dilation = pair(seen(setup, (rows.dilation, cols.dilation)))
     first = (
         f"{_pool_name(setup, lang)}  {phrase(lang, 'input')} {size(shown_in)}  "
-        f"{phrase(lang, 'window')} {rows.kernel}×{cols.kernel}  "
-        f"{phrase(lang, 'stride')} {pair((rows.stride, cols.stride))}  "
+        f"{phrase(lang, 'window')} {size(seen(setup, (rows.kernel, cols.kernel)))}  "
+        f"{phrase(lang, 'stride')} {pair(seen(setup, (rows.stride, cols.stride)))}  "
         f"{phrase(lang, 'padding')} {padding}"
         + ("" if dilation == "1" else f"  {phrase(lang, 'dilation')} {dilation}")
         + (f"  {phrase(lang, 'ceil_mode')}" if setup.ceil_mode else "")
@@ -535,7 +556,7 @@ def pool_report(
             else f"  {phrase(lang, 'pad_not_counted')}"
         )
     )
-    summary = (first, f"{phrase(lang, 'output')} {size(output.shape)}")
+    summary = (first, f"{phrase(lang, 'output')} {size(seen_shape(setup, output.shape))}")
     chosen = list(traces) if highlight else []
     grids = []
     for channel in range(setup.x.shape[0]):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import TYPE_CHECKING, Annotated, NamedTuple
 
@@ -161,6 +161,8 @@ def convolve(
         setup = prepare_conv(
             x, weights, params=geometry.params, bias=bias_values(bias), geometry=geometry.axes
         )
+    if dims == 1:
+        setup = replace(setup, line=True)
     if dims == 3:
         if view is not ConvView.cells:
             raise O.refuse("--view", f"{view.value} is drawn for 1-D and 2-D work, not --dims 3")
@@ -313,6 +315,8 @@ def transposition(
             bias=bias_values(bias),
             geometry=geometry.axes,
         )
+    if dims == 1:
+        setup = replace(setup, line=True)
     if dims == 3:
         if view is not View.all:
             raise O.refuse("--view", f"{view.value} is drawn for 1-D and 2-D work, not --dims 3")
@@ -412,5 +416,6 @@ def dilation_result(job: Job, layer: Layer, bias: O.Numbers | None) -> Result:
         document = volumes.dilate_volumes(kernel, dilated, steps, job.lang)
     else:
         shown = (lens.plane(kernel), lens.plane(dilated)) if dims == 1 else (kernel, dilated)
-        document = reports.dilate_report(*shown, (1, *steps)[-2:], job.lang)  # type: ignore[arg-type]
+        dh, dw = (1, *steps)[-2:]
+        document = reports.dilate_report(*shown, (dh, dw), job.lang, line=dims == 1)
     return Result("dilate", payload, matrix=dilated, document=lambda _: document, notes=notes)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
 from convcli import params as P
@@ -315,7 +316,7 @@ def pool_setup(
     pads: Any = padding.of(dims) if padding else 0
     if dims == 1:
         x, pads = lens.plane(x), lens.padding(pads) if pads else 0
-    return prepare_pool(
+    setup = prepare_pool(
         x,
         per_axis(window, 2 if dims != 1 else (1, 2)),
         stride=per_axis(stride, None),
@@ -328,3 +329,4 @@ def pool_setup(
         return_indices=indices,
         dims=2 if dims == 1 else dims,
     )
+    return replace(setup, line=True) if dims == 1 else setup
