@@ -152,8 +152,8 @@ def register(argv: list[str]) -> None:
 
 def main() -> None:
     """The console script: run the app; a closed pipe or Ctrl-C anywhere ends quietly."""
-    register(sys.argv[1:])
     try:
+        register(sys.argv[1:])
         app(prog_name="convcli")
     except KeyboardInterrupt:
         sys.exit(130)
