@@ -231,3 +231,18 @@ def test_1d_summaries_speak_of_one_axis(run: Run) -> None:
     spread = run("dilate", "-k", "1 2 3", "-d", "3", "-f", "table")
     assert "3·(3−1)+1 = 7" in spread.stdout
     assert "height" not in spread.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "symbols"),
+    [
+        (["-i", "1 2 3 4 5 6", "-k", "1 0 -1", "-s", "2"], "O·(C/g)·k = 1·1·3"),
+        (["--dims", "3", "-i", "[[[1, 2], [3, 4]], [[5, 6], [7, 8]]]", "-k", "[[[1, 1]]]"],
+         "O·D′·H′·W′·(C/g)·kd·kh·kw"),
+    ],
+)  # fmt: skip
+def test_cost_counts_the_products_of_every_cell(run: Run, args: list[str], symbols: str) -> None:
+    """The multiply-adds equal the products in --all's steps; the formula names the axes."""
+    out = payload(run, "conv", *args, "--all")
+    assert out["cost"]["macs"] == sum(len(step["terms"]) for step in out["steps"])
+    assert symbols in run("conv", *args, "-f", "table").stdout

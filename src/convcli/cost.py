@@ -54,20 +54,27 @@ def transpose_cost(
     return Cost(weights[0], weights[1], out_channels if bias else 0, macs[0], macs[1], *activations)
 
 
-def cost_line(cost: Cost, lang: str, *, transposed: bool = False) -> str:
-    """The cost as one sentence with every formula substituted."""
+_KERNEL = {1: "k", 2: "kh·kw", 3: "kd·kh·kw"}
+_OUT = {1: "W′", 2: "H′·W′", 3: "D′·H′·W′"}
+_IN = {1: "W", 2: "H·W", 3: "D·H·W"}
+
+
+def cost_line(cost: Cost, lang: str, *, transposed: bool = False, dims: int = 2) -> str:
+    """The cost as one sentence with every formula substituted (``dims`` spatial axes)."""
     from convcli.phrases import phrase
 
+    k, out = _KERNEL[dims], _OUT[dims]
     return phrase(
         lang,
         "cost_line",
-        wf="C_in·(C_out/g)·kh·kw" if transposed else "O·(C/g)·kh·kw",
+        wf=f"C_in·(C_out/g)·{k}" if transposed else f"O·(C/g)·{k}",
         we=cost.weights_expr,
         w=f"{cost.weights:,}",
         b=cost.bias,
-        mf="C_in·H·W·(C_out/g)·kh·kw" if transposed else "O·H′·W′·(C/g)·kh·kw",
+        mf=f"C_in·{_IN[dims]}·(C_out/g)·{k}" if transposed else f"O·{out}·(C/g)·{k}",
         me=cost.macs_expr,
         m=f"{cost.macs:,}",
+        af=f"{'C_out' if transposed else 'O'}·{out}",
         ae=cost.activations_expr,
         a=f"{cost.activations:,}",
     )
@@ -77,16 +84,19 @@ def setup_cost(setup: object) -> Cost:
     """The cost of a prepared convolution or transposed convolution."""
     from convcli.core import ConvSetup, TransposeSetup
 
+    # 1-D work run in the plane (convcli.lens) counts its one axis, not the row of 1
+    skip = 1 if getattr(setup, "line", False) else 0
     if isinstance(setup, TransposeSetup):
         c_in, per_out, *kernel = setup.weight.shape
         return transpose_cost(
-            in_channels=c_in, out_per_group=per_out, kernel=tuple(kernel),
-            input_size=tuple(setup.x.shape[1:]), out_channels=per_out * setup.params.groups,
-            output=setup.spatial_output, bias=setup.bias is not None,
+            in_channels=c_in, out_per_group=per_out, kernel=tuple(kernel[skip:]),
+            input_size=tuple(setup.x.shape[1 + skip :]),
+            out_channels=per_out * setup.params.groups,
+            output=setup.spatial_output[skip:], bias=setup.bias is not None,
         )  # fmt: skip
     assert isinstance(setup, ConvSetup)
     o, per_in, *kernel = setup.weight.shape
     return conv_cost(
-        out_channels=o, in_per_group=per_in, kernel=tuple(kernel),
-        output=setup.spatial_output, bias=setup.bias is not None,
+        out_channels=o, in_per_group=per_in, kernel=tuple(kernel[skip:]),
+        output=setup.spatial_output[skip:], bias=setup.bias is not None,
     )  # fmt: skip

@@ -205,7 +205,7 @@ def conv_report(
     blocks: list[M.Block] = [
         M.Heading(command, conv_summary(setup, typeset, lang)),
         M.Grids(tuple(grids)),
-        M.note(cost_line(setup_cost(setup), lang)),
+        M.note(cost_line(setup_cost(setup), lang, dims=1 if setup.line else 2)),
         *(M.note(n) for n in notes),
     ]
     if view == "matrix":
@@ -258,7 +258,7 @@ def transpose_report(
     blocks: list[M.Block] = [
         M.Heading("transpose", summary),
         M.Grids(tuple(grids)),
-        M.note(cost_line(setup_cost(setup), lang, transposed=True)),
+        M.note(cost_line(setup_cost(setup), lang, transposed=True, dims=1 if setup.line else 2)),
         *(M.note(n) for n in notes),
     ]
     if "scatter" in views:

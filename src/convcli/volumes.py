@@ -184,7 +184,7 @@ def conv_volumes(
     blocks: list[M.Block] = [
         M.Heading(command, _summary(setup, typeset, lang)),
         M.Grids((*inputs, *_kernel_volumes(setup.weight, lang), *outputs)),
-        M.note(cost_line(cost, lang, transposed=isinstance(setup, TransposeSetup))),
+        M.note(cost_line(cost, lang, transposed=isinstance(setup, TransposeSetup), dims=3)),
         *_slices_note(hidden_in + hidden_out, lang),
         *(M.note(n) for n in notes),
         *arithmetic_block(traces, typeset, lang),
