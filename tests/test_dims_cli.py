@@ -246,3 +246,12 @@ def test_cost_counts_the_products_of_every_cell(run: Run, args: list[str], symbo
     out = payload(run, "conv", *args, "--all")
     assert out["cost"]["macs"] == sum(len(step["terms"]) for step in out["steps"])
     assert symbols in run("conv", *args, "-f", "table").stdout
+
+
+def test_3d_markdown_titles_each_depth_slice(run: Run) -> None:
+    volume = "[[[1, 2], [3, 4]], [[5, 6], [7, 8]]]"
+    conv = run("conv", "--dims", "3", "-i", volume, "-k", "[[[1, 1]]]", "-f", "markdown")
+    assert "*feature map d=1*" in conv.stdout
+    assert "channel" not in conv.stdout
+    pool = run("pool", "--dims", "3", "-i", volume, "-k", "1,2,2", "-f", "latex")
+    assert "pooled d=1" in pool.stdout

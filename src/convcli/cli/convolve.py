@@ -217,6 +217,7 @@ def volume_result(
         job.lang,
     )  # fmt: skip
     result.notes[:0] = notes
+    result.explained = True  # markdown and LaTeX write the slices, titled by depth
     return result
 
 

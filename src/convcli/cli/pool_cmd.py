@@ -120,4 +120,6 @@ def pooling(
         notes=[*notes, *explained.notes],
         warnings=data_warnings(output, lang),
     )
+    if dims == 3:
+        result.explained = True  # markdown and LaTeX write the slices, titled by depth
     return result.in_line() if dims == 1 else result
