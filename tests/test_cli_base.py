@@ -19,7 +19,9 @@ from markdown_it import MarkdownIt
 from tests.conftest import ROOT, Run, assert_error, json_out
 
 PYTHON = sys.executable
-MAIN_COMMANDS = ("conv", "explain", "shape", "transpose", "dilate", "pool", "kernels")
+MAIN_COMMANDS = (
+    "conv", "explain", "shape", "transpose", "dilate", "pool", "kernels", "net", "frameworks",
+)  # fmt: skip
 
 
 def convcli(

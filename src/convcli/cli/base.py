@@ -63,6 +63,8 @@ def _root(
       convcli dilate -k "1 2; 3 4" -d 2
       convcli pool -i "1 2 3 4; 5 6 7 8" -k 2 --op avg
       convcli kernels sobel-x
+      convcli net "conv 64 k7 s2 p3; maxpool k3 s2 p1; gap; fc 10" -i 3,224,224
+      convcli frameworks -w 8 -k 3 -s 2 -p same
     """
 
 
