@@ -255,3 +255,36 @@ def test_3d_markdown_titles_each_depth_slice(run: Run) -> None:
     assert "channel" not in conv.stdout
     pool = run("pool", "--dims", "3", "-i", volume, "-k", "1,2,2", "-f", "latex")
     assert "pooled d=1" in pool.stdout
+
+
+def _cell_value(line: str) -> tuple[tuple[int, ...], str]:
+    match = re.match(r"out\[([\d,]+)\] = .* = (\S+)$", line)
+    assert match, line
+    return tuple(map(int, match.group(1).split(","))), match.group(2).replace("−", "-")
+
+
+@pytest.mark.parametrize(
+    ("args", "oracle"),
+    [
+        ([], lambda x, w: ref_convnd(x, w, 3)),
+        (["-s", "2", "-p", "1"], lambda x, w: ref_convnd(x, w, 3, stride=2, padding=1)),
+        (["--op", "transpose", "-s", "2"], lambda x, w: ref_conv_transposend(x, w, 3, stride=2)),
+        (["--op", "pool", "--pool", "max", "--window", "2", "-s", "1"],
+         lambda x, w: ref_pool_nd(x, 2, 1, dims=3)),
+    ],
+)  # fmt: skip
+def test_explain_dims_3_teaches_on_depth_slices(run: Run, args: list[str], oracle: Any) -> None:
+    """Every cell step of the 3-D lesson names out[d,r,c] and gives the oracle's value;
+    its grids are depth slices."""
+    x = [[[1, 2, 0], [1, 0, 3], [2, 2, 2]], [[0, 1, 1], [3, -1, 0], [1, 2, 0]],
+         [[2, 0, 1], [1, 1, -2], [0, 3, 1]]]  # fmt: skip
+    w = [[[1, 0], [0, -1]], [[0, 1], [1, 0]]]
+    kernel = [] if "pool" in args else ["-k", json.dumps(w)]
+    lesson = payload(run, "explain", "--dims", "3", "-i", json.dumps(x), *kernel, *args, "--all")
+    expected = oracle(x, w)
+    cells = [s for s in lesson["steps"] if s["kind"] == "cell"]
+    assert len(cells) == np.asarray(expected).size
+    for step in cells:
+        (d, r, c), value = _cell_value(step["lines"][-1])
+        assert value == str(expected[d][r][c])
+        assert any(g["label"].endswith(f"d={d}") for g in step["grids"])

@@ -41,7 +41,7 @@ def _shown(depth: int, focus: int | None) -> tuple[range, int]:
     return range(start, start + MAX_SLICES), depth - MAX_SLICES
 
 
-def _volume(
+def volume_grids(
     label: str,
     volume: Array,
     marks: dict[int, Marks],
@@ -89,7 +89,7 @@ def _split(cell: tuple[int, ...]) -> tuple[int, tuple[int, ...]]:
     return (cell[0], cell[1:]) if len(cell) == 4 else (0, cell)
 
 
-def _input_volumes(
+def input_volumes(
     setup: ConvSetup | TransposeSetup, traces: Sequence[CellTrace], lang: str
 ) -> tuple[list[M.Grid], int]:
     """Each input channel's slices: for a convolution padded (padding marked), the first
@@ -119,7 +119,7 @@ def _input_volumes(
         label = phrase(lang, key)
         if volume.shape[0] > 1:
             label += f" {phrase(lang, 'channel')} {channel}"
-        part, left_out = _volume(
+        part, left_out = volume_grids(
             label, volume[channel], marks, first=-front, offset=(-top, -left), focus=focus
         )
         grids += part
@@ -127,13 +127,13 @@ def _input_volumes(
     return grids, hidden
 
 
-def _kernel_volumes(weight: Array, lang: str) -> list[M.Grid]:
+def kernel_volumes(weight: Array, lang: str) -> list[M.Grid]:
     grids = []
     out_channels, in_channels = weight.shape[:2]
     for o, c in np.ndindex(out_channels, in_channels):
         label = phrase(lang, "kernel") + (f" {o}" if out_channels > 1 else "")
         label += f" {phrase(lang, 'channel')} {c}" if in_channels > 1 else ""
-        grids += _volume(label, weight[o, c], {})[0]
+        grids += volume_grids(label, weight[o, c], {})[0]
     return grids[: 3 * MAX_SLICES]
 
 
@@ -151,7 +151,7 @@ def _output_volumes(
                 marks.setdefault(k, {})[(r, c)] = "current"
                 focus = k if focus is None else focus
         name = label + (f" {o}" if maps.shape[0] > 1 else "")
-        part, left_out = _volume(name, maps[o], marks, focus=focus)
+        part, left_out = volume_grids(name, maps[o], marks, focus=focus)
         grids += part
         hidden += left_out
     return grids, hidden
@@ -177,13 +177,13 @@ def conv_volumes(
     """Summary, the input's depth slices (padded, the first explained cell's window lit),
     the kernels' slices, the output's slices, the cost, each explained cell's sum."""
     chosen = [t.cell for t in traces] if highlight else []
-    inputs, hidden_in = _input_volumes(setup, traces, lang)
+    inputs, hidden_in = input_volumes(setup, traces, lang)
     name = phrase(lang, "output" if command == "transpose" else "feature_map")
     outputs, hidden_out = _output_volumes(output, name, chosen)
     cost = setup_cost(setup)
     blocks: list[M.Block] = [
         M.Heading(command, _summary(setup, typeset, lang)),
-        M.Grids((*inputs, *_kernel_volumes(setup.weight, lang), *outputs)),
+        M.Grids((*inputs, *kernel_volumes(setup.weight, lang), *outputs)),
         M.note(cost_line(cost, lang, transposed=isinstance(setup, TransposeSetup), dims=3)),
         *_slices_note(hidden_in + hidden_out, lang),
         *(M.note(n) for n in notes),
@@ -205,7 +205,7 @@ def dilate_volumes(kernel: Array, dilated: Array, dilation: Sequence[int], lang:
     dd, dh, dw = dilation
     for n in range(flat.shape[0]):
         suffix = f" {n}" if flat.shape[0] > 1 else ""
-        grids += _volume(phrase(lang, "kernel") + suffix, flat[n], {})[0]
+        grids += volume_grids(phrase(lang, "kernel") + suffix, flat[n], {})[0]
         holes: dict[int, Marks] = {
             k: {
                 (r, c): "hole"
@@ -215,7 +215,7 @@ def dilate_volumes(kernel: Array, dilated: Array, dilation: Sequence[int], lang:
             }
             for k in range(spans[0])
         }
-        grids += _volume(phrase(lang, "dilated_kernel") + suffix, spread[n], holes)[0]
+        grids += volume_grids(phrase(lang, "dilated_kernel") + suffix, spread[n], holes)[0]
     return M.Document((M.Heading("dilate", lines), M.Grids(tuple(grids))))
 
 
@@ -257,7 +257,7 @@ def pool_volumes(
         label = phrase(lang, "input") + (
             f" {phrase(lang, 'channel')} {channel}" if setup.x.shape[0] > 1 else ""
         )
-        part, left_out = _volume(label, setup.x[channel], marks, focus=focus)
+        part, left_out = volume_grids(label, setup.x[channel], marks, focus=focus)
         grids += part
         hidden += left_out
     cells = [t.cell for t in chosen]

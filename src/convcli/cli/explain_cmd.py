@@ -29,6 +29,13 @@ NOTES_INPUT = [[1, 2, 0, 2], [1, 0, 3, -1], [2, 2, 2, 0], [3, 1, -2, 0]]
 NOTES_KERNEL = [[0, 1, -1], [-1, 0, 1], [1, 0, 1]]
 NOTES_POOL = [[2, 5, 4, 4], [2, 3, 9, 7], [2, 1, 0, 0], [3, 4, 0, 8]]
 NOTES_TRANSPOSE = [[1, 2], [3, 4]]
+# explain --dims 3 without an input: a 3×3×3 volume and a 2×2×2 kernel.
+NOTES_VOLUME = [
+    [[1, 2, 0], [1, 0, 3], [2, 2, 2]],
+    [[0, 1, 1], [3, -1, 0], [1, 2, 0]],
+    [[2, 0, 1], [1, 1, -2], [0, 3, 1]],
+]
+NOTES_VOLUME_KERNEL = [[[1, 0], [0, -1]], [[0, 1], [1, 0]]]
 # A 6×6 input for dilation 2 (the notes' 4×4 is too small for a 3×3 kernel spread to 5×5).
 NOTES_DILATE = [
     [1, 2, 0, 2, 1, 0],
@@ -86,9 +93,9 @@ def explain(
             "--dims",
             "-D",
             min=1,
-            max=2,
-            help="Spatial dimensions: 1 (W) or 2 (H,W) [default: 1 for a flat --input, else 2]; "
-            "3-D work is explained by conv, transpose and pool --dims 3 --explain.",
+            max=3,
+            help="Spatial dimensions: 1 (W), 2 (H,W) or 3 (D,H,W, shown as depth slices) "
+            "[default: 1 for a flat --input, else 2].",
         ),
     ] = None,
     list_lessons: Annotated[
@@ -132,6 +139,7 @@ def explain(
       convcli explain --op pool --pool avg
       convcli explain --op pool --pool lp --norm-type 2
       convcli explain -i "1 2 3 4 5" -k "1 0 -1" -p 1
+      convcli explain --dims 3 --cell 0,0,0
       convcli explain --format markdown > lesson.md
       convcli explain --list
     """
@@ -219,6 +227,8 @@ def _lesson(
 
     limit = 10**9 if o["every"] else 16
     dims = o["dims"] or 2
+    if dims == 3:
+        return _volume_lesson(op, o, notes, lang, typeset, limit), 3
     if op is Op.pool:
         x: Any = NOTES_POOL
         if o["inputs"]:
@@ -267,6 +277,52 @@ def _lesson(
         dilated=op is Op.dilate, limit=limit, line=dims == 1,
     )  # fmt: skip
     return lesson, dims
+
+
+def _volume_lesson(
+    op: Op, o: dict[str, Any], notes: list[str], lang: str, typeset: Any, limit: int
+) -> Lesson:
+    """explain --dims 3: the lesson on volumes (the notes' volume when no input is given)."""
+    from convcli import core, volume_lessons
+
+    x: Any = NOTES_VOLUME
+    if o["inputs"]:
+        x = load_input(o["inputs"], o["allow_nan"], notes, 3)[0]
+    cells = plane_cells(o["cell"], 3)
+    if op is Op.pool:
+        psetup = pool_setup(
+            x, o["window"], o["stride"], o["padding"], o["pool"], o["ceil_mode"],
+            o["count_include_pad"], dims=3, norm_type=o["norm_type"],
+        )  # fmt: skip
+        output = core.run_pool(psetup)
+        return volume_lessons.pool_volume_lesson(
+            psetup, output, _cells(psetup.output_shape, cells), lang=lang, typeset=typeset,
+            limit=limit,
+        )  # fmt: skip
+    w: Any = NOTES_VOLUME_KERNEL
+    if o["kernels"]:
+        w = load(o["kernels"], "--kernel", o["allow_nan"], notes, 3)
+    dilation = o["dilation"] or (O.Axes((2,), "dilation") if op is Op.dilate else None)
+    geometry = conv_geometry(
+        3, o["stride"], o["padding"], dilation, o["groups"], o["padding_mode"], o["pad_value"],
+        o["flip"],
+    )  # fmt: skip
+    bias = bias_values(o["bias"])
+    setup: Any
+    if op is Op.transpose:
+        extra = o["output_padding"].of(3) if o["output_padding"] else 0
+        setup = core.prepare_transpose(
+            x, w, params=geometry.params, output_padding=extra, bias=bias,
+            geometry=geometry.axes,
+        )  # fmt: skip
+        output = core.run_transpose(setup)
+    else:
+        setup = core.prepare_conv(x, w, params=geometry.params, bias=bias, geometry=geometry.axes)
+        output = core.run_conv(setup)
+    return volume_lessons.conv_volume_lesson(
+        setup, output, _cells(setup.output_shape, cells), lang=lang, typeset=typeset,
+        limit=limit, dilated=op is Op.dilate,
+    )  # fmt: skip
 
 
 def _cells(shape: tuple[int, ...], cell: list[O.CellIndex] | None) -> list[tuple[int, ...]] | None:
