@@ -288,3 +288,14 @@ def test_explain_dims_3_teaches_on_depth_slices(run: Run, args: list[str], oracl
         (d, r, c), value = _cell_value(step["lines"][-1])
         assert value == str(expected[d][r][c])
         assert any(g["label"].endswith(f"d={d}") for g in step["grids"])
+
+
+def test_1d_errors_name_1d_layouts_and_channels_of_one_row(run: Run) -> None:
+    """Channel errors of 1-D work name [C][k], not the plane's [C][kh][kw]; with --dims 1,
+    inline channels of one row each ("1 2 3 | 4 5 6") are [C][W]."""
+    wrong = run("conv", "-i", "1 2 3", "-k", "1 1; 1 1")
+    assert "the kernel [C][k] reads 2 channels, but the input has 1" in wrong.stderr
+    back = run("transpose", "-i", "1 2 3", "-k", "[[[1, 1]], [[1, 1]]]")
+    assert "[C_in][C_out/groups][k] has C_in = 2" in back.stderr
+    out = payload(run, "conv", "--dims", "1", "-i", "1 2 3 | 4 5 6", "-k", "[[1, 1], [1, -1]]")
+    assert out["output"] == ref_convnd([[1, 2, 3], [4, 5, 6]], [[1, 1], [1, -1]], 1)

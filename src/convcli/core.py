@@ -418,6 +418,27 @@ def _count(number: int, noun: str) -> str:
     return f"{number} {noun}{'' if number == 1 else 's'}"
 
 
+def check_channels(
+    x_shape: tuple[int, ...],
+    kernel_shape: tuple[int, ...],
+    groups: int,
+    ndim: int,
+    *,
+    transposed: bool = False,
+) -> None:
+    """The channel rules of a convolution of ``ndim`` axes on these shapes alone, with
+    the layouts of ``ndim`` in the messages (1-D work checks them before it runs in the
+    plane, where the layouts would read [kh][kw])."""
+    channels = x_shape[0] if len(x_shape) == ndim + 1 else 1
+    lead = len(kernel_shape) - ndim
+    if transposed:
+        full = (*kernel_shape[:-ndim], *(1,) * (2 - lead), *kernel_shape[-ndim:])
+        _check_transpose_channels(channels, full, groups, ndim)
+    else:
+        full = (*(1,) * (2 - lead), *kernel_shape)
+        _check_conv_channels(channels, full, groups, lead, ndim)
+
+
 def _check_conv_channels(
     channels: int, weight: tuple[int, ...], groups: int, lead: int, ndim: int = 2
 ) -> None:

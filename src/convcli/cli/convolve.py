@@ -147,7 +147,7 @@ def convolve(
 ) -> tuple[Result, Array, int]:
     """conv and dilate with an input: the result, the kernel as read and the dims."""
     from convcli import lens, payloads, reports
-    from convcli.core import prepare_conv, run_conv
+    from convcli.core import check_channels, prepare_conv, run_conv
     from convcli.trace import trace_conv
 
     check_stdin_once(job.inputs, job.kernels)
@@ -157,6 +157,7 @@ def convolve(
         kernel = weights = load(job.kernels, "--kernel", job.allow_nan, notes, dims)
         geometry = layer.geometry(dims)
         if dims == 1:
+            check_channels(x.shape, weights.shape, geometry.params.groups, 1)
             x, weights = lens.plane(x), lens.plane(weights)
         setup = prepare_conv(
             x, weights, params=geometry.params, bias=bias_values(bias), geometry=geometry.axes
@@ -293,7 +294,7 @@ def transposition(
 ) -> Result:
     """transpose: load, prepare, run once, trace, build the chosen views."""
     from convcli import lens, payloads, reports
-    from convcli.core import prepare_transpose, run_transpose
+    from convcli.core import check_channels, prepare_transpose, run_transpose
     from convcli.trace import trace_transpose
 
     check_stdin_once(job.inputs, job.kernels)
@@ -306,6 +307,7 @@ def transposition(
         if output_padding is not None:
             extra = output_padding.of(dims)
         if dims == 1:
+            check_channels(x.shape, weights.shape, geometry.params.groups, 1, transposed=True)
             x, weights = lens.plane(x), lens.plane(weights)
             extra = lens.axes(extra, row=0) if extra else 0  # type: ignore[arg-type]
         setup = prepare_transpose(

@@ -106,6 +106,8 @@ def fit_layout(array: Array, label: str, option: str, dims: int) -> Array:
     if dims == 2 and array.ndim == 1:
         array = array.reshape(1, -1)
     role = "--kernel" if option == "--kernel" else "--input"
+    if dims == 1 and role == "--input" and array.ndim == 3 and array.shape[1] == 1:
+        array = array[:, 0]  # channels of one row each ("1 2 3 | 4 5 6"): [C][W]
     layouts = _LAYOUTS[dims][role]
     if dims <= array.ndim < dims + len(layouts):
         return array
