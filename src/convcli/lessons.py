@@ -153,7 +153,7 @@ def conv_lesson(
 ) -> Lesson:
     """The walkthrough of a computed convolution; ``cells`` None: the first ``limit``;
     ``line``: 1-D work in the plane, its cells named without the row."""
-    chosen, hidden = _choose(output.shape, cells, limit)
+    chosen, hidden = choose_cells(output.shape, cells, limit)
     op = phrase(lang, "op_dilate" if dilated else "op_conv")
     steps = [_kernel_step(setup, lang, typeset), _align_step(setup, lang)]
     for trace in _named(trace_conv(setup, output, chosen), line):
@@ -163,7 +163,7 @@ def conv_lesson(
     return Lesson(phrase(lang, "title", op=op), tuple(steps), notes)
 
 
-def _choose(
+def choose_cells(
     shape: tuple[int, ...], cells: Sequence[tuple[int, ...]] | None, limit: int
 ) -> tuple[list[tuple[int, ...]], int]:
     if cells is not None:
@@ -455,7 +455,7 @@ def _direct_cell_steps(
     stretched, kernel, pads = transpose_as_direct(setup)
     params = ConvParams.build(dilation=setup.params.dilation, groups=setup.params.groups)
     direct = prepare_conv(stretched, kernel, params=params, bias=setup.bias)
-    chosen, _ = _choose(output.shape, cells, limit)
+    chosen, _ = choose_cells(output.shape, cells, limit)
     marks = inserted_marks(stretched.shape[-2:], setup, pads)
     words = {"bias": phrase(lang, "bias"), "ch": phrase(lang, "ch")}
     steps = []
@@ -561,7 +561,7 @@ def pool_lesson(
     line: bool = False,
 ) -> Lesson:
     """The window and its op, the size formula, one window per step, the result."""
-    chosen, hidden = _choose(output.shape, cells, limit)
+    chosen, hidden = choose_cells(output.shape, cells, limit)
     power = Typeset().number(setup.norm_type)  # Lp pooling's P (the other ops ignore it)
     what = phrase(lang, f"what_{setup.op}", p=power)
     rows, cols = setup.rows, setup.cols

@@ -580,13 +580,19 @@ def pool_report(
         M.Heading("pool", summary),
         M.Grids(tuple(grids)),
         *(M.note(n) for n in notes),
+        *windows_block(setup, traces, typeset, lang),
     ]
-    if traces:
-        blocks.append(M.title(phrase(lang, "windows")))
-        blocks += [
-            M.math(pool_sum(t, setup.op, typeset, norm_type=setup.norm_type)) for t in traces
-        ]
     return M.Document(tuple(blocks))
+
+
+def windows_block(
+    setup: PoolSetup, traces: Sequence[PoolTrace], typeset: Typeset, lang: str
+) -> list[M.Block]:
+    """Each explained window's arithmetic under a title (nothing when none is)."""
+    if not traces:
+        return []
+    sums = [M.math(pool_sum(t, setup.op, typeset, norm_type=setup.norm_type)) for t in traces]
+    return [M.title(phrase(lang, "windows")), *sums]
 
 
 def _pool_name(setup: PoolSetup, lang: str) -> str:

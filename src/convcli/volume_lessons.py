@@ -17,25 +17,16 @@ from convcli import model as M
 from convcli.arithmetic import cell_label, cell_sum, pool_sum
 from convcli.core import ConvSetup, PoolSetup, TransposeSetup
 from convcli.formulas import conv_line, pool_line, transpose_line
-from convcli.lessons import Lesson, Step
+from convcli.lessons import Lesson, Step, choose_cells
 from convcli.numbers import Array
 from convcli.phrases import phrase
 from convcli.reports import size
-from convcli.trace import CellTrace, PoolTrace, all_cells, trace_nd, trace_pool
+from convcli.trace import CellTrace, PoolTrace, trace_nd, trace_pool
 from convcli.typography import Typeset
 from convcli.volumes import Marks, input_volumes, kernel_volumes, volume_grids
 
 AXES = ("d", "h", "w")
 _text = M.text
-
-
-def _choose(
-    shape: tuple[int, ...], cells: Sequence[tuple[int, ...]] | None, limit: int
-) -> tuple[list[tuple[int, ...]], int]:
-    if cells is not None:
-        return list(cells), 0
-    everything = list(all_cells(shape))
-    return everything[:limit], max(len(everything) - limit, 0)
 
 
 def _so_far(
@@ -99,7 +90,7 @@ def conv_volume_lesson(
 ) -> Lesson:
     """The walkthrough of a 3-D convolution or transposed convolution, computed once."""
     transposed = isinstance(setup, TransposeSetup)
-    chosen, hidden = _choose(output.shape, cells, limit)
+    chosen, hidden = choose_cells(output.shape, cells, limit)
     kernel = size(setup.weight.shape[2:])
     first = Step(
         "kernel",
@@ -161,7 +152,7 @@ def pool_volume_lesson(
     limit: int = 16,
 ) -> Lesson:
     """The walkthrough of a 3-D pooling: the window, the sizes, one window per step."""
-    chosen, hidden = _choose(output.shape, cells, limit)
+    chosen, hidden = choose_cells(output.shape, cells, limit)
     power = Typeset().number(setup.norm_type)
     what = phrase(lang, f"what_{setup.op}", p=power)
     window = size([a.kernel for a in setup.axes])

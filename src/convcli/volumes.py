@@ -14,13 +14,12 @@ from collections.abc import Sequence
 import numpy as np
 
 from convcli import model as M
-from convcli.arithmetic import pool_sum
 from convcli.core import ConvSetup, TransposeSetup, dilate_kernel
 from convcli.cost import cost_line, setup_cost
 from convcli.numbers import Array
 from convcli.phrases import phrase
 from convcli.pooling import PoolSetup
-from convcli.reports import arithmetic_block, padding_marks, size, typeset_index
+from convcli.reports import arithmetic_block, padding_marks, size, typeset_index, windows_block
 from convcli.trace import CellTrace, PoolTrace
 from convcli.typography import Typeset
 
@@ -271,10 +270,6 @@ def pool_volumes(
         M.Grids(tuple(grids)),
         *_slices_note(hidden, lang),
         *(M.note(n) for n in notes),
+        *windows_block(setup, traces, typeset, lang),
     ]
-    if traces:
-        blocks.append(M.title(phrase(lang, "windows")))
-        blocks += [
-            M.math(pool_sum(t, setup.op, typeset, norm_type=setup.norm_type)) for t in traces
-        ]
     return M.Document(tuple(blocks))

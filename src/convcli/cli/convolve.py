@@ -84,7 +84,7 @@ def conv(
     padding_mode: O.PaddingModeOpt = None,
     pad_value: O.PadValueOpt = None,
     flip: O.FlipOpt = False,
-    dims: O.DimsOpt = None,
+    dims: O.InputDimsOpt = None,
     explain: O.ExplainOpt = False,
     view: Annotated[
         ConvView | None,
@@ -254,7 +254,7 @@ def transpose(
     groups: O.GroupsOpt = None,
     bias: O.BiasOpt = None,
     flip: O.FlipOpt = False,
-    dims: O.DimsOpt = None,
+    dims: O.InputDimsOpt = None,
     explain: O.ExplainOpt = False,
     view: Annotated[
         View | None,
@@ -362,7 +362,7 @@ def dilate(
     padding_mode: O.PaddingModeOpt = None,
     pad_value: O.PadValueOpt = None,
     flip: O.FlipOpt = False,
-    dims: O.DimsOpt = None,
+    dims: O.InputDimsOpt = None,
     explain: O.ExplainOpt = False,
     cell: O.CellOpt = None,
     every: O.AllOpt = False,

@@ -87,17 +87,7 @@ def explain(
     ] = None,
     cell: O.CellOpt = None,
     every: O.AllOpt = False,
-    dims: Annotated[
-        int | None,
-        typer.Option(
-            "--dims",
-            "-D",
-            min=1,
-            max=3,
-            help="Spatial dimensions: 1 (W), 2 (H,W) or 3 (D,H,W, shown as depth slices) "
-            "[default: 1 for a flat --input, else 2].",
-        ),
-    ] = None,
+    dims: O.InputDimsOpt = None,
     list_lessons: Annotated[
         bool,
         typer.Option(

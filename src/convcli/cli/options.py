@@ -286,6 +286,17 @@ DimsOpt = Annotated[
         help="Spatial dimensions: 1 (W), 2 (H,W) or 3 (D,H,W) [default: 2].",
     ),
 ]
+InputDimsOpt = Annotated[  # the commands that read an --input, whose layout can say it
+    int | None,
+    typer.Option(
+        "--dims",
+        "-D",
+        min=1,
+        max=3,
+        help="Spatial dimensions: 1 (W), 2 (H,W) or 3 (D,H,W, shown as depth slices) "
+        "[default: 1 for a flat --input, else 2].",
+    ),
+]
 QuietOpt = Annotated[
     bool, typer.Option("--quiet", "-q", help="No notes on stderr (warnings still show).")
 ]

@@ -37,7 +37,7 @@ def pool(
     indices: O.IndicesOpt = False,
     ceil_mode: O.CeilModeOpt = False,
     count_include_pad: O.CountIncludePadOpt = None,
-    dims: O.DimsOpt = None,
+    dims: O.InputDimsOpt = None,
     explain: O.ExplainOpt = False,
     cell: O.CellOpt = None,
     every: O.AllOpt = False,

@@ -128,19 +128,6 @@ def check_stdin_once(*groups: Sequence[str] | None) -> None:
         raise O.refuse("-", "'-' (stdin) can be read only once")
 
 
-def conv_params(
-    stride: O.Axes | None,
-    padding: O.PaddingSpec | None,
-    dilation: O.Axes | None,
-    groups: int | None,
-    padding_mode: O.PaddingMode | None = None,
-    pad_value: O.Scalar | None = None,
-    flip: bool = False,
-) -> P.ConvParams:
-    """The validated 2-D parameters (a rule broken is a usage error naming its option)."""
-    return conv_geometry(2, stride, padding, dilation, groups, padding_mode, pad_value, flip).params
-
-
 def bias_values(bias: O.Numbers | None) -> tuple[Any, ...] | None:
     return bias.values if bias else None
 
