@@ -111,6 +111,7 @@ COMMAND_MODULES = {
     "quiz": "quiz_cmd",
     "net": "net_cmd",
     "frameworks": "frameworks_cmd",
+    "figure": "figure_cmd",
 }
 
 
@@ -128,6 +129,7 @@ SUMMARIES = {
     "quiz": "Questions on convolution arithmetic, checked exactly.",
     "net": "Shapes, receptive field, params and multiply-adds of a network.",
     "frameworks": "The same layer in PyTorch, TensorFlow, JAX, ONNX, SciPy, OpenCV.",
+    "figure": "Draw the sliding window as SVG, PNG or GIF.",
 }
 
 
