@@ -1,0 +1,192 @@
+"""Images in (-i photo.png, --grey) and results out (-o FILE, --image-scale, --bits),
+checked against the pixels as Pillow reads them and scipy's correlation."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+from scipy.signal import correlate2d
+
+from tests.conftest import SAMPLES, Run, assert_error
+
+SOBEL_X = np.array([[-1, 0, 1], [-2, 0, 2], [-1, 0, 1]])
+
+
+def pixels(path: Path) -> np.ndarray:
+    with Image.open(path) as image:
+        return np.asarray(image).astype(np.int64)
+
+
+def test_the_sample_scene_is_what_its_script_draws() -> None:
+    spec = importlib.util.spec_from_file_location("make_scene", SAMPLES / "make_scene.py")
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    assert np.array_equal(pixels(SAMPLES / "scene.png"), module.scene())
+    assert (SAMPLES / "scene.png").stat().st_size < 8192
+
+
+def test_sobel_edges_of_the_sample_equal_the_matrix_computation(run: Run, tmp_path: Path) -> None:
+    target = tmp_path / "edges.png"
+    result = run("conv", "-i", "samples/scene.png", "-k", "sobel-x", "-o", str(target))
+    assert (result.exit_code, result.stdout, result.stderr) == (0, "", "")
+    expected = np.clip(correlate2d(pixels(SAMPLES / "scene.png"), SOBEL_X, mode="valid"), 0, 255)
+    with Image.open(target) as image:
+        assert image.mode == "L"
+        assert image.size == (62, 62)
+    assert np.array_equal(pixels(target), expected)
+    assert expected.max() == 255
+    assert expected.min() == 0
+
+
+@pytest.mark.parametrize("scale", ["abs", "normalize"])
+def test_image_scales(run: Run, tmp_path: Path, scale: str) -> None:
+    target = tmp_path / "edges.png"
+    result = run("conv", "-i", "samples/scene.png", "-k", "sobel-x", "-o", str(target),
+                 "--image-scale", scale)  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    raw = correlate2d(pixels(SAMPLES / "scene.png"), SOBEL_X, mode="valid").astype(float)
+    if scale == "abs":
+        expected = np.clip(np.abs(raw), 0, 255)
+    else:
+        expected = np.rint((raw - raw.min()) * 255 / (raw.max() - raw.min()))
+    assert np.array_equal(pixels(target), expected.astype(np.int64))
+
+
+def test_sixteen_bit_png_out_and_in(run: Run, tmp_path: Path) -> None:
+    target = tmp_path / "big.png"
+    result = run("conv", "-i", "300 70000; -5 2", "-k", "1", "-o", str(target), "--bits", "16")
+    assert result.exit_code == 0, result.stderr
+    with Image.open(target) as image:
+        assert image.mode.startswith("I")
+    assert pixels(target).tolist() == [[300, 65535], [0, 2]]
+    back = run("conv", "-i", str(target), "-k", "1", "-f", "json")
+    assert json.loads(back.stdout)["output"] == [[300, 65535], [0, 2]]
+
+
+def test_fractions_round_half_to_even(run: Run, tmp_path: Path) -> None:
+    target = tmp_path / "half.png"
+    assert run("conv", "-i", "1 3 5; 2 -4 600", "-k", "1/2", "-o", str(target)).exit_code == 0
+    assert pixels(target).tolist() == [[0, 2, 2], [1, 0, 255]]  # ½→0, 3/2→2, 5/2→2
+
+
+@pytest.fixture
+def colour(tmp_path: Path) -> tuple[Path, np.ndarray]:
+    rng = np.random.default_rng(7)
+    rgb = rng.integers(0, 256, size=(5, 6, 3), dtype=np.uint8)
+    path = tmp_path / "colour.png"
+    Image.fromarray(rgb, "RGB").save(path)
+    return path, rgb
+
+
+def test_colour_image_is_three_channels(run: Run, colour: tuple[Path, np.ndarray]) -> None:
+    path, rgb = colour
+    result = run("pool", "-i", str(path), "-k", "1", "-f", "json")
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout)["output"] == np.moveaxis(rgb, -1, 0).tolist()
+
+
+def test_grey_converts_with_the_luma_formula(run: Run, colour: tuple[Path, np.ndarray]) -> None:
+    path, rgb = colour
+    result = run("pool", "-i", str(path), "--grey", "-k", "1", "-f", "json")
+    assert result.exit_code == 0, result.stderr
+    r, g, b = (rgb[..., i].astype(np.int64) for i in range(3))
+    luma = (r * 299 + g * 587 + b * 114 + 500) // 1000  # ITU-R 601-2, rounded as Pillow does
+    assert np.abs(np.array(json.loads(result.stdout)["output"]) - luma).max() <= 1
+
+
+def test_colour_result_written_as_rgb(
+    run: Run, colour: tuple[Path, np.ndarray], tmp_path: Path
+) -> None:
+    path, rgb = colour
+    target = tmp_path / "out.png"
+    assert run("pool", "-i", str(path), "-k", "1", "-o", str(target)).exit_code == 0
+    with Image.open(target) as image:
+        assert image.mode == "RGB"
+        assert np.array_equal(np.asarray(image), rgb)
+
+
+@pytest.mark.parametrize("extension", [".bmp", ".tif", ".webp"])
+def test_lossless_formats_read_exactly(run: Run, tmp_path: Path, extension: str) -> None:
+    grey = np.arange(30, dtype=np.uint8).reshape(5, 6) * 8
+    path = tmp_path / f"g{extension}"
+    options = {"lossless": True} if extension == ".webp" else {}
+    Image.fromarray(grey, "L").save(path, **options)
+    result = run("pool", "-i", str(path), "--grey", "-k", "1", "-f", "csv")
+    assert result.exit_code == 0, result.stderr
+    read = np.array([[int(v) for v in line.split(",")] for line in result.stdout.splitlines()])
+    with Image.open(path) as image:  # webp stores grey as RGB: compare with Pillow's grey
+        assert np.array_equal(read, np.asarray(image.convert("L")))
+
+
+def test_jpeg_reads_what_pillow_decodes(run: Run, tmp_path: Path) -> None:
+    path = tmp_path / "p.jpg"
+    Image.fromarray(np.full((4, 4), 100, dtype=np.uint8), "L").save(path)
+    result = run("pool", "-i", str(path), "-k", "1", "-f", "json")
+    assert json.loads(result.stdout)["output"] == pixels(path).tolist()
+
+
+def test_matrix_files_out(run: Run, tmp_path: Path) -> None:
+    args = ("conv", "-i", "1 2 0; 1 0 3; 2 2 2", "-k", "1 0; 0 -1")
+    shown = run(*args, "-f", "csv").stdout
+    for name in ("r.csv", "r.json", "r.npy"):
+        result = run(*args, "-o", str(tmp_path / name))
+        assert (result.exit_code, result.stdout) == (0, "")
+    assert (tmp_path / "r.csv").read_text() == shown
+    assert json.loads((tmp_path / "r.json").read_text()) == {"data": [[1, -1], [-1, -2]]}
+    assert np.load(tmp_path / "r.npy").tolist() == [[1, -1], [-1, -2]]
+    again = run("conv", "-i", str(tmp_path / "r.json"), "-k", "1", "-f", "csv")
+    assert again.stdout == shown
+
+
+def test_output_of_every_matrix_command(run: Run, tmp_path: Path) -> None:
+    for args in (
+        ("transpose", "-i", "1 2; 3 4", "-k", "1 1; 1 1", "-s", "2"),
+        ("dilate", "-k", "1 2; 3 4", "-d", "2"),
+        ("pool", "-i", "1 2; 3 4", "-k", "2"),
+        ("kernels", "sobel-x"),
+    ):
+        target = tmp_path / f"{args[0]}.csv"
+        result = run(*args, "-o", str(target))
+        assert (result.exit_code, result.stdout) == (0, ""), result.stderr
+        assert target.read_text() == run(*args, "-f", "csv").stdout
+
+
+def test_output_errors(run: Run, tmp_path: Path) -> None:
+    assert_error(run("conv", "-i", "1 2", "-k", "1", "-o", "x.txt"), 2, "'--output'", ".npy")
+    assert_error(run("conv", "-i", "1 2", "-k", "1", "--bits", "12"), 2, "'--bits'")
+    result = run("conv", "-i", "1 2; 3 4", "-k", "1/3", "-o", str(tmp_path / "f.npy"))
+    assert_error(result, 1, "exact fractions", ".npy")
+    four = run("conv", "-i", "1 2; 3 4", "-k", "1", "-k", "2", "-k", "3", "-k", "4",
+               "-o", str(tmp_path / "f.png"))  # fmt: skip
+    assert_error(four, 1, "1 (grey) or 3 (RGB) channels")
+    assert_error(run("kernels", "-o", str(tmp_path / "k.csv")), 1, "no matrix to write")
+    jpeg16 = run("conv", "-i", "1 2", "-k", "1", "--bits", "16", "-o", str(tmp_path / "a.jpg"))
+    assert_error(jpeg16, 1, "--bits 16 writes grey PNG only")
+    nowhere = run("conv", "-i", "1 2", "-k", "1", "-o", str(tmp_path / "no" / "a.csv"))
+    assert_error(nowhere, 1, "cannot write")
+
+
+def test_unreadable_image(run: Run, tmp_path: Path) -> None:
+    bad = tmp_path / "bad.png"
+    bad.write_bytes(b"not a png at all")
+    assert_error(
+        run("conv", "-i", str(bad), "-k", "1"), 1, f"--input '{bad}': not a readable image"
+    )
+
+
+def test_missing_pillow_on_reading_an_image(run: Run, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "PIL", None)
+    result = run("conv", "-i", "samples/scene.png", "-k", "sobel-x", "-f", "csv")
+    assert_error(result, 1)
+    assert result.stderr == (
+        "Error: --input 'samples/scene.png': reading an image needs Pillow, which is not "
+        "installed\nhint: pip install 'convcli[image]'\n"
+    )
