@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import itertools
 import re
+import shutil
+import subprocess
 import sys
 import xml.etree.ElementTree as ET
 from collections import Counter
@@ -288,3 +290,68 @@ def test_svg_written_to_a_file(run: Run, tmp_path: Path) -> None:
     assert len(steps(root)) == 4
     assert classes(steps(root)[0], "footprint") == {"window": 4}
     assert re.search(r"max pool 2×2", target.read_text())
+
+
+# --- a real browser draws the SVG ---------------------------------------------------------
+
+
+def _browser() -> str:
+    for name in ("chromium", "chromium-browser", "google-chrome"):
+        found = shutil.which(name)
+        if found:
+            return found
+    pytest.skip("chromium not installed: the browser test not run (.ci/run installs it)")
+
+
+def _screenshot(svg_file: Path, tmp_path: Path, size: tuple[int, int]) -> Image.Image:
+    shot = tmp_path / "shot.png"
+    command = [
+        _browser(), "--headless", "--no-sandbox", "--disable-gpu",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync",
+        "--no-first-run", "--hide-scrollbars", "--force-device-scale-factor=1",
+        f"--user-data-dir={tmp_path / 'profile'}", f"--screenshot={shot}",
+        f"--window-size={size[0]},{size[1]}", svg_file.as_uri(),
+    ]  # fmt: skip
+    subprocess.run(command, capture_output=True, timeout=120, check=True)
+    with Image.open(shot) as image:
+        return image.convert("RGB")
+
+
+def test_chromium_draws_the_cells_where_the_arithmetic_says(run: Run, tmp_path: Path) -> None:
+    target = tmp_path / "f.svg"
+    result = run("figure", "conv", "-w", "5", "-k", "3", "-p", "1", "-s", "2", "--cell", "1,2",
+                 "-o", str(target), "-q")  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    image = _screenshot(target, tmp_path, (700, 420))
+
+    def pixel(left: float, row: int, col: int) -> tuple[int, int, int]:
+        got: tuple[int, int, int] = image.getpixel((left + col * CELL + 6, TITLE + row * CELL + 6))
+        return got
+
+    for row, col in itertools.product(range(7), range(7)):
+        inside = 2 <= row <= 4 and 4 <= col <= 6  # rows r·s … r·s + d·(k−1) for r,c = 1,2
+        padding = row in (0, 6) or col in (0, 6)
+        kind = "window" if inside else "padding" if padding else "input"
+        assert pixel(MARGIN, row, col) == COLOURS[kind], (row, col)
+    out_left = MARGIN + 7 * CELL + GAP
+    assert pixel(out_left, 1, 2) == COLOURS["current"]
+    assert pixel(out_left, 0, 0) == COLOURS["output"]
+
+
+def test_chromium_plays_the_animation_from_the_first_step(run: Run, tmp_path: Path) -> None:
+    target = tmp_path / "a.svg"
+    # a long delay: the screenshot is taken well inside the first step's slot
+    args = ("figure", "dilate", "-w", "6", "-k", "2", "-d", "2", "--animate", "--delay", "60")
+    assert run(*args, "-o", str(target), "-q").exit_code == 0
+    image = _screenshot(target, tmp_path, (700, 420))
+
+    def pixel(left: float, row: int, col: int) -> tuple[int, int, int]:
+        got: tuple[int, int, int] = image.getpixel((left + col * CELL + 6, TITLE + row * CELL + 6))
+        return got
+
+    taps = {(0, 0), (0, 2), (2, 0), (2, 2)}  # step 0,0 of a 2×2 kernel dilated by 2
+    for row, col in itertools.product(range(6), range(6)):
+        assert pixel(MARGIN, row, col) == COLOURS["window" if (row, col) in taps else "input"]
+    out_left = MARGIN + 6 * CELL + GAP
+    assert pixel(out_left, 0, 0) == COLOURS["current"]
+    assert pixel(out_left, 0, 1) == COLOURS["pending"]  # not computed yet: hidden

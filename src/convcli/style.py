@@ -43,6 +43,9 @@ STYLES: dict[str, CellStyle] = {
     "padding": CellStyle("#FFFFFF", "#999999", "6 3", "#777777"),
     "hole": CellStyle("#EDEDED", "#CC79A7", "2 3", "#777777"),
     "window": CellStyle("#0072B2", INK, None, "#FFFFFF"),
+    # the window over a padding cell or a hole keeps that cell's border pattern
+    "window-padding": CellStyle("#0072B2", "#FFFFFF", "6 3", "#FFFFFF"),
+    "window-hole": CellStyle("#0072B2", "#FFFFFF", "2 3", "#FFFFFF"),
     "output": CellStyle("#009E73", INK, None, INK),
     "pending": CellStyle("#FFFFFF", "#009E73", None, INK),  # an output cell not computed yet
     "current": CellStyle("#E69F00", INK, None, INK),
@@ -66,6 +69,7 @@ class Box(NamedTuple):
     kind: str
     look: str
     group: str  # plane, footprint or outputs
+    order: int = -1  # an output cell's place in reading order
 
 
 class Label(NamedTuple):
@@ -74,8 +78,10 @@ class Label(NamedTuple):
     text: str
     size: int
     colour: str
-    anchor: str = "middle"  # SVG text-anchor: start or middle
+    anchor: str = "middle"  # SVG text-anchor: start, middle or end
     bold: bool = False
+    part: str = "step"  # plane (the same in every step), footprint, outputs or step
+    order: int = -1  # an output cell's place in reading order
 
 
 class Frame(NamedTuple):
@@ -153,10 +159,10 @@ def lay_out(figure: Plan, step: Step, total: int, outputs: list[Any], typeset: T
     ) -> tuple[float, float]:
         return (left + z * width + x * CELL, TITLE + y * CELL)
 
-    def number(x: float, y: float, value: Any, look: str, size: int = NUMBER_SIZE) -> None:
+    def number(x: float, y: float, value: Any, look: str, part: str, index: int = -1) -> None:
         labels.append(
-            Label(x + CELL / 2, y + CELL / 2 + size * 0.36, typeset.number(value), size,
-                  STYLES[look].text)
+            Label(x + CELL / 2, y + CELL / 2 + NUMBER_SIZE * 0.36, typeset.number(value),
+                  NUMBER_SIZE, STYLES[look].text, part=part, order=index)
         )  # fmt: skip
 
     for z in range(depth):
@@ -168,35 +174,46 @@ def lay_out(figure: Plan, step: Step, total: int, outputs: list[Any], typeset: T
     for z, y, x in step.gaps:
         boxes.append(Box(*at(z, y, x), "hole", "gap", "footprint"))
     for z, y, x in step.taps:
-        boxes.append(Box(*at(z, y, x), "window", "window", "footprint"))
+        under = figure.kinds[z][y][x]
+        look: str = "window" if under == "input" else f"window-{under}"
+        boxes.append(Box(*at(z, y, x), "window", look, "footprint"))
     if show:
         assert figure.values is not None
         for z in range(depth):
             for y in range(rows):
                 for x in range(cols):
-                    look: str = "window" if (z, y, x) in taps else figure.kinds[z][y][x]
-                    number(*at(z, y, x), figure.values[z][y][x], look)
+                    tapped = (z, y, x) in taps
+                    look = "window" if tapped else figure.kinds[z][y][x]
+                    part = "footprint" if tapped else "plane"
+                    number(*at(z, y, x), figure.values[z][y][x], look, part)
         if step.terms is not None and figure.operation != "pool":
             for (z, y, x), (_, w) in zip(step.taps, step.terms, strict=True):
                 left, top = at(z, y, x)
                 labels.append(
                     Label(left + CELL - 4, top + CELL - 4, typeset.number(w), WEIGHT_SIZE,
-                          STYLES["window"].text, anchor="end")
+                          STYLES["window"].text, anchor="end", part="footprint")
                 )  # fmt: skip
     for index, (z, y, x) in enumerate(
         itertools.product(range(out_depth), range(out_rows), range(out_cols))
     ):
         look = "current" if index == step.index else "output" if index < step.index else "pending"
         left, top = at(z, y, x, out_left, out_slice)
-        boxes.append(Box(left, top, "current" if look == "current" else "output", look, "outputs"))
+        role = "current" if look == "current" else "output"
+        boxes.append(Box(left, top, role, look, "outputs", index))
         if show and index <= step.index:
-            number(left, top, outputs[index], look)
+            number(left, top, outputs[index], look, "outputs", index)
     if depth > 1:
         for z in range(depth):
-            labels.append(Label(at(z, 0, 0)[0], TITLE - 8, f"depth {z}", TEXT_SIZE, INK, "start"))
+            labels.append(
+                Label(
+                    at(z, 0, 0)[0], TITLE - 8, f"depth {z}", TEXT_SIZE, INK, "start", part="plane"
+                )
+            )
         for z in range(out_depth):
             left = at(z, 0, 0, out_left, out_slice)[0]
-            labels.append(Label(left, TITLE - 8, f"depth {z}", TEXT_SIZE, INK, "start"))
+            labels.append(
+                Label(left, TITLE - 8, f"depth {z}", TEXT_SIZE, INK, "start", part="plane")
+            )
     grid_bottom = TITLE + max(rows, out_rows) * CELL
     out_width = out_depth * out_slice - SLICE_GAP
     name = f"out[{step.label(figure.dims)}]"
@@ -205,7 +222,9 @@ def lay_out(figure: Plan, step: Step, total: int, outputs: list[Any], typeset: T
         f"output {_size(figure.output_shape)}"
     )
     heading = Label(MARGIN, TITLE - 12, title, TEXT_SIZE, INK, "start", bold=True)
-    labels.append(Label(MARGIN, grid_bottom + 20, describe(figure), TEXT_SIZE, INK, "start"))
+    labels.append(
+        Label(MARGIN, grid_bottom + 20, describe(figure), TEXT_SIZE, INK, "start", part="plane")
+    )
     height: float = grid_bottom + LABEL + MARGIN
     width: float = out_left + out_width + MARGIN
     sum_text = arithmetic(figure, step, typeset)
