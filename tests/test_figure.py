@@ -18,7 +18,7 @@ import pytest
 from PIL import Image
 from scipy.signal import correlate2d
 
-from tests.conftest import Run, assert_error
+from tests.conftest import ROOT, Run, assert_error
 
 S = "{http://www.w3.org/2000/svg}"
 CELL, MARGIN, TITLE, GAP = 44, 16, 34, 88  # the documented layout (convcli.style)
@@ -355,3 +355,26 @@ def test_chromium_plays_the_animation_from_the_first_step(run: Run, tmp_path: Pa
     out_left = MARGIN + 6 * CELL + GAP
     assert pixel(out_left, 0, 0) == COLOURS["current"]
     assert pixel(out_left, 0, 1) == COLOURS["pending"]  # not computed yet: hidden
+
+
+# --- the README's figures ----------------------------------------------------------------
+
+DOC_FIGURES = {
+    "figure-conv.svg": ("conv", "-w", "5", "-k", "3", "-p", "1", "-s", "2", "--animate"),
+    "figure-transpose.svg": ("transpose", "-w", "2", "-k", "3", "-s", "2", "--animate"),
+    "figure-dilate.svg": ("dilate", "-w", "7", "-k", "3", "-d", "2", "--animate"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(DOC_FIGURES))
+def test_the_readme_figures_are_what_convcli_draws(run: Run, name: str) -> None:
+    args = DOC_FIGURES[name]
+    command = f"convcli figure {' '.join(args)} -o docs/{name}"
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert f"(docs/{name})" in readme
+    assert command in readme
+    drawn = run("figure", *args)
+    assert drawn.exit_code == 0, drawn.stderr
+    committed = (ROOT / "docs" / name).read_text(encoding="utf-8")
+    assert drawn.stdout == committed, f"docs/{name} is out of date: run {command}"
+    assert len(committed) < 64_000  # small files
