@@ -263,6 +263,8 @@ def test_missing_pillow_says_how_to_install(
         (("conv", "-w", "5", "--cell", "9,9"), "'--cell'"),
         (("conv", "-i", "1 2; 3 4", "-w", "3"), "'--width'"),
         (("conv", "-i", "1 2; 3 4"), "'--kernel'"),
+        (("conv", "--size", "3,3,3,3"), "'--size'"),
+        (("pool", "-w", "4", "-p", "2"), "'--padding'"),
     ],
 )
 def test_usage_errors(run: Run, args: tuple[str, ...], needle: str) -> None:
@@ -280,6 +282,12 @@ def test_usage_errors(run: Run, args: tuple[str, ...], needle: str) -> None:
 )
 def test_data_errors(run: Run, args: tuple[str, ...], needle: str) -> None:
     assert_error(run("figure", *args), 1, needle)
+
+
+def test_allow_nan_reaches_the_figure(run: Run) -> None:
+    assert_error(run("figure", "conv", "-i", "1 nan; 2 3", "-k", "1"), 1, "--allow-nan")
+    root = svg(run, "conv", "-i", "1 nan; 2 3", "-k", "1", "--allow-nan")
+    assert list(_sums(root).values()) == ["1", "nan", "2", "3"]
 
 
 def test_svg_written_to_a_file(run: Run, tmp_path: Path) -> None:

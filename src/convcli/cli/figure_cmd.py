@@ -113,6 +113,7 @@ def figure(
         ),
     ] = 1.0,
     grey: O.GreyOpt = False,
+    allow_nan: O.AllowNanOpt = False,
     quiet: O.QuietOpt = False,
 ) -> None:
     """Draw the sliding window: input, padding, the kernel's footprint, the output cell.
@@ -140,8 +141,10 @@ def figure(
         if inputs and (width or height or size):
             raise O.refuse("--width" if width else "--height" if height else "--size",
                            "the size is the input's; give one or the other")  # fmt: skip
+        if size and len(size.split(",")) > 3:
+            raise O.refuse("--size", "takes 1 to 3 sizes (W, H,W or D,H,W)")
         plan = _plan(operation, inputs, kernel, width, height, size, stride, padding,
-                     dilation, output_padding, op, dims)  # fmt: skip
+                     dilation, output_padding, op, dims, allow_nan)  # fmt: skip
         typeset = Typeset()
         every = F.steps(plan)
         chosen = every
@@ -211,6 +214,7 @@ def _plan(
     output_padding: O.Axes | None,
     op: FigurePool | None,
     dims: int | None,
+    allow_nan: bool = False,
 ) -> Plan:
     """The figure's geometry from the options (sizes, or matrices read)."""
     from convcli import figure as F
@@ -220,7 +224,7 @@ def _plan(
     x = weights = None
     if inputs:
         notes: list[str] = []
-        x, n = load_input(inputs, False, notes, dims)
+        x, n = load_input(inputs, allow_nan, notes, dims)
         for note in notes:
             say(f"note: {note}")
         if x.ndim != n:
@@ -233,7 +237,7 @@ def _plan(
         elif kernel is None:
             raise O.refuse("--kernel", "missing: with --input, give the kernel matrix")
         else:
-            weights = load([kernel], "--kernel", False, [], n)
+            weights = load([kernel], "--kernel", allow_nan, [], n)
             if weights.ndim != n:
                 msg = "a figure draws one kernel of one channel"
                 raise ConvError(msg, hint=f"give a {n}-D kernel")

@@ -449,9 +449,13 @@ def _start_run(value: str | None) -> str | None:
 
 
 def _grey(value: bool) -> bool:
-    from convcli.images import GREY
+    import sys
 
-    GREY.set(bool(value))
+    # numpy comes with the image module: load it only when it is needed (or to reset it)
+    if value or "convcli.images" in sys.modules:
+        from convcli.images import GREY
+
+        GREY.set(bool(value))
     return value
 
 
