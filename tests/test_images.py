@@ -174,6 +174,21 @@ def test_output_errors(run: Run, tmp_path: Path) -> None:
     assert_error(nowhere, 1, "cannot write")
 
 
+@pytest.mark.parametrize(
+    ("extra", "option"),
+    [(("--image-scale", "abs"), "'--image-scale'"), (("--bits", "16"), "'--bits'")],
+)
+@pytest.mark.parametrize("output", [None, "r.csv"])
+def test_image_options_apply_only_to_an_image_file(
+    run: Run, tmp_path: Path, extra: tuple[str, ...], option: str, output: str | None
+) -> None:
+    args = ["conv", "-i", "1 2", "-k", "1", *extra]
+    if output:
+        args += ["-o", str(tmp_path / output)]
+    assert_error(run(*args), 2, option, "applies only with -o IMAGE")
+    assert not (tmp_path / "r.csv").exists()
+
+
 def test_unreadable_image(run: Run, tmp_path: Path) -> None:
     bad = tmp_path / "bad.png"
     bad.write_bytes(b"not a png at all")

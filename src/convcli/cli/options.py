@@ -409,8 +409,18 @@ class Destination(NamedTuple):
     """``-o FILE`` and how an image is written; ``path`` None: stdout."""
 
     path: str | None = None
-    scale: ImageScale = ImageScale.clip
-    bits: Bits = Bits.eight
+    scale: ImageScale | None = None  # None: not given (clip)
+    bits: Bits | None = None  # None: not given (8)
+
+    def check(self) -> None:
+        """--image-scale and --bits apply only to an image file (a usage error otherwise)."""
+        from convcli.images import is_image
+
+        if self.path is None or not is_image(self.path):
+            where = "with -o IMAGE (.png, .jpg, …)"
+            check_applies(
+                {"--image-scale": self.scale, "--bits": self.bits}, f"applies only {where}"
+            )
 
 
 # -o, --image-scale, --bits and --grey are read where the data is written or read

@@ -67,6 +67,7 @@ def emit(
     its stderr lines."""
     destination = DESTINATION.get()
     DESTINATION.set(Destination())  # this run's -o is used up (tests run many in a process)
+    destination.check()
     if destination.path is not None:
         save(result, destination)
     else:
@@ -140,7 +141,10 @@ def save(result: Result, destination: Destination) -> None:
         data = _npy(np, matrix)
     else:
         data = images.write_image(
-            matrix, path, scale=destination.scale.value, bits=int(destination.bits.value)
+            matrix,
+            path,
+            scale=str(destination.scale or "clip"),
+            bits=int(destination.bits or "8"),
         )
     try:
         with open(path, "wb") as handle:
