@@ -205,3 +205,77 @@ def test_missing_pillow_on_reading_an_image(run: Run, monkeypatch: pytest.Monkey
         "Error: --input 'samples/scene.png': reading an image needs Pillow, which is not "
         "installed\nhint: pip install 'convcli[image]'\n"
     )
+
+
+def _png_header(width: int, height: int) -> bytes:
+    """A PNG that claims a size in its header and holds no pixels."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        crc = zlib.crc32(kind + body) & 0xFFFFFFFF
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", crc)
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IEND", b"")
+
+
+@pytest.mark.parametrize(("size", "needle"), [(5000, "a 5000×5000 image"), (30000, "too large")])
+def test_huge_images_are_refused_from_their_header(
+    run: Run, tmp_path: Path, size: int, needle: str
+) -> None:
+    path = tmp_path / "huge.png"
+    path.write_bytes(_png_header(size, size))
+    result = run("conv", "-i", str(path), "-k", "1")
+    assert_error(result, 1, needle, "4096×4096")
+
+
+def test_truncated_png(run: Run, tmp_path: Path) -> None:
+    whole = (SAMPLES / "scene.png").read_bytes()
+    path = tmp_path / "cut.png"
+    path.write_bytes(whole[: len(whole) // 2])
+    assert_error(run("conv", "-i", str(path), "-k", "1"), 1, "not a readable image")
+
+
+def test_palette_alpha_and_tiny_images(run: Run, tmp_path: Path) -> None:
+    rgba = np.zeros((2, 2, 4), dtype=np.uint8)
+    rgba[..., 0], rgba[..., 3] = 200, 10  # red, nearly transparent: alpha is dropped
+    Image.fromarray(rgba, "RGBA").save(tmp_path / "a.png")
+    shown = run("pool", "-i", str(tmp_path / "a.png"), "-k", "1", "-f", "json")
+    assert json.loads(shown.stdout)["output"] == [[[200, 200]] * 2, [[0, 0]] * 2, [[0, 0]] * 2]
+    Image.fromarray(np.array([[7]], dtype=np.uint8), "L").save(tmp_path / "one.png")
+    one = run("conv", "-i", str(tmp_path / "one.png"), "-k", "2", "-f", "csv")
+    assert one.stdout == "14\n"
+    palette = Image.fromarray(np.array([[0, 1], [1, 0]], dtype=np.uint8), "P")
+    palette.putpalette([10, 20, 30, 40, 50, 60])
+    palette.save(tmp_path / "p.png")
+    expanded = run("pool", "-i", str(tmp_path / "p.png"), "-k", "1", "-f", "json")
+    assert json.loads(expanded.stdout)["output"] == [
+        [[10, 40], [40, 10]], [[20, 50], [50, 20]], [[30, 60], [60, 30]]
+    ]  # fmt: skip
+
+
+def test_exif_orientation_is_applied(run: Run, tmp_path: Path) -> None:
+    image = Image.fromarray(np.array([[1, 2, 3], [4, 5, 6]], dtype=np.uint8), "L")
+    exif = Image.Exif()
+    exif[0x0112] = 6  # "rotate 90° clockwise to view"
+    image.save(tmp_path / "r.png", exif=exif)
+    result = run("pool", "-i", str(tmp_path / "r.png"), "-k", "1", "-f", "json")
+    assert json.loads(result.stdout)["output"] == [[4, 1], [5, 2], [6, 3]]
+
+
+def test_output_onto_the_input_file_and_overwrite(run: Run, tmp_path: Path) -> None:
+    path = tmp_path / "x.npy"
+    np.save(path, np.array([[1, 2], [3, 4]]))
+    result = run("conv", "-i", str(path), "-k", "2", "-o", str(path))
+    assert (result.exit_code, result.stdout, result.stderr) == (0, "", "")
+    assert np.load(path).tolist() == [[2, 4], [6, 8]]  # read whole, then replaced
+    assert run("conv", "-i", str(path), "-k", "2", "-o", str(path)).exit_code == 0
+    assert np.load(path).tolist() == [[4, 8], [12, 16]]
+    assert [p.name for p in tmp_path.iterdir()] == ["x.npy"]  # no temporary left behind
+
+
+def test_a_failed_write_leaves_no_file(run: Run, tmp_path: Path) -> None:
+    result = run("conv", "-i", "1 2; 3 4", "-k", "1/3", "-o", str(tmp_path / "f.npy"))
+    assert result.exit_code == 1
+    assert list(tmp_path.iterdir()) == []

@@ -1,9 +1,11 @@
 """Images as matrices and matrices as images (Pillow, the optional ``convcli[image]``).
 
 Reading: a grey image is a 2-D ``[H][W]`` matrix, a colour one ``[3][H][W]`` (R, G, B;
-an alpha channel is dropped, a palette expanded); ``--grey`` converts colour to grey
-with Pillow's ITU-R 601-2 luma, ``L = R·299/1000 + G·587/1000 + B·114/1000``. Pixels
-are integers (0–255, or 0–65535 for 16-bit images); float TIFFs are float64.
+an alpha channel is dropped, a palette expanded), turned upright by its EXIF orientation
+as image viewers show it; images over 4096×4096 pixels are refused from their header.
+``--grey`` converts colour to grey with Pillow's ITU-R 601-2 luma,
+``L = R·299/1000 + G·587/1000 + B·114/1000``. Pixels are integers (0–255, or 0–65535
+for 16-bit images); float TIFFs are float64.
 
 Writing: a 2-D result (or ``[1][H][W]``) is a grey image, ``[3][H][W]`` a colour one.
 Values become pixels by ``scale``: ``clip`` (rounded to the nearest integer, halves to
@@ -23,9 +25,10 @@ from typing import Any
 
 import numpy as np
 
-from convcli.errors import ConvError, ParseError
+from convcli.errors import ConvError, LimitError, ParseError
 from convcli.numbers import Array
 
+MAX_PIXELS = 4096 * 4096  # larger images are refused from their header, before decoding
 IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp", ".gif")
 SCALES = ("clip", "normalize", "abs")
 
@@ -47,13 +50,29 @@ def _pillow(what: str) -> Any:
 def read_image(data: bytes, label: str, *, grey: bool | None = None) -> Array:
     """The pixels of an image file's bytes as an int64 (or float64) array."""
     pil = _pillow(f"{label}: reading an image")
-    try:
-        with pil.Image.open(io.BytesIO(data)) as image:
-            image.load()
-            return _pixels(pil, image, GREY.get() if grey is None else grey)
-    except (OSError, ValueError, SyntaxError) as error:  # Pillow's ways of saying "bad file"
-        msg = f"{label}: not a readable image ({error})"
-        raise ParseError(msg) from None
+    import warnings
+
+    import PIL.ImageOps
+
+    too_large = f"images of up to {MAX_PIXELS:,} pixels (4096×4096) are read"
+    with warnings.catch_warnings():
+        # Pillow warns of a very large image as it opens it: refuse it instead
+        warnings.simplefilter("error", pil.Image.DecompressionBombWarning)
+        try:
+            with pil.Image.open(io.BytesIO(data)) as image:
+                width, height = image.size
+                if width * height > MAX_PIXELS:
+                    msg = f"{label}: a {width}×{height} image; {too_large}"
+                    raise LimitError(msg)
+                image.load()
+                upright = PIL.ImageOps.exif_transpose(image)  # as image viewers show it
+                return _pixels(pil, upright, GREY.get() if grey is None else grey)
+        except (pil.Image.DecompressionBombError, pil.Image.DecompressionBombWarning):
+            msg = f"{label}: an image too large to read; {too_large}"
+            raise LimitError(msg) from None
+        except (OSError, ValueError, SyntaxError) as error:  # Pillow's "not an image"
+            msg = f"{label}: not a readable image ({error})"
+            raise ParseError(msg) from None
 
 
 def _pixels(pil: Any, image: Any, grey: bool) -> Array:

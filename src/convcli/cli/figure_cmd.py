@@ -11,7 +11,7 @@ import typer
 from convcli import params as P
 from convcli.cli import options as O
 from convcli.cli.base import app, guarded
-from convcli.cli.output import say, write
+from convcli.cli.output import say, write, write_file
 from convcli.errors import ConvError, ParameterError
 
 if TYPE_CHECKING:
@@ -193,12 +193,7 @@ def _index(at: tuple[int, ...], plan: Plan) -> int:
 
 def _save(path: str | None, data: bytes) -> None:
     assert path is not None
-    try:
-        with open(path, "wb") as handle:
-            handle.write(data)
-    except OSError as exc:
-        msg = f"cannot write {path}: {exc.strerror or exc}"
-        raise ConvError(msg) from None
+    write_file(path, data)
 
 
 def _plan(

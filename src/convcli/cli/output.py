@@ -9,6 +9,7 @@ to ASCII here, once, when stdout cannot encode it.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 from collections.abc import Callable, Mapping
@@ -146,12 +147,36 @@ def save(result: Result, destination: Destination) -> None:
             scale=str(destination.scale or "clip"),
             bits=int(destination.bits or "8"),
         )
+    write_file(path, data)
+
+
+def write_file(path: str, data: bytes) -> None:
+    """Write ``data`` to ``path`` whole or not at all: into a temporary file beside it,
+    renamed over ``path`` once complete. An existing file is replaced (as ``>`` would);
+    the input itself can be the output, since it was read before anything is written."""
+    import tempfile
+
+    directory = os.path.dirname(os.path.abspath(path))
+    temporary = None
     try:
-        with open(path, "wb") as handle:
-            handle.write(data)
+        handle, temporary = tempfile.mkstemp(prefix=".convcli-", dir=directory)
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(data)
+        if os.path.exists(path):  # keep the permissions of the file being replaced
+            os.chmod(temporary, os.stat(path).st_mode & 0o7777)
+        else:
+            mask = os.umask(0)
+            os.umask(mask)
+            os.chmod(temporary, 0o666 & ~mask)
+        os.replace(temporary, path)
+        temporary = None
     except OSError as exc:
         msg = f"cannot write {path}: {exc.strerror or exc}"
         raise ConvError(msg) from None
+    finally:
+        if temporary is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(temporary)
 
 
 def _npy(np: Any, matrix: Array) -> bytes:
