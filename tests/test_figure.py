@@ -264,6 +264,11 @@ def test_missing_pillow_says_how_to_install(
         (("conv", "-i", "1 2; 3 4", "-w", "3"), "'--width'"),
         (("conv", "-i", "1 2; 3 4"), "'--kernel'"),
         (("conv", "--size", "3,3,3,3"), "'--size'"),
+        (("conv", "--animate", "-o", "f.png"), "'--animate'"),
+        (("conv", "--delay", "2"), "'--delay'"),
+        (("conv", "--delay", "2", "-o", "f.png"), "'--delay'"),
+        (("conv", "--size", "4,4", "-w", "3"), "'--width'"),
+        (("conv", "--dims", "1", "-H", "3"), "'--height'"),
         (("pool", "-w", "4", "-p", "2"), "'--padding'"),
     ],
 )

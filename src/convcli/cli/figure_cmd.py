@@ -103,15 +103,15 @@ def figure(
         bool, typer.Option("--animate", help="SVG: the steps in one place, shown in turn.")
     ] = False,
     delay: Annotated[
-        float,
+        float | None,
         typer.Option(
             "--delay",
             min=0.02,
             max=60,
             metavar="SECONDS",
-            help="Seconds per step (GIF, --animate).",
+            help="Seconds per step (GIF, --animate) [default: 1].",
         ),
-    ] = 1.0,
+    ] = None,
     grey: O.GreyOpt = False,
     allow_nan: O.AllowNanOpt = False,
     quiet: O.QuietOpt = False,
@@ -141,6 +141,15 @@ def figure(
         if inputs and (width or height or size):
             raise O.refuse("--width" if width else "--height" if height else "--size",
                            "the size is the input's; give one or the other")  # fmt: skip
+        extension = os.path.splitext(output or "figure.svg")[1].lower()
+        if animate and extension != ".svg":
+            raise O.refuse("--animate", f"applies to an .svg figure, not {extension}")
+        if delay is not None and not (animate or extension == ".gif"):
+            raise O.refuse("--delay", "applies to a .gif or an --animate SVG")
+        if size and (width or height):
+            raise O.refuse("--width" if width else "--height", "--size gives every axis")
+        if height and dims == 1:
+            raise O.refuse("--height", "a 1-D figure has a width only")
         if size and len(size.split(",")) > 3:
             raise O.refuse("--size", "takes 1 to 3 sizes (W, H,W or D,H,W)")
         plan = _plan(operation, inputs, kernel, width, height, size, stride, padding,
@@ -150,7 +159,6 @@ def figure(
         chosen = every
         if cell:
             chosen = [F.step(plan, _cell(c.at, plan), _index(c.at, plan)) for c in cell]
-        extension = os.path.splitext(output or ".svg")[1].lower()
         if extension == ".png":
             from convcli import raster
 
@@ -161,12 +169,14 @@ def figure(
         elif extension == ".gif":
             from convcli import raster
 
-            data = raster.gif(plan, chosen, typeset, delay)
+            data = raster.gif(plan, chosen, typeset, delay or 1.0)
             what = f"{len(chosen)} frames"
         else:
             from convcli import svg
 
-            text = svg.draw(plan, chosen, typeset, animate=animate, delay=delay, total=len(every))
+            text = svg.draw(
+                plan, chosen, typeset, animate=animate, delay=delay or 1.0, total=len(every)
+            )
             if output is None:
                 write(text)
                 return
