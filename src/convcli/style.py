@@ -160,9 +160,12 @@ def lay_out(figure: Plan, step: Step, total: int, outputs: list[Any], typeset: T
         return (left + z * width + x * CELL, TITLE + y * CELL)
 
     def number(x: float, y: float, value: Any, look: str, part: str, index: int = -1) -> None:
+        text = typeset.number(value)
+        # a long number (a float, a fraction) gets a smaller font to stay inside its cell
+        size = min(NUMBER_SIZE, max(8, int(CELL * 0.92 / (0.6 * len(text)))))
         labels.append(
-            Label(x + CELL / 2, y + CELL / 2 + NUMBER_SIZE * 0.36, typeset.number(value),
-                  NUMBER_SIZE, STYLES[look].text, part=part, order=index)
+            Label(x + CELL / 2, y + CELL / 2 + size * 0.36, text, size, STYLES[look].text,
+                  part=part, order=index)
         )  # fmt: skip
 
     for z in range(depth):

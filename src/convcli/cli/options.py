@@ -414,6 +414,8 @@ class Destination(NamedTuple):
 
     def check(self) -> None:
         """--image-scale and --bits apply only to an image file (a usage error otherwise)."""
+        if self.scale is None and self.bits is None:
+            return  # nothing to check (and numpy, with the image module, stays unloaded)
         from convcli.images import is_image
 
         if self.path is None or not is_image(self.path):
