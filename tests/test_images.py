@@ -230,6 +230,12 @@ def test_huge_images_are_refused_from_their_header(
     assert_error(result, 1, needle, "4096×4096")
 
 
+def test_a_missing_image_is_named_as_a_missing_file(run: Run) -> None:
+    result = run("conv", "-i", "holiday.JPG", "-k", "1")
+    assert_error(result, 1)
+    assert result.stderr == "Error: --input: no such file: 'holiday.JPG'\n"
+
+
 def test_truncated_png(run: Run, tmp_path: Path) -> None:
     whole = (SAMPLES / "scene.png").read_bytes()
     path = tmp_path / "cut.png"

@@ -69,11 +69,14 @@ def figure(
         ),
     ] = None,
     width: Annotated[
-        int | None, typer.Option("--width", "-w", min=1, help="Input width [default: 5].")
+        int | None,
+        typer.Option("--width", "-w", min=1, metavar="W", help="Input width [default: 5]."),
     ] = None,
     height: Annotated[
         int | None,
-        typer.Option("--height", "-H", min=1, help="Input height [default: the width]."),
+        typer.Option(
+            "--height", "-H", min=1, metavar="H", help="Input height [default: the width]."
+        ),
     ] = None,
     size: Annotated[
         str | None,

@@ -156,7 +156,8 @@ InputOpt = Annotated[
         "--input",
         "-i",
         metavar="MATRIX",
-        help="Input matrix: a file (.csv .tsv .txt .json .npy), '-' for stdin, or inline "
+        help="Input matrix: a file (.csv .tsv .txt .json .npy, or an image .png .jpg .bmp "
+        ".tif .webp), '-' for stdin, or inline "
         "text ('1 2; 3 4', channels split by '|'). Repeat to stack channels.",
     ),
 ]

@@ -272,7 +272,7 @@ def _path_kind(text: str) -> str | None:
     """``"path"`` or ``"word"`` when unreadable inline text was more likely meant as a file."""
     if not text or _NOT_PATH_CHARS.search(text):
         return None
-    if text.lower().endswith(_PATH_EXTENSIONS):
+    if text.lower().endswith(_PATH_EXTENSIONS) or is_image(text):
         return "path"
     if ("/" in text or "\\" in text) and not _NUMBER_CHARS.fullmatch(text):
         return "path"
