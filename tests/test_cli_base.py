@@ -79,6 +79,7 @@ SUMMARIES = {
     "quiz": "Questions on convolution arithmetic, checked exactly.",
     "net": "Shapes, receptive field, params and multiply-adds of a network.",
     "frameworks": "The same layer in PyTorch, TensorFlow, JAX, ONNX, SciPy, OpenCV.",
+    "figure": "Draw the sliding window as SVG, PNG or GIF.",
 }
 
 
@@ -135,7 +136,7 @@ def test_show_completion_prints_the_bash_script() -> None:
     [
         ("convcli sh", 1, ["shape"]),
         ("convcli kernels --fo", 2, ["--format"]),
-        ("convcli kernels -f ", 3, ["table", "csv", "json", "markdown", "latex"]),
+        ("convcli kernels -f ", 3, ["table", "csv", "json", "markdown", "latex", "svg", "html"]),
     ],
 )
 def test_bash_completion_completes_commands_options_and_values(
@@ -300,5 +301,5 @@ def test_plain_is_refused_naming_the_format_option(run: Run, args: list[str]) ->
 
 def test_kernels_help_lists_only_the_formats_it_writes(run: Run) -> None:
     out = run("kernels", "--help").stdout
-    assert "<table|csv|json|markdown|latex>" in out
+    assert "<table|csv|json|markdown|latex|svg|html>" in out
     assert "plain" not in out

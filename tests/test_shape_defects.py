@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 from tests.conftest import Run, json_out
 from tests.reference import ref_output_size
 
-FORMATS = ["table", "plain", "csv", "json", "markdown", "latex"]
+FORMATS = ["table", "plain", "csv", "json", "markdown", "latex", "svg", "html"]
 
 
 def usage_error(result: Any, last_line: str) -> None:
@@ -476,7 +476,7 @@ def test_transposed_target_marks_and_recommends_what_pytorch_takes(
         (["--target", "4,-1"], "Error: Invalid value for '--target': target must be 1 or more, "
          "got -1"),
         (["-f", "pdf"], "Error: Invalid value for '--format' / '-f': 'pdf' is not one of "
-         "'table', 'plain', 'csv', 'json', 'markdown', 'latex'."),
+         "'table', 'plain', 'csv', 'json', 'markdown', 'latex', 'svg', 'html'."),
     ],
 )  # fmt: skip
 def test_options_that_do_not_apply_are_refused(run: Run, args: list[str], last: str) -> None:
@@ -509,7 +509,7 @@ def help_text(run: Run) -> str:
     return result.stdout
 
 
-def test_help_lists_exactly_the_six_formats(run: Run) -> None:
+def test_help_lists_exactly_the_eight_formats(run: Run) -> None:
     choices = re.search(r"--format <([a-z|]+)>", help_text(run))
     assert choices is not None
     assert choices.group(1).split("|") == FORMATS

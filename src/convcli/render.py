@@ -15,9 +15,11 @@ import io
 import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 
 from rich import box
+from rich.cells import cell_len
 from rich.console import Console, Group, RenderableType
 from rich.markup import escape
 from rich.measure import Measurement
@@ -51,9 +53,45 @@ MARK_STYLES: dict[str, str] = {
 }
 
 
+EXPORT_WIDTH = 100  # columns of the terminal that --format svg and html draw
+_EXPORTING: ContextVar[bool] = ContextVar("convcli_exporting", default=False)
+
+
 def make_console(*, stderr: bool = False) -> Console:
-    """A console on stdout or stderr; NO_COLOR, FORCE_COLOR, TERM and COLUMNS are Rich's."""
+    """A console on stdout or stderr; NO_COLOR, FORCE_COLOR, TERM and COLUMNS are Rich's,
+    except while :func:`recording`: then stdout is a colour terminal of a fixed width."""
+    if _EXPORTING.get() and not stderr:
+        return Console(
+            force_terminal=True, color_system="truecolor", no_color=False, width=EXPORT_WIDTH,
+            height=10_000, highlight=False, soft_wrap=False, emoji=False,
+        )  # fmt: skip
     return Console(stderr=stderr, highlight=False, soft_wrap=False, emoji=False)
+
+
+@contextmanager
+def recording() -> Iterator[None]:
+    """Render the table view as a colour terminal of :data:`EXPORT_WIDTH` columns would
+    show it, whatever stdout is, for :func:`export`."""
+    token = _EXPORTING.set(True)
+    try:
+        yield
+    finally:
+        _EXPORTING.reset(token)
+
+
+def export(text: str, kind: str, *, title: str) -> str:
+    """Terminal text (ANSI colours) as an SVG picture of a terminal or an HTML page:
+    Rich's ``Console(record=True)`` ``export_svg`` / ``export_html``."""
+    shown = Text.from_ansi(text.rstrip("\n"))
+    width = max([EXPORT_WIDTH // 2, *(cell_len(line) for line in shown.plain.splitlines())])
+    console = Console(
+        record=True, file=io.StringIO(), force_terminal=True, color_system="truecolor",
+        no_color=False, width=width, highlight=False, emoji=False,
+    )  # fmt: skip
+    console.print(shown, soft_wrap=True)
+    if kind == "svg":
+        return console.export_svg(title=title)
+    return console.export_html(inline_styles=True)
 
 
 def colourless(console: Console) -> bool:

@@ -113,6 +113,7 @@ COMMAND_MODULES = {
     "quiz": "quiz_cmd",
     "net": "net_cmd",
     "frameworks": "frameworks_cmd",
+    "figure": "figure_cmd",
 }
 
 
@@ -130,6 +131,7 @@ SUMMARIES = {
     "quiz": "Questions on convolution arithmetic, checked exactly.",
     "net": "Shapes, receptive field, params and multiply-adds of a network.",
     "frameworks": "The same layer in PyTorch, TensorFlow, JAX, ONNX, SciPy, OpenCV.",
+    "figure": "Draw the sliding window as SVG, PNG or GIF.",
 }
 
 

@@ -43,6 +43,8 @@ class FrameworkFormat(StrEnum):
     table = "table"
     json = "json"
     markdown = "markdown"
+    svg = "svg"
+    html = "html"
 
 
 class FrameworkPool(StrEnum):
@@ -228,7 +230,14 @@ def frameworks(
                 raise fail("; ".join(row.notes))
             write(row.code)
             return
-        write(R.write(layer, rows, (fmt or FrameworkFormat.table).value))
+        form = (fmt or FrameworkFormat.table).value
+        if form in ("svg", "html"):  # the table, exported as --format svg/html always is
+            from convcli import render
+
+            text = render.export(R.write(layer, rows, "table"), form, title="convcli frameworks")
+            write(text)
+            return
+        write(R.write(layer, rows, form))
 
 
 def _refuse(

@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from convcli.cli.base import app, guarded
-from convcli.cli.options import MatrixFormatOpt
+from convcli.cli.options import BitsOpt, ImageScaleOpt, MatrixFormatOpt, OutputOpt
 from convcli.cli.output import Result, choose, emit
 
 
@@ -17,6 +17,9 @@ def kernels(
         str | None, typer.Argument(help="A preset to show (e.g. sobel-x, box-5, gaussian:7,1.5).")
     ] = None,
     fmt: MatrixFormatOpt = None,
+    output: OutputOpt = None,
+    image_scale: ImageScaleOpt = None,
+    bits: BitsOpt = None,
 ) -> None:
     """List the named kernel presets, or show one.
 

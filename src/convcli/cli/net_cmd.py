@@ -20,6 +20,8 @@ class NetFormat(StrEnum):
     markdown = "markdown"
     latex = "latex"
     plain = "plain"
+    svg = "svg"
+    html = "html"
 
 
 class InputShape(NamedTuple):

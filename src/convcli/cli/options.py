@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Mapping
+from contextvars import ContextVar
 from enum import StrEnum
 from typing import TYPE_CHECKING, Annotated, Any, NamedTuple, TypeAlias, TypeVar
 
@@ -155,7 +156,8 @@ InputOpt = Annotated[
         "--input",
         "-i",
         metavar="MATRIX",
-        help="Input matrix: a file (.csv .tsv .txt .json .npy), '-' for stdin, or inline "
+        help="Input matrix: a file (.csv .tsv .txt .json .npy, or an image .png .jpg .bmp "
+        ".tif .webp), '-' for stdin, or inline "
         "text ('1 2; 3 4', channels split by '|'). Repeat to stack channels.",
     ),
 ]
@@ -401,6 +403,130 @@ CountIncludePadOpt = Annotated[
 ]
 
 
+# --- results into files, images in and out -----------------------------------------------
+
+
+class ImageScale(StrEnum):
+    clip = "clip"
+    normalize = "normalize"
+    abs = "abs"
+
+
+class Bits(StrEnum):
+    eight = "8"
+    sixteen = "16"
+
+
+class Destination(NamedTuple):
+    """``-o FILE`` and how an image is written; ``path`` None: stdout."""
+
+    path: str | None = None
+    scale: ImageScale | None = None  # None: not given (clip)
+    bits: Bits | None = None  # None: not given (8)
+
+    def check(self) -> None:
+        """--image-scale and --bits apply only to an image file (a usage error otherwise)."""
+        if self.scale is None and self.bits is None:
+            return  # nothing to check (and numpy, with the image module, stays unloaded)
+        from convcli.images import is_image
+
+        if self.path is None or not is_image(self.path):
+            where = "with -o IMAGE (.png, .jpg, …)"
+            check_applies(
+                {"--image-scale": self.scale, "--bits": self.bits}, f"applies only {where}"
+            )
+
+
+# -o, --image-scale, --bits and --grey are read where the data is written or read
+# (cli/output.py's emit, matrix_io's image reader), several calls below the commands:
+# their callbacks record them for this run instead of threading them through every call.
+DESTINATION: ContextVar[Destination] = ContextVar(
+    "convcli_destination",
+    default=Destination(),  # noqa: B039 (a tuple: immutable)
+)
+
+
+def _record(field: str) -> Callable[[Any], Any]:
+    def callback(value: Any) -> Any:
+        if value is not None:
+            DESTINATION.set(DESTINATION.get()._replace(**{field: value}))
+        return value
+
+    return callback
+
+
+MATRIX_FILES = (".csv", ".json", ".npy")
+
+
+def _start_run(value: str | None) -> str | None:
+    """-o is processed first (it is eager): a fresh destination for each run."""
+    if value:
+        from convcli.images import IMAGE_EXTENSIONS
+
+        extension = os.path.splitext(value)[1].lower()
+        if extension not in MATRIX_FILES + IMAGE_EXTENSIONS:
+            known = " ".join(MATRIX_FILES + IMAGE_EXTENSIONS)
+            msg = f"cannot tell a format from {value!r}: name a file ending in one of {known}"
+            raise typer.BadParameter(msg)
+    DESTINATION.set(Destination(path=value or None))
+    return value
+
+
+def _grey(value: bool) -> bool:
+    import sys
+
+    # numpy comes with the image module: load it only when it is needed (or to reset it)
+    if value or "convcli.images" in sys.modules:
+        from convcli.images import GREY
+
+        GREY.set(bool(value))
+    return value
+
+
+OutputOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--output",
+        "-o",
+        metavar="FILE",
+        help="Write the result to FILE, by its extension: .csv, .json, .npy, or an image "
+        "(.png .jpg .bmp .tif .webp; see --image-scale, --bits). Nothing on stdout then.",
+        callback=_start_run,
+        is_eager=True,
+        expose_value=False,
+    ),
+]
+ImageScaleOpt = Annotated[
+    ImageScale | None,
+    typer.Option(
+        "--image-scale",
+        help="With -o IMAGE: clip (round, clip to the pixel range), normalize (min to 0, "
+        "max to the top) or abs (magnitude, then clip) [default: clip].",
+        callback=_record("scale"),
+        expose_value=False,
+    ),
+]
+BitsOpt = Annotated[
+    Bits | None,
+    typer.Option(
+        "--bits",
+        help="With -o IMAGE: 8 or 16 bits per pixel (16: grey PNG) [default: 8].",
+        callback=_record("bits"),
+        expose_value=False,
+    ),
+]
+GreyOpt = Annotated[
+    bool,
+    typer.Option(
+        "--grey",
+        help="Read colour images (-i photo.png) as one grey channel (ITU-R 601-2 luma) "
+        "instead of [3][H][W] RGB.",
+        callback=_grey,
+        expose_value=False,
+    ),
+]
+
+
 class Lang(StrEnum):
     en = "en"
     zh = "zh"
@@ -436,6 +562,8 @@ class Format(StrEnum):
     markdown = "markdown"
     latex = "latex"
     plain = "plain"
+    svg = "svg"
+    html = "html"
 
 
 class MatrixFormat(StrEnum):
@@ -444,6 +572,8 @@ class MatrixFormat(StrEnum):
     json = "json"
     markdown = "markdown"
     latex = "latex"
+    svg = "svg"
+    html = "html"
 
 
 class LessonFormat(StrEnum):
@@ -451,6 +581,8 @@ class LessonFormat(StrEnum):
     json = "json"
     markdown = "markdown"
     latex = "latex"
+    svg = "svg"
+    html = "html"
 
 
 class ShapeFormat(StrEnum):
@@ -462,6 +594,8 @@ class ShapeFormat(StrEnum):
     json = "json"
     markdown = "markdown"
     latex = "latex"
+    svg = "svg"
+    html = "html"
 
 
 ShapeFormatOpt = Annotated[

@@ -9,6 +9,7 @@ to ASCII here, once, when stdout cannot encode it.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 from collections.abc import Callable, Mapping
@@ -17,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
-from convcli.cli.options import Format
+from convcli.cli.options import DESTINATION, Destination, Format
 from convcli.errors import ConvError
 from convcli.typography import Typeset, for_stream
 
@@ -63,8 +64,15 @@ def choose(chosen: object | None, *, pipe: Format = Format.csv) -> Format:
 def emit(
     result: Result, form: Format, *, precision: int | None = None, quiet: bool = False
 ) -> None:
-    """Write ``result`` in ``form`` (stdout in one write), then its stderr lines."""
-    write(render(result, form, precision))
+    """Write ``result`` in ``form`` (stdout in one write), or into the file of ``-o``; then
+    its stderr lines."""
+    destination = DESTINATION.get()
+    DESTINATION.set(Destination())  # this run's -o is used up (tests run many in a process)
+    destination.check()
+    if destination.path is not None:
+        save(result, destination)
+    else:
+        write(render(result, form, precision))
     for line in result.warnings:
         say(f"warning: {line}")
     if not quiet:
@@ -73,6 +81,13 @@ def emit(
 
 
 def render(result: Result, form: Format, precision: int | None) -> str:
+    if form in (Format.svg, Format.html):
+        from convcli import render as rich
+
+        # what the table format shows, in colour, recorded by Rich and exported
+        with rich.recording():
+            text = render(result, Format.table, precision)
+        return rich.export(text, form.value, title=f"convcli {result.command}")
     typeset = Typeset(precision)
     if form.value in result.writers:
         return result.writers[form.value](typeset)
@@ -103,6 +118,81 @@ def render(result: Result, form: Format, precision: int | None) -> str:
         Format.latex: matrix_io.format_latex,
     }
     return writers[form](matrix)
+
+
+def save(result: Result, destination: Destination) -> None:
+    """``-o FILE``: the result's matrix by the file's extension (nothing on stdout)."""
+    import numpy as np
+
+    from convcli import images, matrix_io
+
+    path = destination.path
+    assert path is not None
+    if result.matrix is None:
+        msg = f"{result.command} has no matrix to write to {path}"
+        raise ConvError(msg, hint="-o writes the result matrix of conv, transpose, dilate, pool")
+    matrix = result.matrix
+    extension = os.path.splitext(path)[1].lower()
+    data: bytes
+    if extension == ".csv":
+        data = matrix_io.format_csv(matrix).encode()
+    elif extension == ".json":
+        data = matrix_io.format_json({"data": matrix}).encode()
+    elif extension == ".npy":
+        data = _npy(np, matrix)
+    else:
+        data = images.write_image(
+            matrix,
+            path,
+            scale=str(destination.scale or "clip"),
+            bits=int(destination.bits or "8"),
+        )
+    write_file(path, data)
+
+
+def write_file(path: str, data: bytes) -> None:
+    """Write ``data`` to ``path`` whole or not at all: into a temporary file beside it,
+    renamed over ``path`` once complete. An existing file is replaced (as ``>`` would);
+    the input itself can be the output, since it was read before anything is written."""
+    import tempfile
+
+    directory = os.path.dirname(os.path.abspath(path))
+    temporary = None
+    try:
+        handle, temporary = tempfile.mkstemp(prefix=".convcli-", dir=directory)
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(data)
+        if os.path.exists(path):  # keep the permissions of the file being replaced
+            os.chmod(temporary, os.stat(path).st_mode & 0o7777)
+        else:
+            mask = os.umask(0)
+            os.umask(mask)
+            os.chmod(temporary, 0o666 & ~mask)
+        os.replace(temporary, path)
+        temporary = None
+    except OSError as exc:
+        msg = f"cannot write {path}: {exc.strerror or exc}"
+        raise ConvError(msg) from None
+    finally:
+        if temporary is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(temporary)
+
+
+def _npy(np: Any, matrix: Array) -> bytes:
+    """.npy holds machine numbers: exact integers that fit int64, else floats; fractions
+    and larger integers are refused rather than rounded."""
+    import io
+
+    array = np.asarray(matrix)
+    if array.dtype == object:
+        if not all(isinstance(v, int) and -(2**63) <= v < 2**63 for v in array.flat):
+            msg = "the result has exact fractions or integers beyond int64, which .npy cannot hold"
+            raise ConvError(msg, hint="write it as .csv or .json, which keep it exact")
+        array = array.astype(np.int64)
+    buffer = io.BytesIO()
+    np.save(buffer, array, allow_pickle=False)
+    return buffer.getvalue()
 
 
 def _rounded(value: Any, precision: int | None) -> Any:

@@ -14,6 +14,7 @@ from typing import BinaryIO
 import numpy as np
 
 from convcli.errors import LimitError, ParseError
+from convcli.images import is_image, read_image
 from convcli.kernels import get_kernel, is_kernel_name
 from convcli.matrix_io.common import (
     _FORMAT_BY_EXTENSION,
@@ -240,6 +241,8 @@ def _load(
         return _parse_bytes(
             _read_stdin(stdin, label), label=label, allow_nan=allow_nan, fmt="sniff"
         )
+    if kind == "file" and is_image(source):
+        return read_image(_read_file(source, label), label)
     if kind == "file":
         fmt = _FORMAT_BY_EXTENSION.get(os.path.splitext(source)[1].lower(), "sniff")
         return _parse_bytes(_read_file(source, label), label=label, allow_nan=allow_nan, fmt=fmt)
@@ -271,7 +274,7 @@ def _path_kind(text: str) -> str | None:
     """``"path"`` or ``"word"`` when unreadable inline text was more likely meant as a file."""
     if not text or _NOT_PATH_CHARS.search(text):
         return None
-    if text.lower().endswith(_PATH_EXTENSIONS):
+    if text.lower().endswith(_PATH_EXTENSIONS) or is_image(text):
         return "path"
     if ("/" in text or "\\" in text) and not _NUMBER_CHARS.fullmatch(text):
         return "path"
