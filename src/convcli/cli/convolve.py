@@ -102,6 +102,7 @@ def conv(
     allow_nan: O.AllowNanOpt = False,
     fmt: O.MatrixFormatOpt = None,
     precision: O.PrecisionOpt = None,
+    as_float: O.FloatOpt = False,
     lang: O.LangOpt = None,
     quiet: O.QuietOpt = False,
 ) -> None:
@@ -123,7 +124,7 @@ def conv(
         form, language = choose(fmt), (lang or O.default_lang()).value
         job = Job(inputs, kernels, allow_nan, explain, cell, every, form, language, dims)
         result = convolution("conv", job, layer, bias, view=view or ConvView.cells)
-        emit(result, form, precision=precision, quiet=quiet)
+        emit(result, form, precision=precision, quiet=quiet, as_float=as_float)
 
 
 def convolution(
@@ -263,6 +264,7 @@ def transpose(
     allow_nan: O.AllowNanOpt = False,
     fmt: O.MatrixFormatOpt = None,
     precision: O.PrecisionOpt = None,
+    as_float: O.FloatOpt = False,
     lang: O.LangOpt = None,
     quiet: O.QuietOpt = False,
 ) -> None:
@@ -282,7 +284,7 @@ def transpose(
         form, language = choose(fmt), (lang or O.default_lang()).value
         job = Job(inputs, kernels, allow_nan, explain, cell, every, form, language, dims)
         result = transposition(job, layer, output_padding, bias, view or View.all)
-        emit(result, form, precision=precision, quiet=quiet)
+        emit(result, form, precision=precision, quiet=quiet, as_float=as_float)
 
 
 def transposition(
@@ -362,6 +364,7 @@ def dilate(
     allow_nan: O.AllowNanOpt = False,
     fmt: O.MatrixFormatOpt = None,
     precision: O.PrecisionOpt = None,
+    as_float: O.FloatOpt = False,
     lang: O.LangOpt = None,
     quiet: O.QuietOpt = False,
 ) -> None:
@@ -384,7 +387,13 @@ def dilate(
                 "applies only with --input (the dilated convolution)",
             )
         job = Job(inputs, kernels, allow_nan, explain, cell, every, form, language, dims)
-        emit(dilation_result(job, layer, bias), form, precision=precision, quiet=quiet)
+        emit(
+            dilation_result(job, layer, bias),
+            form,
+            precision=precision,
+            quiet=quiet,
+            as_float=as_float,
+        )
 
 
 def dilation_result(job: Job, layer: Layer, bias: O.Numbers | None) -> Result:

@@ -286,6 +286,14 @@ DimsOpt = Annotated[
         help="Spatial dimensions: 1 (W), 2 (H,W) or 3 (D,H,W) [default: 2].",
     ),
 ]
+FloatOpt = Annotated[
+    bool,
+    typer.Option(
+        "--float",
+        help="Write exact fractions as decimals (the nearest float64) in csv, json, markdown "
+        "and LaTeX output, for tools that cannot read a/b.",
+    ),
+]
 QuietOpt = Annotated[
     bool, typer.Option("--quiet", "-q", help="No notes on stderr (warnings still show).")
 ]

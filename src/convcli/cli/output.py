@@ -61,9 +61,17 @@ def choose(chosen: object | None, *, pipe: Format = Format.csv) -> Format:
 
 
 def emit(
-    result: Result, form: Format, *, precision: int | None = None, quiet: bool = False
+    result: Result,
+    form: Format,
+    *,
+    precision: int | None = None,
+    quiet: bool = False,
+    as_float: bool = False,
 ) -> None:
-    """Write ``result`` in ``form`` (stdout in one write), then its stderr lines."""
+    """Write ``result`` in ``form`` (stdout in one write), then its stderr lines;
+    ``as_float`` (--float): the output matrix as decimals."""
+    if as_float:
+        decimals(result)
     write(render(result, form, precision))
     for line in result.warnings:
         say(f"warning: {line}")
@@ -103,6 +111,17 @@ def render(result: Result, form: Format, precision: int | None) -> str:
         Format.latex: matrix_io.format_latex,
     }
     return writers[form](matrix)
+
+
+def decimals(result: Result) -> None:
+    """--float: exact fractions in the output matrix (and JSON's ``output``) as float64."""
+    from convcli.numbers import as_floats
+
+    if result.matrix is not None:
+        result.matrix = as_floats(result.matrix)
+    output = result.payload.get("output")
+    if output is not None and hasattr(output, "dtype"):
+        result.payload["output"] = as_floats(output)
 
 
 def _rounded(value: Any, precision: int | None) -> Any:

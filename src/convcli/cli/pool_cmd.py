@@ -44,6 +44,7 @@ def pool(
     allow_nan: O.AllowNanOpt = False,
     fmt: O.MatrixFormatOpt = None,
     precision: O.PrecisionOpt = None,
+    as_float: O.FloatOpt = False,
     lang: O.LangOpt = None,
     quiet: O.QuietOpt = False,
 ) -> None:
@@ -87,7 +88,7 @@ def pool(
             lang=language,
         )  # fmt: skip
         result = pooling(setup, explained, language, notes, n)
-        emit(result, form, precision=precision, quiet=quiet)
+        emit(result, form, precision=precision, quiet=quiet, as_float=as_float)
 
 
 def pooling(
