@@ -110,3 +110,43 @@ def test_float_option_leaves_integers() -> None:
     assert (done.exit_code, done.stdout) == (0, "1,2\n3,4\n")
     pooled = runner.invoke(app, ["pool", "-i", "1 2; 3 5", "-k", "2", "--op", "avg", "--float"])
     assert pooled.stdout == "2.75\n"
+
+
+# --------------------------------------------------------------------------- readers, writers
+
+
+def test_json_numbers_from_numpy_tolist() -> None:
+    from convcli.matrix_io import format_json
+    from convcli.numbers import to_nested
+
+    floats = np.array([[0.1, -2.5e300], [5e-324, 3.0]])
+    assert to_nested(floats) == [[0.1, -2.5e300], [5e-324, 3.0]]
+    assert [type(v) for v in to_nested(floats)[0]] == [float, float]
+    assert to_nested(np.array([[1, -(2**63)]])) == [[1, -(2**63)]]
+    assert to_nested(np.array([np.nan, np.inf, 1.5])) == ["NaN", "Infinity", 1.5]
+    text = format_json({"output": np.array([[0.1, 2.0], [1e-7, -0.0]])})
+    assert text == '{"output": [[0.1, 2.0], [1e-07, -0.0]]}\n'
+
+
+def test_float_csv_is_repr_of_each_float() -> None:
+    x = np.random.default_rng(11).standard_normal((5, 7)) * 10.0 ** np.arange(-3, 4)
+    x[0, :4] = [np.nan, np.inf, -np.inf, -0.0]
+    want = "".join(",".join(repr(float(v)) for v in row) + "\n" for row in x)
+    assert format_csv(x) == want
+
+
+def test_npy_cell_guard_read_from_the_header(tmp_path: Any, monkeypatch: Any) -> None:
+    import io
+
+    buffer = io.BytesIO()
+    np.save(buffer, np.zeros((30, 40)))
+    path = tmp_path / "big.npy"
+    path.write_bytes(buffer.getvalue())
+    loads: list[int] = []
+    real = np.load
+    monkeypatch.setattr(np, "load", lambda *a, **k: loads.append(1) or real(*a, **k))
+    monkeypatch.setenv("CONVCLI_MAX_CELLS", "1000")
+    done = runner.invoke(app, ["conv", "-i", str(path), "-k", "1", "--format", "csv"])
+    assert done.exit_code == 1
+    assert done.stderr.startswith(f"Error: --input {str(path)!r} needs 1,200 cells in memory")
+    assert loads == []  # refused from the header, before numpy read the cells

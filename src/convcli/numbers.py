@@ -258,6 +258,10 @@ def count_nonfinite(array: Array) -> int:
 
 def to_nested(array: Array, convert: Any = json_number) -> Any:
     """A nested list of converted values (``convert`` defaults to :func:`json_number`)."""
+    # int64 and finite float64 cells are their own JSON numbers: numpy's C tolist
+    numeric = array.dtype.kind == "i" or (array.dtype.kind == "f" and np.isfinite(array).all())
+    if convert is json_number and numeric:
+        return array.tolist()
     if array.ndim == 0:
         return convert(array.item())
     if array.ndim == 1:
