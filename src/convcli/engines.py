@@ -23,7 +23,6 @@ filters have no wrap border) and other pad values take the padded input.
 from __future__ import annotations
 
 import functools
-import importlib.util
 import math
 import os
 import sys
@@ -45,6 +44,8 @@ _BORDERS = {"zeros": "BORDER_CONSTANT", "reflect": "BORDER_REFLECT_101",
 
 @functools.cache
 def _installed() -> bool:
+    import importlib.util  # here: its import costs every small command start-up time
+
     return importlib.util.find_spec("cv2") is not None
 
 
