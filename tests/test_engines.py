@@ -91,10 +91,31 @@ def test_integers_past_the_float_bound_stay_exact(calls: list[bool]) -> None:
     assert calls == [False]
 
 
-def test_large_integer_kernels_avoid_the_dft(calls: list[bool]) -> None:
-    # 8×8 = 64 taps would make filter2D work through a DFT: not exact, so numpy
+@pytest.mark.parametrize("mode", ["zeros", "reflect", "replicate", "circular"])
+def test_large_integer_kernels_in_direct_bands(mode: str, calls: list[bool]) -> None:
+    # 11×11 = 121 taps would make filter2D work through a DFT (not exact): bands of 4
+    # rows (44 taps) are direct filters, added up exactly
     rng = np.random.default_rng(5)
-    x, w = rng.integers(-50, 50, (80, 80)), rng.integers(-5, 6, (8, 8))
+    x, w = rng.integers(-(10**9), 10**9, (80, 70)), rng.integers(-99, 100, (11, 11))
+    for pads in [(0, 0), (5, 5), (3, 7)]:
+        got = conv2d(x, w, padding=pads, padding_mode=mode)
+        assert got.dtype == np.int64
+        want = direct(x, w, (pads[0], pads[0], pads[1], pads[1]), mode)
+        assert got.tolist() == want.tolist()
+    assert calls == [True, True, True]
+
+
+def test_large_integer_kernel_with_a_pad_value() -> None:
+    rng = np.random.default_rng(12)
+    x, w = rng.integers(-99, 99, (70, 60)), rng.integers(-9, 9, (9, 9))
+    got = conv2d(x, w, padding=4, pad_value=-7)
+    xp = np.pad(x, 4, constant_values=-7)
+    assert got.tolist() == direct(xp, w, (0, 0, 0, 0), "zeros").tolist()
+
+
+def test_integer_kernels_with_a_row_past_the_dft_go_to_numpy(calls: list[bool]) -> None:
+    rng = np.random.default_rng(6)
+    x, w = rng.integers(-50, 50, (60, 120)), rng.integers(-5, 6, (2, 50))
     assert conv2d(x, w).tolist() == direct(x, w, (0, 0, 0, 0), "zeros").tolist()
     assert calls == [False]
 

@@ -91,15 +91,51 @@ def rank_one(weight: Array) -> tuple[Array, Array] | None:
     return u, v
 
 
-def fits(x: Array, weight: Array, separable: bool) -> bool:
+_NP_MODES = {"zeros": "constant", "reflect": "reflect", "replicate": "edge", "circular": "wrap"}
+
+
+def _bands(
+    cv2: Any,
+    x: Array,
+    weight: Array,
+    pads: tuple[int, ...],
+    mode: str,
+    pad_value: object,
+    out: tuple[int, int],
+) -> Array:
+    """An integer kernel of DFT_TAPS taps or more as bands of whole rows, each under
+    DFT_TAPS taps (so each is a direct, exact filter), added up: every partial sum is
+    within the bound of the whole kernel, so the sums stay exact. The bands read rows
+    a border would shift, so the input is padded once, as the numpy paths do."""
+    top, bottom, left, right = pads
+    source = x.astype(np.float64)
+    if any(pads):
+        widths = ((top, bottom), (left, right))
+        if mode == "zeros":
+            source = np.pad(source, widths, constant_values=float(pad_value))  # type: ignore[arg-type]
+        else:
+            source = np.pad(source, widths, mode=_NP_MODES[mode])  # type: ignore[call-overload]
+    (out_h, out_w), rows = out, max((DFT_TAPS - 1) // weight.shape[1], 1)
+    total = np.zeros(out)
+    for first in range(0, weight.shape[0], rows):
+        band = weight[first : first + rows].astype(np.float64)
+        full = cv2.filter2D(source, -1, band, anchor=(0, 0), borderType=cv2.BORDER_CONSTANT)
+        total += full[first : first + out_h, :out_w]
+    return total.astype(np.int64)
+
+
+def fits(x: Array, weight: Array, separable: bool, pad_value: object = 0) -> bool:
     """Whether OpenCV computes this single-channel correlation within the rules."""
     if x.dtype == np.float64:
         return True
     if x.dtype != np.int64 or weight.dtype != np.int64:
         return False
-    if not separable and weight.size >= DFT_TAPS:
+    if not separable and weight.shape[1] >= DFT_TAPS:
+        return False  # not even one row of taps stays off the DFT
+    if not isinstance(pad_value, int):
         return False
-    return int(max_abs(x)) * int(max_abs(weight)) * weight.size <= EXACT_FLOAT_BOUND
+    largest = max(int(max_abs(x)), abs(pad_value))
+    return largest * int(max_abs(weight)) * weight.size <= EXACT_FLOAT_BOUND
 
 
 def correlate(
@@ -117,14 +153,18 @@ def correlate(
     if cv2 is None:
         return None
     factors = rank_one(weight)
-    if not fits(x, weight, factors is not None):
+    if not fits(x, weight, factors is not None, pad_value):
         return None
+    if mode == "circular" and (max(top, bottom) > x.shape[0] or max(left, right) > x.shape[1]):
+        return None  # the core refuses it, with its own message
+    if mode == "reflect" and (max(top, bottom) >= x.shape[0] or max(left, right) >= x.shape[1]):
+        return None
+    if x.dtype != np.float64 and factors is None and weight.size >= DFT_TAPS:
+        return _bands(cv2, x, weight, pads, mode, pad_value, (out_h, out_w))
     source = x
     # in place: the border is OpenCV's when the padding lies within the kernel's reach
     border = _BORDERS.get(mode) if mode != "zeros" or pad_value == 0 else None
     within = top + bottom < kh and left + right < kw
-    if mode == "reflect" and (max(top, bottom) >= x.shape[0] or max(left, right) >= x.shape[1]):
-        return None  # the core refuses it, with its own message
     if border is None or not within:
         if any(pads):
             return None  # a padding OpenCV cannot give: the numpy paths pad and run
