@@ -317,6 +317,7 @@ class ConvSetup:
     squeeze: bool  # the result has no channel axis (a kernel without [O])
     input_shape: tuple[int, ...] = ()  # as given
     kernel_shape: tuple[int, ...] = ()
+    bound: Number = 0  # integers: max|Σ x·w| + |bias| over any cell (0 for floats)
 
     @property
     def ndim(self) -> int:
@@ -412,6 +413,7 @@ def prepare_conv(
         squeeze=squeeze,
         input_shape=image.shape,
         kernel_shape=weight.shape,
+        bound=bound,
     )
 
 
@@ -476,7 +478,8 @@ def _engine_conv(setup: ConvSetup) -> Array | None:
     from convcli import engines
 
     p = setup.params
-    out = engines.correlate(x[0], weight[0, 0], setup.pads, p.padding_mode, p.pad_value)
+    bound = int(setup.bound) if x.dtype == np.int64 else None
+    out = engines.correlate(x[0], weight[0, 0], setup.pads, p.padding_mode, p.pad_value, bound)
     return None if out is None else out[None]
 
 

@@ -66,7 +66,8 @@ def rank_one(weight: Array) -> tuple[Array, Array] | None:
 
     Integers are factored exactly (v is the first non-zero row over the gcd of its
     entries, and every row must be an integer multiple of it); floats by their largest
-    singular pair, kept only when it rebuilds the kernel to within float64 rounding.
+    singular pair, kept only when it rebuilds the kernel to within float64 rounding
+    (after a quick test that the first and last rows are parallel, or one is zero).
     """
     if weight.ndim != 2 or min(weight.shape) < 2:
         return None
@@ -82,6 +83,10 @@ def rank_one(weight: Array) -> tuple[Array, Array] | None:
             return None
         return u, v
     if weight.dtype != np.float64 or not np.isfinite(weight).all():
+        return None
+    # a cheap test first (most kernels are not rank 1): two rows not parallel
+    first, last = weight[0], weight[-1]
+    if abs(float(first @ last)) < 0.999 * float(np.sqrt((first @ first) * (last @ last))):
         return None
     left, sigma, right = np.linalg.svd(weight)
     u, v = left[:, 0] * math.sqrt(sigma[0]), right[0] * math.sqrt(sigma[0])
@@ -124,7 +129,9 @@ def _bands(
     return total.astype(np.int64)
 
 
-def fits(x: Array, weight: Array, separable: bool, pad_value: object = 0) -> bool:
+def fits(
+    x: Array, weight: Array, separable: bool, pad_value: object = 0, bound: int | None = None
+) -> bool:
     """Whether OpenCV computes this single-channel correlation within the rules."""
     if x.dtype == np.float64:
         return True
@@ -134,16 +141,25 @@ def fits(x: Array, weight: Array, separable: bool, pad_value: object = 0) -> boo
         return False  # not even one row of taps stays off the DFT
     if not isinstance(pad_value, int):
         return False
+    if bound is not None:  # the caller's bound (convcli.core's, pad value included)
+        return bound <= EXACT_FLOAT_BOUND
     largest = max(int(max_abs(x)), abs(pad_value))
     return largest * int(max_abs(weight)) * weight.size <= EXACT_FLOAT_BOUND
 
 
 def correlate(
-    x: Array, weight: Array, pads: tuple[int, ...], mode: str, pad_value: object
+    x: Array,
+    weight: Array,
+    pads: tuple[int, ...],
+    mode: str,
+    pad_value: object,
+    bound: int | None = None,
 ) -> Array | None:
     """The stride-1 correlation of the 2-D ``x`` by the 2-D ``weight`` with PyTorch's
     padding ``pads`` (top, bottom, left, right) in ``mode``; None when OpenCV is not
-    the engine for it (not installed, too little work, or outside the rules)."""
+    the engine for it (not installed, too little work, or outside the rules).
+    ``bound``: integers only, max|Σ x·w| over any cell when the caller knows it (it
+    saves the passes over ``x`` that measure it)."""
     kh, kw = weight.shape
     top, bottom, left, right = pads
     out_h, out_w = x.shape[0] + top + bottom - kh + 1, x.shape[1] + left + right - kw + 1
@@ -153,7 +169,7 @@ def correlate(
     if cv2 is None:
         return None
     factors = rank_one(weight)
-    if not fits(x, weight, factors is not None, pad_value):
+    if not fits(x, weight, factors is not None, pad_value, bound):
         return None
     if mode == "circular" and (max(top, bottom) > x.shape[0] or max(left, right) > x.shape[1]):
         return None  # the core refuses it, with its own message
