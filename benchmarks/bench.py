@@ -8,6 +8,7 @@ start):
     .venv/bin/python benchmarks/bench.py --full     # 64² … 4096², kernels 3 … 31 (~20 minutes)
     .venv/bin/python benchmarks/bench.py --calibrate  # blocked vs FFT, for the cost model
     .venv/bin/python benchmarks/bench.py --nd       # the 1-D and 3-D rows alone (~1 minute)
+    .venv/bin/python benchmarks/bench.py --wave2    # issue 15's targets (~10 minutes)
 
 The machine is shared and noisy: every row runs its implementations interleaved
 (one call of each in turn, in a new order at each repetition, repeated), and only
@@ -24,6 +25,7 @@ command that runs this script (never in tests or CI).
 from __future__ import annotations
 
 import argparse
+import io
 import os
 import random
 import statistics
@@ -44,6 +46,11 @@ from numpy.lib.stride_tricks import sliding_window_view as windows
 from convcli import algorithms, conv1d, conv2d, conv3d, conv_transpose2d, pool2d
 
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # before torch loads OpenMP: see above
+
+try:
+    import cv2  # loaded here, as in a process that already used it: see convcli.engines
+except ImportError:  # pragma: no cover - OpenCV is optional (convcli[fast])
+    cv2 = None
 
 try:
     import torch
@@ -171,7 +178,35 @@ def conv_refs(x: np.ndarray, w: np.ndarray, budget: Budget) -> dict[str, Fn | st
         else f"~{macs * 4e-9:.0f} s"
     )
     refs |= torch_conv(x[None], w[None, None], budget)
+    refs |= opencv_conv(x, w)
     return refs
+
+
+def opencv_conv(x: np.ndarray, w: np.ndarray) -> dict[str, Fn | str]:
+    """OpenCV's filter2D in float64, valid part (anchor at the kernel's corner)."""
+    if cv2 is None:
+        return {"opencv": "not installed"}
+    kh, kw = w.shape
+    xf, wf = x.astype(np.float64), w.astype(np.float64)
+
+    def run() -> Any:
+        full = cv2.filter2D(xf, -1, wf, anchor=(0, 0), borderType=cv2.BORDER_CONSTANT)
+        return full[: x.shape[0] - kh + 1, : x.shape[1] - kw + 1]
+
+    return {"opencv": run}
+
+
+def numpy_only(fn: Fn) -> Fn:
+    """``fn`` with convcli's OpenCV engine switched off (CONVCLI_NO_OPENCV)."""
+
+    def run() -> Any:
+        os.environ["CONVCLI_NO_OPENCV"] = "1"
+        try:
+            return fn()
+        finally:
+            del os.environ["CONVCLI_NO_OPENCV"]
+
+    return run
 
 
 def torch_conv(x: np.ndarray, w: np.ndarray, budget: Budget, **kw: Any) -> dict[str, Fn | str]:
@@ -206,6 +241,8 @@ def single_channel_rows(sizes: list[int], kernels: list[int], budget: Budget) ->
             refs = conv_refs(x, w, budget)
             if n == 2048 and k in (3, 11):
                 refs["convcli 2 threads"] = two_threads(lambda x=x, w=w: conv2d(x, w))
+            if cv2 is not None:
+                refs["convcli numpy only"] = numpy_only(lambda x=x, w=w: conv2d(x, w))
             ours = lambda x=x, w=w: conv2d(x, w)  # noqa: E731 - bound per row
             rows.append(Row(f"conv {n}² ⋆ {k}×{k} float", ours, refs, repeats))
     return rows
@@ -231,7 +268,7 @@ def int_rows(budget: Budget) -> list[Row]:
 def channel_rows(budget: Budget) -> list[Row]:
     rng = np.random.default_rng(2)
     rows = []
-    for c, n, o, k in [(3, 512, 16, 3), (16, 256, 32, 3), (3, 512, 16, 11)]:
+    for c, n, o, k in [(3, 512, 16, 3), (16, 256, 32, 3), (3, 512, 16, 11), (64, 128, 64, 3)]:
         x, w = rng.standard_normal((c, n, n)), rng.standard_normal((o, c, k, k))
         refs: dict[str, Fn | str] = dict(torch_conv(x, w, budget))
         refs["convcli 2 threads"] = two_threads(lambda x=x, w=w: conv2d(x, w))
@@ -415,6 +452,100 @@ def cli_rows(runs: int) -> list[str]:
 # --------------------------------------------------------------------------- calibration
 
 
+def floor_rows() -> list[Row]:
+    """The memory floor: one read and one write of the 2048² float64 input."""
+    x = np.random.default_rng(8).standard_normal((2048, 2048))
+    w = np.random.default_rng(9).standard_normal((3, 3))
+    refs: dict[str, Fn | str] = {"floor: one read+write pass (x.copy())": x.copy}
+    return [Row("conv 2048² ⋆ 3×3 against the floor", lambda: conv2d(x, w), refs, repeats=11)]
+
+
+def writer_rows() -> list[Row]:
+    """Float64 CSV text of 1000² cells: convcli's writer against pyarrow's and savetxt."""
+    from convcli.matrix_io import format_csv
+
+    x = np.random.default_rng(10).standard_normal((1000, 1000))
+    refs: dict[str, Fn | str] = {
+        "np.savetxt %.17g": lambda: np.savetxt(io.StringIO(), x, fmt="%.17g", delimiter=","),
+    }
+    try:
+        import pyarrow as pa
+        import pyarrow.csv as pcsv
+
+        table = pa.table({str(i): x[:, i] for i in range(x.shape[1])})
+        options = pcsv.WriteOptions(include_header=False)
+        refs["pyarrow write_csv"] = lambda: pcsv.write_csv(table, io.BytesIO(), options)
+    except ImportError:
+        refs["pyarrow write_csv"] = "not installed"
+    return [Row("CSV text of 1000² float64", lambda: format_csv(x), refs)]
+
+
+def wave2_cli_rows(runs: int) -> list[str]:
+    """Start-up of small commands, and exact rationals against integers end to end."""
+    bindir = Path(sys.executable).parent
+    convcli, python = str(bindir / "convcli"), sys.executable
+    small = [convcli, "conv", "-i", "1 2 0 2; 1 0 3 -1; 2 2 2 0; 3 1 -2 0"]
+    small += ["-k", "0 1 -1; -1 0 1; 1 0 1", "--format", "csv"]
+    lines = [
+        report(
+            Row(
+                "CLI start-up: conv on a 4×4 inline matrix",
+                lambda: subprocess.run(small, check=True, capture_output=True),
+                {
+                    "python -c 'import numpy, typer'": lambda: subprocess.run(
+                        [python, "-c", "import numpy, typer"], check=True
+                    )
+                },
+                repeats=runs,
+            )
+        ),
+        report(
+            Row(
+                "CLI start-up: kernels --format csv",
+                lambda: subprocess.run(
+                    [convcli, "kernels", "--format", "csv"], check=True, capture_output=True
+                ),
+                {
+                    "python -c 'import typer'": lambda: subprocess.run(
+                        [python, "-c", "import typer"], check=True
+                    )
+                },
+                repeats=runs,
+            )
+        ),
+    ]
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        image = np.random.default_rng(6).integers(0, 256, (2000, 2000))
+        np.savetxt(folder / "big.csv", image, fmt="%d", delimiter=",")
+        integer = {"gaussian-3": "1 2 1; 2 4 2; 1 2 1", "gaussian-5": _binomial_text(5)}
+        for preset, kernel in integer.items():
+
+            def run(k: str, name: str) -> None:
+                with open(folder / name, "wb") as out:
+                    command = [convcli, "conv", "-i", "big.csv", "-k", k, "--format", "csv"]
+                    subprocess.run(command, check=True, stdout=out, cwd=folder)
+
+            lines.append(
+                report(
+                    Row(
+                        f"CLI: 2000² int CSV ⋆ {preset} (exact a/b) → CSV",
+                        lambda p=preset: run(p, "rational.csv"),
+                        {"convcli int kernel (×denominator)": lambda k=kernel: run(k, "int.csv")},
+                        repeats=5,
+                    )
+                )
+            )
+    return lines
+
+
+def _binomial_text(n: int) -> str:
+    import math
+
+    row = [math.comb(n - 1, i) for i in range(n)]
+    return "; ".join(" ".join(str(a * b) for b in row) for a in row)
+
+
 def calibrate() -> None:
     """Every direct method and the FFT on one thread, next to the model's estimates."""
     os.environ["CONVCLI_THREADS"] = "1"
@@ -458,6 +589,7 @@ def main() -> None:
     mode.add_argument("--full", action="store_true", help="all sizes 64² … 4096²")
     mode.add_argument("--calibrate", action="store_true", help="blocked vs FFT crossovers")
     mode.add_argument("--nd", action="store_true", help="the 1-D and 3-D rows alone")
+    mode.add_argument("--wave2", action="store_true", help="issue 15's targets")
     args = parser.parse_args()
     if args.calibrate:
         calibrate()
@@ -471,6 +603,16 @@ def main() -> None:
         f"numpy {np.__version__}, torch {torch.__version__ if torch else '-'}, "
         f"threads {algorithms.workers()}, {time.strftime('%Y-%m-%d %H:%M')}"
     )
+    if args.wave2:
+        budget = Budget(2.0)
+        rows = single_channel_rows([256, 1024, 2048, 4096], [3, 5, 11, 31], budget)
+        rows += floor_rows() + int_rows(budget) + channel_rows(budget)[-1:] + writer_rows()
+        rows += pool_rows(budget)[3:4]
+        print(HEADER)
+        for row in rows:
+            report(row)
+        wave2_cli_rows(15)
+        return
     if args.quick:
         budget = Budget(2.0)
         sizes, kernels = [2048], [3, 11]

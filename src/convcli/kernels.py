@@ -1,5 +1,8 @@
 """Named kernel presets: exact integer or fraction matrices with a one-line purpose.
 
+numpy is imported only where a matrix is built: ``convcli kernels`` lists the presets
+without it (start-up).
+
 >>> get_kernel("gaussian-3")[1, 1]
 Fraction(1, 4)
 >>> get_kernel("box-2").tolist()
@@ -13,11 +16,12 @@ import math
 import re
 from dataclasses import dataclass
 from fractions import Fraction
-
-import numpy as np
+from typing import TYPE_CHECKING
 
 from convcli.errors import ParseError
-from convcli.numbers import Array, Number, array_from_values
+
+if TYPE_CHECKING:
+    from convcli.numbers import Array, Number
 
 
 @dataclass(frozen=True)
@@ -30,6 +34,8 @@ class Preset:
     scale: Fraction = Fraction(1)
 
     def matrix(self) -> Array:
+        from convcli.numbers import array_from_values
+
         values: list[Number] = [
             v * self.scale if self.scale != 1 else v for row in self.rows for v in row
         ]
@@ -128,6 +134,8 @@ def sampled_gaussian(size: int, sigma: float) -> Array:
     if sigma <= 0:
         msg = f"gaussian:{size},{sigma}: sigma must be positive"
         raise ParseError(msg)
+    import numpy as np
+
     offsets = np.arange(size, dtype=np.float64) - (size - 1) / 2
     g = np.exp(-(offsets**2) / (2 * sigma * sigma))
     kernel: Array = np.outer(g, g)

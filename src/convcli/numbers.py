@@ -247,6 +247,8 @@ def count_nonfinite(array: Array) -> int:
     """
     if array.dtype.kind == "f":
         return int(array.size - np.count_nonzero(np.isfinite(array)))
+    if getattr(array, "numerators", None) is not None:  # fractions only: all finite
+        return 0
     if array.dtype == object:
         return sum(
             1 for v in array.flat if isinstance(v, float | np.floating) and not math.isfinite(v)
@@ -256,8 +258,139 @@ def count_nonfinite(array: Array) -> int:
 
 def to_nested(array: Array, convert: Any = json_number) -> Any:
     """A nested list of converted values (``convert`` defaults to :func:`json_number`)."""
+    # int64 and finite float64 cells are their own JSON numbers: numpy's C tolist
+    numeric = array.dtype.kind == "i" or (array.dtype.kind == "f" and np.isfinite(array).all())
+    if convert is json_number and numeric:
+        return array.tolist()
     if array.ndim == 0:
         return convert(array.item())
     if array.ndim == 1:
         return [convert(v) for v in array.tolist()]
     return [to_nested(sub, convert) for sub in array]
+
+
+# --- exact rationals as integers over one denominator ---------------------------------------
+
+_DENOMINATOR = np.frompyfunc(lambda v: v.denominator, 1, 1)  # ints have one too: 1
+
+
+def scaled_integers(array: Array, extra: Iterable[Number] = ()) -> tuple[Array, int] | None:
+    """(int64 numerators N, common denominator D) with ``array == N / D`` exactly, D
+    also a multiple of the denominators of ``extra`` (a pad value, biases); None when
+    the array holds floats or N or D does not fit int64.
+
+    >>> scaled_integers(np.array([Fraction(1, 4), 3, Fraction(-1, 6)], dtype=object))
+    (array([ 3, 36, -2]), 12)
+    """
+    if array.dtype == np.float64:
+        return None
+    try:
+        values = list(extra)
+        if any(isinstance(v, float) for v in values):
+            return None
+        dens = [v.denominator for v in values if not isinstance(v, float)]
+        if array.dtype == np.int64:
+            common = math.lcm(*dens) if dens else 1
+            if common > INT64_MAX or int(max_abs(array)) * common > INT64_MAX:
+                return None
+            return array * common, common
+        cells = _DENOMINATOR(array).astype(np.int64)  # a float has none: AttributeError
+        first = int(cells.flat[0]) if cells.size else 1
+        # Python's lcm of the distinct denominators: numpy's would overflow silently
+        distinct = [first] if (cells == first).all() else np.unique(cells).tolist()
+        common = math.lcm(*distinct, *dens)
+        if common > INT64_MAX or common <= 0:
+            return None
+        if common == 1:
+            return array.astype(np.int64), 1
+        scaled = np.frompyfunc(lambda v: v.numerator * (common // v.denominator), 1, 1)(array)
+        return scaled.astype(np.int64), common
+    except (OverflowError, TypeError, AttributeError):
+        return None
+
+
+class RatioArray(np.ndarray):
+    """An object array of exact Fractions that also keeps them as int64 numerator and
+    denominator arrays (reduced), so that writers format them vectorised. Any array
+    derived from it (a slice, a sum) is a plain object array of the same Fractions:
+    only the array itself carries the integer arrays."""
+
+    numerators: Array | None
+    denominators: Array | None
+
+    def __array_finalize__(self, obj: object) -> None:
+        self.numerators = None
+        self.denominators = None
+
+
+def fractions_of(numerators: Array, denominator: int) -> Array:
+    """numerators / denominator as a :class:`RatioArray` of reduced Fractions.
+
+    >>> out = fractions_of(np.array([[2, -3], [8, 0]]), 4)
+    >>> out.tolist()
+    [[Fraction(1, 2), Fraction(-3, 4)], [Fraction(2, 1), Fraction(0, 1)]]
+    >>> out.numerators.tolist(), out.denominators.tolist()
+    ([[1, -3], [2, 0]], [[2, 4], [1, 1]])
+    """
+    common = np.gcd(numerators, denominator)
+    nums, dens = numerators // common, denominator // common
+    out: RatioArray = _interned(numerators, denominator).view(RatioArray)
+    out.numerators, out.denominators = nums, dens
+    return out
+
+
+def _interned(numerators: Array, denominator: int) -> Array:
+    """The object array of Fractions numerators / denominator, one Fraction object per
+    distinct value (they are immutable), gathered by one C-level indexing: a few
+    thousand constructions instead of one per cell."""
+    if numerators.size == 0:
+        return np.empty(numerators.shape, dtype=object)
+    low, high = int(numerators.min()), int(numerators.max())
+    dense = high - low < 2 * numerators.size + 1024  # a table by value: no sort
+    if dense:
+        present = np.zeros(high - low + 1, dtype=bool)
+        present[(numerators - low).reshape(-1)] = True
+        values = np.flatnonzero(present) + low
+        index = numerators - low
+    else:
+        values, inverse = np.unique(numerators, return_inverse=True)
+        index = inverse.reshape(numerators.shape)
+    table = np.empty(int(index.max()) + 1, dtype=object)
+    common = np.gcd(values, denominator)
+    build, new = Fraction, object.__new__
+
+    def make(n: int, d: int) -> Fraction:
+        # both already reduced: skip Fraction()'s parsing and gcd
+        value = new(build)
+        value._numerator = n  # type: ignore[attr-defined]
+        value._denominator = d  # type: ignore[attr-defined]
+        return value
+
+    positions = values - low if dense else np.arange(values.size)
+    table[positions] = list(
+        map(make, (values // common).tolist(), (denominator // common).tolist())
+    )
+    gathered: Array = table[index]
+    return gathered
+
+
+def as_floats(array: Array) -> Array:
+    """A canonical array holding fractions as float64 (``--float``), any other one as it
+    is: n/d is IEEE's correctly rounded quotient when both fit 2**53, which is
+    float(Fraction(n, d)); else per cell.
+
+    >>> as_floats(np.array([Fraction(1, 3), 2], dtype=object)).tolist()
+    [0.3333333333333333, 2.0]
+    >>> as_floats(np.array([1, 2])).tolist()
+    [1, 2]
+    """
+    nums = getattr(array, "numerators", None)
+    dens = getattr(array, "denominators", None)
+    if nums is not None and dens is not None:
+        limit = 2**53
+        if int(max_abs(nums)) <= limit and int(dens.max(initial=1)) <= limit:
+            quotient: Array = nums.astype(np.float64) / dens
+            return quotient
+    if kind_of(array) is not Kind.RATIONAL:
+        return array  # integers are written as they are, floats already are decimals
+    return np.array([float(v) for v in array.flat], dtype=np.float64).reshape(array.shape)

@@ -43,7 +43,7 @@ import numpy as np
 
 from convcli import algorithms, limits
 from convcli.errors import ConvError, ShapeError
-from convcli.numbers import INT64_MAX, Array, Number, canonical, max_abs
+from convcli.numbers import INT64_MAX, Array, Number, canonical, fractions_of, max_abs
 from convcli.params import PoolParams
 from convcli.shape import AxisArithmetic, pool_axis
 
@@ -299,6 +299,9 @@ def _average(setup: PoolSetup) -> Array:
     bound = max_abs(setup.x) * math.prod(a.kernel for a in setup.axes)
     exact = padded.astype(object) if bound > INT64_MAX else padded
     sums = _reduce(exact, "sum", setup)
+    if sums.dtype == np.int64 and divisor.min() == divisor.max():
+        # one divisor (no padding counted apart): reduced and built vectorised
+        return fractions_of(sums, int(divisor.flat[0]))
     quotient: Array = np.frompyfunc(Fraction, 2, 1)(sums, divisor.astype(object))
     return quotient
 

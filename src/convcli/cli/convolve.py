@@ -106,6 +106,7 @@ def conv(
     bits: O.BitsOpt = None,
     grey: O.GreyOpt = False,
     precision: O.PrecisionOpt = None,
+    as_float: O.FloatOpt = False,
     lang: O.LangOpt = None,
     quiet: O.QuietOpt = False,
 ) -> None:
@@ -127,7 +128,7 @@ def conv(
         form, language = choose(fmt), (lang or O.default_lang()).value
         job = Job(inputs, kernels, allow_nan, explain, cell, every, form, language, dims)
         result = convolution("conv", job, layer, bias, view=view or ConvView.cells)
-        emit(result, form, precision=precision, quiet=quiet)
+        emit(result, form, precision=precision, quiet=quiet, as_float=as_float)
 
 
 def convolution(
@@ -275,6 +276,7 @@ def transpose(
     bits: O.BitsOpt = None,
     grey: O.GreyOpt = False,
     precision: O.PrecisionOpt = None,
+    as_float: O.FloatOpt = False,
     lang: O.LangOpt = None,
     quiet: O.QuietOpt = False,
 ) -> None:
@@ -294,7 +296,7 @@ def transpose(
         form, language = choose(fmt), (lang or O.default_lang()).value
         job = Job(inputs, kernels, allow_nan, explain, cell, every, form, language, dims)
         result = transposition(job, layer, output_padding, bias, view or View.all)
-        emit(result, form, precision=precision, quiet=quiet)
+        emit(result, form, precision=precision, quiet=quiet, as_float=as_float)
 
 
 def transposition(
@@ -381,6 +383,7 @@ def dilate(
     bits: O.BitsOpt = None,
     grey: O.GreyOpt = False,
     precision: O.PrecisionOpt = None,
+    as_float: O.FloatOpt = False,
     lang: O.LangOpt = None,
     quiet: O.QuietOpt = False,
 ) -> None:
@@ -403,7 +406,13 @@ def dilate(
                 "applies only with --input (the dilated convolution)",
             )
         job = Job(inputs, kernels, allow_nan, explain, cell, every, form, language, dims)
-        emit(dilation_result(job, layer, bias), form, precision=precision, quiet=quiet)
+        emit(
+            dilation_result(job, layer, bias),
+            form,
+            precision=precision,
+            quiet=quiet,
+            as_float=as_float,
+        )
 
 
 def dilation_result(job: Job, layer: Layer, bias: O.Numbers | None) -> Result:

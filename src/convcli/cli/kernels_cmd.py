@@ -31,13 +31,14 @@ def kernels(
       convcli kernels --format markdown
     """
     from convcli import kernels as presets
-    from convcli import reports
 
     with guarded():
         form = choose(fmt)
-        if name is None:
+        if name is None:  # the list of presets: no numpy (start-up)
             emit(_catalogue(presets.catalogue()), form)
             return
+        from convcli import reports
+
         matrix = presets.get_kernel(name)
         emit(
             Result(

@@ -299,6 +299,14 @@ InputDimsOpt = Annotated[  # the commands that read an --input, whose layout can
         "[default: 1 for a flat --input, else 2].",
     ),
 ]
+FloatOpt = Annotated[
+    bool,
+    typer.Option(
+        "--float",
+        help="Write exact fractions as decimals (the nearest float64) in csv, json, markdown "
+        "and LaTeX output, for tools that cannot read a/b.",
+    ),
+]
 QuietOpt = Annotated[
     bool, typer.Option("--quiet", "-q", help="No notes on stderr (warnings still show).")
 ]

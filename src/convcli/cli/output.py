@@ -62,13 +62,20 @@ def choose(chosen: object | None, *, pipe: Format = Format.csv) -> Format:
 
 
 def emit(
-    result: Result, form: Format, *, precision: int | None = None, quiet: bool = False
+    result: Result,
+    form: Format,
+    *,
+    precision: int | None = None,
+    quiet: bool = False,
+    as_float: bool = False,
 ) -> None:
     """Write ``result`` in ``form`` (stdout in one write), or into the file of ``-o``; then
-    its stderr lines."""
+    its stderr lines. ``as_float`` (--float): the output matrix as decimals."""
     destination = DESTINATION.get()
     DESTINATION.set(Destination())  # this run's -o is used up (tests run many in a process)
     destination.check()
+    if as_float:
+        decimals(result)
     if destination.path is not None:
         save(result, destination)
     else:
@@ -193,6 +200,17 @@ def _npy(np: Any, matrix: Array) -> bytes:
     buffer = io.BytesIO()
     np.save(buffer, array, allow_pickle=False)
     return buffer.getvalue()
+
+
+def decimals(result: Result) -> None:
+    """--float: exact fractions in the output matrix (and JSON's ``output``) as float64."""
+    from convcli.numbers import as_floats
+
+    if result.matrix is not None:
+        result.matrix = as_floats(result.matrix)
+    output = result.payload.get("output")
+    if output is not None and hasattr(output, "dtype"):
+        result.payload["output"] = as_floats(output)
 
 
 def _rounded(value: Any, precision: int | None) -> Any:

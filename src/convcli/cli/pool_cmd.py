@@ -48,6 +48,7 @@ def pool(
     bits: O.BitsOpt = None,
     grey: O.GreyOpt = False,
     precision: O.PrecisionOpt = None,
+    as_float: O.FloatOpt = False,
     lang: O.LangOpt = None,
     quiet: O.QuietOpt = False,
 ) -> None:
@@ -91,7 +92,7 @@ def pool(
             lang=language,
         )  # fmt: skip
         result = pooling(setup, explained, language, notes, n)
-        emit(result, form, precision=precision, quiet=quiet)
+        emit(result, form, precision=precision, quiet=quiet, as_float=as_float)
 
 
 def pooling(

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import io
 import json
+import math
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
+from convcli import limits
 from convcli.errors import ParseError
 from convcli.matrix_io.common import (
     MAX_RANK,
@@ -193,6 +195,9 @@ def _json_kind(item: Any) -> str:
 
 
 def _parse_npy(data: bytes, label: str, allow_nan: bool) -> Array:
+    header = _npy_header(data)
+    if header is not None:  # the cell guard from the header, before any cell is read
+        limits.check(cells=math.prod(header[0]), work=0, exact_objects=False, what=label)
     try:
         loaded = np.load(io.BytesIO(data), allow_pickle=False)
     except MemoryError:
@@ -209,6 +214,26 @@ def _parse_npy(data: bytes, label: str, allow_nan: bool) -> Array:
     if array.dtype == np.float64 and not allow_nan:
         _check_finite(array, label)
     return array if array.flags.writeable else array.copy()
+
+
+def _npy_header(data: bytes) -> tuple[tuple[int, ...], bool, np.dtype[Any], int] | None:
+    """(shape, fortran order, dtype, data offset) from a .npy header read by numpy's own
+    format module, or None when this is not a plain .npy of numbers (an .npz, a pickled
+    object array, a damaged file): np.load then says what it is."""
+    stream = io.BytesIO(data)
+    try:
+        version = np.lib.format.read_magic(stream)
+        if version == (1, 0):
+            shape, fortran, dtype = np.lib.format.read_array_header_1_0(stream)
+        else:
+            shape, fortran, dtype = np.lib.format.read_array_header_2_0(stream)
+    except Exception:  # np.load reports it with its own words
+        return None
+    if dtype.hasobject or dtype.kind not in "iuf":
+        return None
+    if len(data) - stream.tell() < math.prod(shape) * dtype.itemsize:
+        return None  # truncated: np.load's message names it
+    return tuple(shape), bool(fortran), dtype, stream.tell()
 
 
 def _npy_canonical(loaded: Array, label: str) -> Array:
@@ -239,6 +264,8 @@ def _dtype_words(dtype: np.dtype[Any]) -> str:
 
 
 def _check_finite(array: Array, label: str) -> None:
+    if np.isfinite(array).all():  # the common case: no cell-index array is built
+        return
     bad = np.argwhere(~np.isfinite(array))
     if bad.size:
         index = tuple(int(i) for i in bad[0])

@@ -46,12 +46,21 @@ def format_csv(array: Array) -> str:
     <BLANKLINE>
     3,4
     """
+    nums, dens = getattr(array, "numerators", None), getattr(array, "denominators", None)
+    if nums is not None and dens is not None:  # exact fractions kept as integers
+        pairs = zip(_matrices(nums), _matrices(dens), strict=True)
+        return "\n".join(_int64_csv(n, d) for (_, n), (_, d) in pairs)
     return "\n".join(_csv_block(matrix) for _, matrix in _matrices(array))
 
 
 def _csv_block(matrix: Array) -> str:
     if matrix.dtype == np.int64 and matrix.ndim == 2:
         return _int64_csv(matrix)
+    if matrix.dtype == np.float64 and matrix.ndim == 2:
+        # repr of every float in C (list's repr), then the list syntax made CSV: the
+        # digits are repr's shortest round-trip ones, without a Python call per cell
+        text = str(matrix.tolist())
+        return text[2:-2].replace("], [", "\n").replace(", ", ",") + "\n"
     cell: Any = format_number
     if matrix.dtype.kind == "f":
         cell = repr  # tolist() gives Python floats: repr is format_number, only faster
@@ -63,18 +72,37 @@ def _csv_block(matrix: Array) -> str:
 _CSV_CHUNK = 1 << 20  # cells formatted at once: bounds the temporary digit arrays
 
 
-def _int64_csv(matrix: Array) -> str:
-    """int64 rows as CSV text, the digits computed by numpy (about twice as fast as str())."""
+def _int64_csv(matrix: Array, dens: Array | None = None) -> str:
+    """int64 rows (over ``dens``: fractions) as CSV text, the digits computed by numpy
+    (about twice as fast as str())."""
     rows, cols = matrix.shape
     step = max(1, _CSV_CHUNK // max(cols, 1))
-    parts = (_int64_csv_bytes(matrix[r : r + step]) for r in range(0, rows, step))
+    parts = (
+        _int64_csv_bytes(matrix[r : r + step], None if dens is None else dens[r : r + step])
+        for r in range(0, rows, step)
+    )
     return b"".join(parts).decode("ascii")
 
 
-def _int64_csv_bytes(block: Array) -> bytes:
-    """Each value right-aligned in a fixed-width byte row, then only its own bytes kept."""
+def _int64_csv_bytes(block: Array, dens: Array | None = None) -> bytes:
+    """Each value right-aligned in a fixed-width byte row, then only its own bytes kept;
+    with ``dens``, ``/d`` follows every value whose denominator d is not 1."""
     rows, cols = block.shape
-    flat = block.reshape(-1)
+    parts = [_signed_digits(block.reshape(-1))]
+    if dens is not None:
+        digits, keep = _signed_digits(dens.reshape(-1), prefix=ord("/"))
+        keep &= (dens.reshape(-1) != 1)[:, None]
+        parts.append((digits, keep))
+    separator = np.full((rows * cols, 1), ord(","), dtype=np.uint8)
+    separator.reshape(rows, cols)[:, -1] = ord("\n")
+    cells = np.hstack([p for p, _ in parts] + [separator])
+    keep = np.hstack([k for _, k in parts] + [np.ones_like(separator, dtype=bool)])
+    return bytes(cells[keep].tobytes())
+
+
+def _signed_digits(flat: Array, prefix: int = 0) -> tuple[Array, Array]:
+    """([n][width + 1] bytes: a sign (or ``prefix``) slot, then the digits right-aligned;
+    the mask of the bytes that are the value's own)."""
     negative = flat < 0
     magnitude = flat.astype(np.uint64)
     magnitude[negative] = (~flat[negative]).astype(np.uint64) + np.uint64(1)  # |INT64_MIN| too
@@ -82,16 +110,14 @@ def _int64_csv_bytes(block: Array) -> bytes:
     powers = np.uint64(10) ** np.arange(width - 1, -1, -1, dtype=np.uint64)
     digits = (magnitude[:, None] // powers[None, :]) % np.uint64(10)
     ndigits = np.where(magnitude == 0, 1, width - (digits != 0).argmax(axis=1))
-    cells = np.empty((flat.size, width + 2), dtype=np.uint8)  # sign slot, digits, separator
-    cells[:, 1:-1] = digits
-    cells[:, 1:-1] += ord("0")
-    cells[:, -1] = ord(",")
-    cells.reshape(rows, cols, width + 2)[:, -1, -1] = ord("\n")
-    where = np.flatnonzero(negative)
-    cells[where, width - ndigits[where]] = ord("-")
-    first = width + 1 - ndigits - negative
-    keep = np.arange(width + 2)[None, :] >= first[:, None]
-    return bytes(cells[keep].tobytes())
+    cells = np.empty((flat.size, width + 1), dtype=np.uint8)
+    cells[:, 1:] = digits
+    cells[:, 1:] += ord("0")
+    where = np.flatnonzero(negative) if not prefix else np.arange(flat.size)
+    cells[where, width - ndigits[where]] = prefix or ord("-")
+    first = width + 1 - ndigits - (negative if not prefix else 1)
+    keep = np.arange(width + 1)[None, :] >= first[:, None]
+    return cells, keep
 
 
 def format_json(obj: Mapping[str, Any]) -> str:

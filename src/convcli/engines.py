@@ -1,0 +1,205 @@
+"""Optional accelerated engines, used where a measured library beats numpy.
+
+OpenCV (``pip install 'convcli[fast]'``): ``cv2.filter2D`` and ``cv2.sepFilter2D`` for
+single-channel 2-D work at stride 1 without dilation, in float64. It is imported only
+when the work pays for its import (about 16 ms on the reference machine), or when
+something else already imported it; without it everything runs on numpy.
+
+Exactness rules, as everywhere in convcli:
+
+* float64: OpenCV's direct filter rounds like any other order of the same sums; from
+  :data:`DFT_TAPS` taps on, ``filter2D`` switches to a DFT, whose error is of the same
+  kind as our own FFT method's (relative to max|x|·Σ|w|);
+* integers: only when max|x|·max|w|·taps ≤ 2**53 (every partial sum is then an exact
+  float64 integer, in any order) and never through the DFT (fewer than DFT_TAPS taps,
+  or a rank-1 kernel run as two exact 1-D passes).
+
+Borders: PyTorch's ``zeros`` (pad value 0), ``reflect`` and ``replicate`` are OpenCV's
+``BORDER_CONSTANT``, ``BORDER_REFLECT_101`` and ``BORDER_REPLICATE``, so the input is
+filtered where it lies, never copied into a padded array first. ``circular`` (OpenCV's
+filters have no wrap border) and other pad values take the padded input.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import os
+import sys
+from typing import Any
+
+import numpy as np
+
+from convcli.numbers import Array, max_abs
+
+EXACT_FLOAT_BOUND = 2**53
+DFT_TAPS = 50  # from this many taps OpenCV's filter2D works through a DFT (not exact)
+IMPORT_MACS = 20_000_000  # numpy spends ~20 ms on this many multiply-adds: the import pays
+LOADED_MACS = 20_000  # once cv2 is loaded, smaller work still gains from it
+DISABLE = "CONVCLI_NO_OPENCV"  # set (to anything) to keep OpenCV out, e.g. to compare
+
+_BORDERS = {"zeros": "BORDER_CONSTANT", "reflect": "BORDER_REFLECT_101",
+            "replicate": "BORDER_REPLICATE"}  # fmt: skip
+
+
+@functools.cache
+def _installed() -> bool:
+    import importlib.util  # here: its import costs every small command start-up time
+
+    return importlib.util.find_spec("cv2") is not None
+
+
+def opencv(macs: int) -> Any | None:
+    """The cv2 module when it is installed, allowed and worth using for ``macs``."""
+    if os.environ.get(DISABLE) or not _installed():
+        return None
+    loaded = "cv2" in sys.modules
+    if macs < (LOADED_MACS if loaded else IMPORT_MACS):
+        return None
+    import cv2
+
+    return cv2
+
+
+def rank_one(weight: Array) -> tuple[Array, Array] | None:
+    """(column u, row v) with ``weight == outer(u, v)``, or None.
+
+    Integers are factored exactly (v is the first non-zero row over the gcd of its
+    entries, and every row must be an integer multiple of it); floats by their largest
+    singular pair, kept only when it rebuilds the kernel to within float64 rounding
+    (after a quick test that the first and last rows are parallel, or one is zero).
+    """
+    if weight.ndim != 2 or min(weight.shape) < 2:
+        return None
+    if weight.dtype == np.int64:
+        rows = np.flatnonzero(weight.any(axis=1))
+        if rows.size == 0:
+            return None
+        first = weight[rows[0]]
+        v = first // np.gcd.reduce(first)
+        pivot = int(np.flatnonzero(v)[0])
+        u = weight[:, pivot] // v[pivot]
+        if not np.array_equal(np.outer(u, v), weight):
+            return None
+        return u, v
+    if weight.dtype != np.float64 or not np.isfinite(weight).all():
+        return None
+    # a cheap test first (most kernels are not rank 1): two rows not parallel
+    first, last = weight[0], weight[-1]
+    if abs(float(first @ last)) < 0.999 * float(np.sqrt((first @ first) * (last @ last))):
+        return None
+    left, sigma, right = np.linalg.svd(weight)
+    u, v = left[:, 0] * math.sqrt(sigma[0]), right[0] * math.sqrt(sigma[0])
+    scale = float(np.abs(weight).max())
+    if scale == 0 or float(np.abs(np.outer(u, v) - weight).max()) > 4e-16 * scale * weight.size:
+        return None
+    return u, v
+
+
+_NP_MODES = {"zeros": "constant", "reflect": "reflect", "replicate": "edge", "circular": "wrap"}
+
+
+def _bands(
+    cv2: Any,
+    x: Array,
+    weight: Array,
+    pads: tuple[int, ...],
+    mode: str,
+    pad_value: object,
+    out: tuple[int, int],
+) -> Array:
+    """An integer kernel of DFT_TAPS taps or more as bands of whole rows, each under
+    DFT_TAPS taps (so each is a direct, exact filter), added up: every partial sum is
+    within the bound of the whole kernel, so the sums stay exact. The bands read rows
+    a border would shift, so the input is padded once, as the numpy paths do."""
+    top, bottom, left, right = pads
+    source = x.astype(np.float64)
+    if any(pads):
+        widths = ((top, bottom), (left, right))
+        if mode == "zeros":
+            source = np.pad(source, widths, constant_values=float(pad_value))  # type: ignore[arg-type]
+        else:
+            source = np.pad(source, widths, mode=_NP_MODES[mode])  # type: ignore[call-overload]
+    (out_h, out_w), rows = out, max((DFT_TAPS - 1) // weight.shape[1], 1)
+    total = np.zeros(out)
+    for first in range(0, weight.shape[0], rows):
+        band = weight[first : first + rows].astype(np.float64)
+        full = cv2.filter2D(source, -1, band, anchor=(0, 0), borderType=cv2.BORDER_CONSTANT)
+        total += full[first : first + out_h, :out_w]
+    return total.astype(np.int64)
+
+
+def fits(
+    x: Array, weight: Array, separable: bool, pad_value: object = 0, bound: int | None = None
+) -> bool:
+    """Whether OpenCV computes this single-channel correlation within the rules."""
+    if x.dtype == np.float64:
+        return True
+    if x.dtype != np.int64 or weight.dtype != np.int64:
+        return False
+    if not separable and weight.shape[1] >= DFT_TAPS:
+        return False  # not even one row of taps stays off the DFT
+    if not isinstance(pad_value, int):
+        return False
+    if bound is not None:  # the caller's bound (convcli.core's, pad value included)
+        return bound <= EXACT_FLOAT_BOUND
+    largest = max(int(max_abs(x)), abs(pad_value))
+    return largest * int(max_abs(weight)) * weight.size <= EXACT_FLOAT_BOUND
+
+
+def correlate(
+    x: Array,
+    weight: Array,
+    pads: tuple[int, ...],
+    mode: str,
+    pad_value: object,
+    bound: int | None = None,
+) -> Array | None:
+    """The stride-1 correlation of the 2-D ``x`` by the 2-D ``weight`` with PyTorch's
+    padding ``pads`` (top, bottom, left, right) in ``mode``; None when OpenCV is not
+    the engine for it (not installed, too little work, or outside the rules).
+    ``bound``: integers only, max|Σ x·w| over any cell when the caller knows it (it
+    saves the passes over ``x`` that measure it)."""
+    kh, kw = weight.shape
+    top, bottom, left, right = pads
+    out_h, out_w = x.shape[0] + top + bottom - kh + 1, x.shape[1] + left + right - kw + 1
+    if out_h <= 0 or out_w <= 0:
+        return None
+    cv2 = opencv(out_h * out_w * kh * kw)
+    if cv2 is None:
+        return None
+    factors = rank_one(weight)
+    if not fits(x, weight, factors is not None, pad_value, bound):
+        return None
+    if mode == "circular" and (max(top, bottom) > x.shape[0] or max(left, right) > x.shape[1]):
+        return None  # the core refuses it, with its own message
+    if mode == "reflect" and (max(top, bottom) >= x.shape[0] or max(left, right) >= x.shape[1]):
+        return None
+    if x.dtype != np.float64 and factors is None and weight.size >= DFT_TAPS:
+        return _bands(cv2, x, weight, pads, mode, pad_value, (out_h, out_w))
+    source = x
+    # in place: the border is OpenCV's when the padding lies within the kernel's reach
+    border = _BORDERS.get(mode) if mode != "zeros" or pad_value == 0 else None
+    within = top + bottom < kh and left + right < kw
+    if border is None or not within:
+        if any(pads):
+            return None  # a padding OpenCV cannot give: the numpy paths pad and run
+        border, top, left = "BORDER_CONSTANT", 0, 0
+    if x.dtype != np.float64:
+        source = x.astype(np.float64)
+    flag = getattr(cv2, border)
+    if factors is not None:
+        u, v = (f.astype(np.float64) for f in factors)
+        full = cv2.sepFilter2D(source, -1, v, u, anchor=(left, top), borderType=flag)
+    else:
+        kernel = weight.astype(np.float64, copy=False)
+        full = cv2.filter2D(source, -1, kernel, anchor=(left, top), borderType=flag)
+    result: Array = full[:out_h, :out_w]
+    # a DFT spreads a NaN everywhere and two passes can overflow where one sum does
+    # not: any non-finite output goes back to the direct numpy sums
+    rounded = factors is not None or weight.size >= DFT_TAPS
+    if x.dtype == np.float64 and rounded and not math.isfinite(float(result.sum())):
+        return None
+    if x.dtype != np.float64:
+        return result.astype(np.int64)
+    return result
