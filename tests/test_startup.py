@@ -50,6 +50,7 @@ def loaded(*args: str, env: dict[str, str] | None = None) -> list[str]:
         ("conv", "--help"),
         ("shape", "--help"),
         ("kernels", "--help"),
+        ("kernels", "--format", "csv"),
     ],
 )
 def test_light_commands_import_neither_numpy_nor_rich(args: tuple[str, ...]) -> None:

@@ -3,7 +3,6 @@ are the generic writers'). Pure text, no numpy, no Rich."""
 
 from __future__ import annotations
 
-from convcli.docs import tex_escape
 
 CATALOGUE_HEADER = ("name", "size", "purpose")
 
@@ -59,6 +58,8 @@ def catalogue_latex(rows: list[tuple[str, str, str]]) -> str:
     \hline
     \end{tabular}
     """
+    from convcli.docs import tex_escape  # docs reaches numpy: only for this format
+
     lines = [
         "\\begin{tabular}{lll}",
         "\\hline",
