@@ -3,7 +3,6 @@ are the generic writers'). Pure text, no numpy, no Rich."""
 
 from __future__ import annotations
 
-
 CATALOGUE_HEADER = ("name", "size", "purpose")
 
 
