@@ -10,9 +10,11 @@ padding rows at the array's top and bottom made exactly as the in-memory path ma
 every output cell is computed from the same padded values by the same core:
 
 * integers and fractions: the result equals ``conv2d`` in memory exactly;
-* floats: equal up to float64 rounding, and bit for bit whenever the core picks the same
-  method for a block as for the whole array (its direct methods sum each cell's taps in an
-  order that does not depend on where the tile starts).
+* floats: the same sums of the same products, so within float64 rounding of the
+  in-memory result; bit for bit when the core sums a block as it sums the whole array
+  (measured: one channel with 3×3 and 5×5 kernels), not when it picks its FFT for one of
+  them (then within the FFT's bound, ``algorithms.FFT_RTOL · max|x| · Σ|w|``) or groups a
+  BLAS product differently (several channels).
 
 Memory: one block of input rows, its padded copy, the core's buffers and one block of
 output, whatever the input's size. The resource guards (:mod:`convcli.limits`) apply to
