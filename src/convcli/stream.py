@@ -103,10 +103,11 @@ def open_npy(path: str | os.PathLike[str], *, label: str | None = None) -> Array
 
 
 @dataclass(frozen=True)
-class _Plan:
-    """The whole convolution, validated; blocks are computed from it."""
+class Plan:
+    """A 2-D convolution of a large input, validated without reading the input: what
+    every row block (or dask chunk) needs to run the core on its rows."""
 
-    x: Array  # [C][H][W], possibly a memory map
+    x: Any  # [C][H][W]: an array, a memory map, or a dask array
     flat: bool  # the input was [H][W]
     kernel: Array
     bias: Any
@@ -131,8 +132,8 @@ class _Plan:
         return max(p0 - top, 0), min(p1 - top, self.height)
 
 
-def _plan(
-    x: Array,
+def make_plan(
+    x: Any,
     kernel: Any,
     *,
     stride: Any,
@@ -145,7 +146,9 @@ def _plan(
     flip: bool,
     label: str,
     allow_nan: bool,
-) -> _Plan:
+) -> Plan:
+    """Validate a convolution of ``x`` (an array, memory map or dask array: only its
+    shape is read) as the core would, with the same messages."""
     if x.ndim not in (2, 3) or x.size == 0:
         msg = f"{label} must be [H][W] or [C][H][W], got shape {list(x.shape)}"
         raise ShapeError(msg)
@@ -177,7 +180,7 @@ def _plan(
         if max(top, bottom) > most[0] or max(left, right) > most[1]:
             core.pad_input(shadow, pads, params.padding_mode)
     x3 = x if x.ndim == 3 else x[None]
-    return _Plan(x3, x.ndim == 2, weight, bias, params, rows, (left, right), label, allow_nan)
+    return Plan(x3, x.ndim == 2, weight, bias, params, rows, (left, right), label, allow_nan)
 
 
 def _source_rows(rows: Array, height: int, mode: str) -> Array:
@@ -193,7 +196,7 @@ def _source_rows(rows: Array, height: int, mode: str) -> Array:
     return source
 
 
-def _block(plan: _Plan, first: int, last: int) -> Array:
+def _block(plan: Plan, first: int, last: int) -> Array:
     """Output rows [first, last), computed by the core on the rows they read."""
     p0, p1 = plan.input_rows(first, last)
     a, b = plan.real_rows(first, last)
@@ -214,7 +217,7 @@ def _block(plan: _Plan, first: int, last: int) -> Array:
     return core.run_conv(setup)
 
 
-def _check_finite(rows: Array, first: int, plan: _Plan) -> None:
+def _check_finite(rows: Array, first: int, plan: Plan) -> None:
     """The message of the in-memory loader, with the cell's index in the whole input."""
     bad = np.argwhere(~np.isfinite(rows))
     if bad.size:
@@ -246,7 +249,7 @@ def block_bounds(plan_rows: int, per_block: int, reads: Callable[[int, int], boo
     return bounds
 
 
-def _default_rows(plan: _Plan) -> int:
+def _default_rows(plan: Plan) -> int:
     """Output rows per block: about BLOCK_BYTES of input rows, within the cell guard."""
     channels, width = int(plan.x.shape[0]), int(plan.x.shape[2])
     row_bytes = channels * (width + sum(plan.cols)) * 8
@@ -269,7 +272,7 @@ def _default_rows(plan: _Plan) -> int:
 
 
 def _blocks(
-    plan: _Plan, per_block: int, release: Callable[[int], None]
+    plan: Plan, per_block: int, release: Callable[[int], None]
 ) -> Iterator[tuple[int, int, Array]]:
     total = plan.rows.output
     bounds = block_bounds(total, per_block, lambda first, last: _reads(plan, first, last))
@@ -280,7 +283,7 @@ def _blocks(
         yield first, last, block
 
 
-def _reads(plan: _Plan, first: int, last: int) -> bool:
+def _reads(plan: Plan, first: int, last: int) -> bool:
     if plan.params.padding_mode != "zeros":
         return True
     a, b = plan.real_rows(first, last)
@@ -321,7 +324,7 @@ class _Pages:
                 self.done[c] = end - base
 
 
-def _result_kind(plan: _Plan) -> Kind:
+def result_kind(plan: Plan) -> Kind:
     """The arithmetic of the result: that of the input, kernel, bias and pad value."""
     kinds = [Kind.FLOAT if plan.x.dtype.kind == "f" else Kind.INT, kind_of(plan.kernel)]
     extra = plan.bias if isinstance(plan.bias, Sequence | np.ndarray) else [plan.bias]
@@ -330,7 +333,9 @@ def _result_kind(plan: _Plan) -> Kind:
     return max(kinds)
 
 
-def _int64(block: Array) -> Array:
+def as_int64(block: Array) -> Array:
+    """An integer block as int64 (the core gives Python ints where a bound passed int64);
+    a value beyond int64 is an error, as no .npy or zarr array of numbers can hold it."""
     if block.dtype == np.int64:
         return block
     values = [int(v) for v in block.flat]
@@ -382,7 +387,7 @@ def conv_npy(
     if chosen not in ("npy", "csv"):
         msg = f"a streamed output is npy or csv, not {chosen!r}"
         raise ConvError(msg)
-    plan = _plan(
+    plan = make_plan(
         x,
         kernel,
         stride=stride,
@@ -400,7 +405,7 @@ def conv_npy(
     if per_block < 1:
         msg = f"block rows must be 1 or more, got {per_block}"
         raise ConvError(msg)
-    kind = _result_kind(plan)
+    kind = result_kind(plan)
     if chosen == "npy" and kind is Kind.RATIONAL:
         msg = "an .npy file holds int64 or float64 numbers, and this result has exact fractions"
         raise ConvError(msg, hint="write CSV instead, or give the kernel as decimals")
@@ -435,7 +440,7 @@ def _reporting(
             progress(last, total)
 
 
-def _out_shape(plan: _Plan, block: Array) -> tuple[int, ...]:
+def _out_shape(plan: Plan, block: Array) -> tuple[int, ...]:
     return (*block.shape[:-2], plan.rows.output, block.shape[-1])
 
 
@@ -454,7 +459,7 @@ def _replacing(path: Path) -> Iterator[Path]:
 
 
 def _write_npy(
-    path: Path, blocks: Iterator[tuple[int, int, Array]], plan: _Plan, dtype: Any
+    path: Path, blocks: Iterator[tuple[int, int, Array]], plan: Plan, dtype: Any
 ) -> tuple[tuple[int, ...], int]:
     """Blocks written in place with plain writes (a writable memory map would keep the
     dirty pages in the process's resident memory)."""
@@ -470,7 +475,7 @@ def _write_npy(
                     offset = header.offset
                     del header
                     handle = open(temp, "r+b")  # noqa: SIM115 - closed in finally
-                values = np.ascontiguousarray(block if dtype == np.float64 else _int64(block))
+                values = np.ascontiguousarray(block if dtype == np.float64 else as_int64(block))
                 planes = values.reshape(-1, *values.shape[-2:])
                 width = shape[-1]
                 for o, plane in enumerate(planes):
@@ -484,7 +489,7 @@ def _write_npy(
 
 
 def _write_csv_blocks(
-    output: Output, blocks: Iterator[tuple[int, int, Array]], plan: _Plan
+    output: Output, blocks: Iterator[tuple[int, int, Array]], plan: Plan
 ) -> tuple[tuple[int, ...], int, str]:
     """CSV rows as the blocks come: one output channel straight to the output, several
     through one temporary text file each (CSV lists the channels one after the other)."""
@@ -557,9 +562,13 @@ def write_csv(array: Array, stream: IO[bytes], *, rows: int | None = None) -> No
 
 __all__ = [
     "BLOCK_BYTES",
+    "Plan",
     "StreamResult",
+    "as_int64",
     "block_bounds",
     "conv_npy",
+    "make_plan",
     "open_npy",
+    "result_kind",
     "write_csv",
 ]
