@@ -97,16 +97,27 @@ def read(source: Any, *, label: str | None = None) -> Any:
     if isinstance(source, da.Array):
         return source
     if isinstance(source, np.ndarray):
-        return da.from_array(source, chunks=(-1,) * source.ndim)
+        return da.from_array(source, chunks=_row_chunks(source.shape, source.dtype))
     path = os.fspath(source)
     if path.lower().endswith(".npy"):
         rows = NpyRows(path, label=label)
-        return da.from_array(rows, chunks=(-1,) * rows.ndim, meta=np.empty((0,) * rows.ndim))
+        return da.from_array(
+            rows, chunks=_row_chunks(rows.shape, rows.dtype), meta=np.empty((0,) * rows.ndim)
+        )
     try:
         return da.from_zarr(path)
     except Exception as error:  # zarr raises many types for a path that is not a store
         msg = f"{label or path}: not a .npy file or a zarr array ({error})"
         raise ParseError(msg) from None
+
+
+def _row_chunks(shape: tuple[int, ...], dtype: Any) -> tuple[int, ...]:
+    """Chunks of whole rows of about BLOCK_BYTES (the engine rechunks them to its own
+    boundaries, so no task ever reads the whole input)."""
+    if len(shape) < 2:
+        return (-1,) * len(shape)
+    row = math.prod(shape[:-2]) * shape[-1] * np.dtype(dtype).itemsize
+    return (*(-1,) * (len(shape) - 2), max(BLOCK_BYTES // max(row, 1), 1), -1)
 
 
 @dataclass(frozen=True)

@@ -56,7 +56,7 @@ from convcli.params import ConvParams, as_axis_padding, resolve_axis_paddings
 from convcli.shape import AxisArithmetic, conv_axis
 
 BLOCK_BYTES = 1 << 25  # input rows per block, about: 32 MiB (the measured sweet spot)
-CSV_CELLS = 1 << 20  # cells formatted at once when CSV is streamed from an array
+CSV_CELLS = 1 << 16  # cells formatted at once: their Python floats and strings stay small
 Progress = Callable[[int, int], None]  # (output rows done, output rows in all)
 Output = str | os.PathLike[str] | BinaryIO | IO[bytes]
 
@@ -516,9 +516,9 @@ def _write_csv_blocks(
             planes = block.reshape(-1, *block.shape[-2:])
             if channels:
                 for plane, target in zip(planes, channels, strict=True):
-                    target.write(format_csv(plane).encode())
+                    _csv_rows(plane, target)
             else:
-                stream.write(format_csv(planes[0]).encode())
+                _csv_rows(planes[0], stream)
             count += 1
         for o, target in enumerate(channels):
             if o:
@@ -555,9 +555,14 @@ def write_csv(array: Array, stream: IO[bytes], *, rows: int | None = None) -> No
     for k, matrix in enumerate(matrices):
         if k:
             stream.write(b"\n")
-        step = rows or max(CSV_CELLS // max(matrix.shape[1], 1), 1)
-        for first in range(0, matrix.shape[0], step):
-            stream.write(format_csv(np.asarray(matrix[first : first + step])).encode())
+        _csv_rows(matrix, stream, rows)
+
+
+def _csv_rows(matrix: Array, stream: IO[bytes], rows: int | None = None) -> None:
+    """The CSV rows of one 2-D matrix, formatted a few rows at a time."""
+    step = rows or max(CSV_CELLS // max(matrix.shape[1], 1), 1)
+    for first in range(0, matrix.shape[0], step):
+        stream.write(format_csv(np.asarray(matrix[first : first + step])).encode())
 
 
 __all__ = [
