@@ -129,6 +129,38 @@ def table(source: Path, out_dir: Path, kernel: int, repeat: int, rows: dict[str,
         print(f"| {name} | {t:.2f} s | {size_mb / t:,.0f} | {p:,.0f} MiB | {t / base:.2f} |")
 
 
+def in_process(source: Path, out_dir: Path, kernel: int, repeat: int) -> None:
+    """The API against streaming in one warm process, alternated: less noise than fresh
+    processes (no import or start-up), no memory figures."""
+    from convcli import conv2d
+    from convcli.stream import conv_npy
+
+    k = np.random.default_rng(1).standard_normal((kernel, kernel))
+    options = {"padding": kernel // 2, "padding_mode": "reflect"}
+    calls = {
+        "api: np.load + conv2d + np.save": lambda: np.save(
+            out_dir / "api.npy", conv2d(np.load(source), k, **options)
+        ),
+        "stream: .npy → out.npy": lambda: conv_npy(source, k, out_dir / "s.npy", **options),
+    }
+    times: dict[str, list[float]] = {name: [] for name in calls}
+    rng = random.Random(16)
+    for name in calls:  # warm-up
+        calls[name]()
+    for _ in range(repeat):
+        order = list(calls)
+        rng.shuffle(order)
+        for name in order:
+            start = time.perf_counter()
+            calls[name]()
+            times[name].append(time.perf_counter() - start)
+    base = statistics.median(times[next(iter(calls))])
+    print(f"\nin one process, {repeat} alternated runs: median (min)")
+    for name, values in times.items():
+        t = statistics.median(values)
+        print(f"| {name} | {t:.3f} s ({min(values):.3f}) | × api {t / base:.2f} |")
+
+
 def make_input(path: Path, size: int) -> None:
     """A float64 .npy of size × size, written in row blocks (never whole in memory)."""
     array = np.lib.format.open_memmap(path, mode="w+", dtype=np.float64, shape=(size, size))
@@ -199,6 +231,7 @@ def main() -> None:
         source = work / f"x{args.size}.npy"
         make_input(source, args.size)
         table(source, work, args.kernel, args.repeat, rows)
+        in_process(source, work, args.kernel, 3 * args.repeat)
         if args.big:
             source.unlink()
             big(work, args.kernel)
