@@ -40,9 +40,10 @@ from convcli import core
 from convcli.errors import ConvError, ParseError
 from convcli.numbers import Array, Kind, format_number
 from convcli.params import ConvParams
-from convcli.stream import BLOCK_BYTES, Plan, as_int64, make_plan, open_npy, result_kind
+from convcli.stream import Plan, as_int64, make_plan, open_npy, result_kind
 
 HINT = "pip install 'convcli[dask]'"
+CHUNK_BYTES = 1 << 25  # input rows per chunk, about: 32 MiB (each task costs ~1 ms)
 CONNECT_SECONDS = 10.0  # how long to try a scheduler address before giving up
 LOCAL_SCHEDULERS = ("threads", "processes", "synchronous", "sync", "single-threaded")
 _NP_MODES = {"zeros": "constant", "reflect": "reflect", "replicate": "edge", "circular": "wrap"}
@@ -112,12 +113,12 @@ def read(source: Any, *, label: str | None = None) -> Any:
 
 
 def _row_chunks(shape: tuple[int, ...], dtype: Any) -> tuple[int, ...]:
-    """Chunks of whole rows of about BLOCK_BYTES (the engine rechunks them to its own
+    """Chunks of whole rows of about CHUNK_BYTES (the engine rechunks them to its own
     boundaries, so no task ever reads the whole input)."""
     if len(shape) < 2:
         return (-1,) * len(shape)
     row = math.prod(shape[:-2]) * shape[-1] * np.dtype(dtype).itemsize
-    return (*(-1,) * (len(shape) - 2), max(BLOCK_BYTES // max(row, 1), 1), -1)
+    return (*(-1,) * (len(shape) - 2), max(CHUNK_BYTES // max(row, 1), 1), -1)
 
 
 @dataclass(frozen=True)
@@ -156,7 +157,7 @@ def _chunk_rows(plan: Plan, channels: int, width: int, chunk_rows: int | None) -
             raise ConvError(msg)
         return max(chunk_rows, least)
     row_bytes = channels * (width + sum(plan.cols)) * 8 * plan.rows.stride
-    return max(BLOCK_BYTES // row_bytes, least)
+    return max(CHUNK_BYTES // row_bytes, least)
 
 
 def conv_dask_array(
@@ -177,7 +178,7 @@ def conv_dask_array(
 ) -> Any:
     """The convolution as a lazy dask array (``[H'][W']`` or ``[O][H'][W']``, float64 or
     int64, chunked by rows); parameters as :func:`convcli.stream.conv_npy`. ``chunk_rows``:
-    output rows per chunk (default: about :data:`convcli.stream.BLOCK_BYTES` of input)."""
+    output rows per chunk (default: about :data:`CHUNK_BYTES` of input)."""
     da = _dask_array()
     name = label or (os.fspath(source) if isinstance(source, str | os.PathLike) else "the input")
     x = read(source, label=name)
