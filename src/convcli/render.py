@@ -356,6 +356,21 @@ def busy(message: str) -> Iterator[None]:
         yield
 
 
+@contextmanager
+def progress(message: str) -> Iterator[Callable[[int, int], None]]:
+    """A progress bar on stderr (terminals only); yields ``advance(done, total)``."""
+    console = make_console(stderr=True)
+    if not console.is_terminal:
+        yield lambda done, total: None
+        return
+    from rich.progress import BarColumn, Progress, TaskProgressColumn, TimeRemainingColumn
+
+    columns = ("{task.description}", BarColumn(), TaskProgressColumn(), TimeRemainingColumn())
+    with Progress(*columns, console=console, transient=True) as bar:
+        task = bar.add_task(escape(message), total=None)
+        yield lambda done, total: bar.update(task, completed=done, total=total)
+
+
 def show(build: Callable[[Console], Sequence[RenderableType]]) -> str:
     """The text of what ``build`` makes for a stdout console."""
     console = make_console()

@@ -66,6 +66,11 @@ class Layer(NamedTuple):
         return conv_geometry(dims, *self)
 
 
+class Engine(StrEnum):
+    numpy = "numpy"
+    dask = "dask"
+
+
 class ConvView(StrEnum):
     cells = "cells"
     matrix = "matrix"
@@ -107,6 +112,24 @@ def conv(
     grey: O.GreyOpt = False,
     precision: O.PrecisionOpt = None,
     as_float: O.FloatOpt = False,
+    engine: Annotated[
+        Engine | None,
+        typer.Option(
+            "--engine",
+            help="numpy (this process; a big .npy input streams in row blocks) or dask "
+            "(row chunks on a dask scheduler, into -o out.npy or out.zarr; needs "
+            "convcli[dask]) [default: numpy].",
+        ),
+    ] = None,
+    scheduler: Annotated[
+        str | None,
+        typer.Option(
+            "--scheduler",
+            metavar="ADDRESS",
+            help="With --engine dask: the scheduler (tcp://host:8786, threads, processes) "
+            "[default: dask's own].",
+        ),
+    ] = None,
     lang: O.LangOpt = None,
     quiet: O.QuietOpt = False,
 ) -> None:
@@ -127,7 +150,20 @@ def conv(
         layer = Layer(stride, padding, dilation, groups, padding_mode, pad_value, flip)
         form, language = choose(fmt), (lang or O.default_lang()).value
         job = Job(inputs, kernels, allow_nan, explain, cell, every, form, language, dims)
-        result = convolution("conv", job, layer, bias, view=view or ConvView.cells)
+        from convcli.cli import streaming
+
+        if scheduler is not None and engine is not Engine.dask:
+            raise O.refuse("--scheduler", "applies only with --engine dask")
+        if engine is Engine.dask:
+            O.check_applies(
+                {"--explain": explain, "--cell": cell, "--all": every, "--view": view},
+                "the dask engine writes the result only (explain a crop in memory)",
+            )
+            result = streaming.on_dask(job, layer, bias, scheduler)
+        elif streaming.streams(job, as_float):
+            result = streaming.streamed(job, layer, bias)
+        else:
+            result = convolution("conv", job, layer, bias, view=view or ConvView.cells)
         emit(result, form, precision=precision, quiet=quiet, as_float=as_float)
 
 

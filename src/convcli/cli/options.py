@@ -464,6 +464,7 @@ def _record(field: str) -> Callable[[Any], Any]:
 
 
 MATRIX_FILES = (".csv", ".json", ".npy")
+STORES = (".zarr",)  # written by conv --engine dask only
 
 
 def _start_run(value: str | None) -> str | None:
@@ -472,8 +473,8 @@ def _start_run(value: str | None) -> str | None:
         from convcli.images import IMAGE_EXTENSIONS
 
         extension = os.path.splitext(value)[1].lower()
-        if extension not in MATRIX_FILES + IMAGE_EXTENSIONS:
-            known = " ".join(MATRIX_FILES + IMAGE_EXTENSIONS)
+        if extension not in MATRIX_FILES + IMAGE_EXTENSIONS + STORES:
+            known = " ".join(MATRIX_FILES + IMAGE_EXTENSIONS + STORES)
             msg = f"cannot tell a format from {value!r}: name a file ending in one of {known}"
             raise typer.BadParameter(msg)
     DESTINATION.set(Destination(path=value or None))

@@ -147,6 +147,9 @@ def save(result: Result, destination: Destination) -> None:
         data = matrix_io.format_json({"data": matrix}).encode()
     elif extension == ".npy":
         data = _npy(np, matrix)
+    elif extension == ".zarr":
+        msg = f"{path}: a zarr store is written by conv --engine dask only"
+        raise ConvError(msg, hint="write .npy, .csv or .json here")
     else:
         data = images.write_image(
             matrix,
