@@ -22,6 +22,8 @@ except SystemExit:
     pass
 heavy = sorted({m.split(".")[0] for m in sys.modules} & {"numpy", "rich", "pydantic"})
 print("LOADED=" + json.dumps(heavy), file=sys.stderr)
+views = sorted({m for m in sys.modules} & {"convcli.reports", "convcli.model", "convcli.lessons"})
+print("VIEWS=" + json.dumps(views), file=sys.stderr)
 """
 
 
@@ -35,8 +37,12 @@ def loaded(*args: str, env: dict[str, str] | None = None) -> list[str]:
         env={**os.environ, **(env or {})},
         check=False,
     )
-    line = next(x for x in proc.stderr.splitlines() if x.startswith("LOADED="))
-    return list(json.loads(line.removeprefix("LOADED=")))
+    return probed(proc.stderr, "LOADED=")
+
+
+def probed(stderr: str, key: str) -> list[str]:
+    line = next(x for x in stderr.splitlines() if x.startswith(key))
+    return list(json.loads(line.removeprefix(key)))
 
 
 @pytest.mark.parametrize(
@@ -72,3 +78,15 @@ def test_machine_output_does_not_import_rich(fmt: str) -> None:
 
 def test_tables_do_import_rich() -> None:  # the probe itself works
     assert loaded("conv", "-i", "1 2; 3 4", "-k", "1", "--format", "table") == ["numpy", "rich"]
+
+
+@pytest.mark.parametrize("fmt", ["csv", "json"])
+def test_machine_output_does_not_build_views(fmt: str) -> None:
+    """conv's csv and json never import the document model or the table views."""
+    args = ["conv", "-i", "1 2; 3 4", "-k", "1", "-p", "1", "-s", "2", "--format", fmt]
+    proc = subprocess.run(
+        [sys.executable, "-c", PROBE, json.dumps(args)],
+        capture_output=True, text=True, cwd=ROOT, timeout=60, check=False,
+    )  # fmt: skip
+    assert probed(proc.stderr, "VIEWS=") == []
+    assert "note: the stride does not divide evenly" in proc.stderr  # the note still comes

@@ -609,35 +609,3 @@ def matrix_document(matrix: Array, label: str) -> M.Document:
         return M.Document((M.Grids((M.Grid(label, matrix),)),))
     flat = matrix.reshape((-1, *matrix.shape[-2:]))
     return M.Document((M.Grids(tuple(M.Grid(f"{label} {n}", m) for n, m in enumerate(flat))),))
-
-
-def unread_note(setup: ConvSetup, lang: str) -> str | None:
-    """One note for both axes when the stride leaves the last padded rows or columns
-    unread, indexed as the tables index the padded input (padding from −p)."""
-    parts = []
-    for noun, axis, before in (
-        ("row", setup.rows, setup.pads[0]),
-        ("column", setup.cols, setup.pads[2]),
-    ):
-        if not axis.unread:
-            continue
-        last = axis.padded - 1 - before
-        first = last - axis.unread + 1
-        if axis.unread == 1:
-            word = noun if lang == "en" else {"row": "行", "column": "列"}[noun]
-            parts.append(phrase(lang, "unread_one", noun=word, first=typeset_index(first)))
-        else:
-            n = count(lang, axis.unread, noun)
-            parts.append(
-                phrase(
-                    lang, "unread_many", n=n, first=typeset_index(first), last=typeset_index(last)
-                )
-            )
-    if not parts:
-        return None
-    verb = "is" if len(parts) == 1 and "index " in parts[0] else "are"
-    return phrase(lang, "unread_note", what=phrase(lang, "and").join(parts), verb=verb)
-
-
-def typeset_index(index: int) -> str:
-    return str(index).replace("-", "−")

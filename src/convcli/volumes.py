@@ -16,10 +16,11 @@ import numpy as np
 from convcli import model as M
 from convcli.core import ConvSetup, TransposeSetup, dilate_kernel
 from convcli.cost import cost_line, setup_cost
+from convcli.notes import typeset_index
 from convcli.numbers import Array
 from convcli.phrases import phrase
 from convcli.pooling import PoolSetup
-from convcli.reports import arithmetic_block, padding_marks, size, typeset_index, windows_block
+from convcli.reports import arithmetic_block, padding_marks, size, windows_block
 from convcli.trace import CellTrace, PoolTrace
 from convcli.typography import Typeset
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from enum import StrEnum
-from typing import TYPE_CHECKING, Annotated, NamedTuple
+from typing import TYPE_CHECKING, Annotated, Any, NamedTuple
 
 import typer
 
@@ -28,6 +28,7 @@ from convcli.cli.shared import (
 if TYPE_CHECKING:
     from convcli.core import ConvSetup, TransposeSetup
     from convcli.numbers import Array
+    from convcli.typography import Typeset
 
 
 @dataclass(frozen=True)
@@ -187,8 +188,9 @@ def convolve(
     view: ConvView = ConvView.cells,
 ) -> tuple[Result, Array, int]:
     """conv and dilate with an input: the result, the kernel as read and the dims."""
-    from convcli import lens, payloads, reports
+    from convcli import lens, payloads
     from convcli.core import check_channels, prepare_conv, run_conv
+    from convcli.notes import unread_note
     from convcli.trace import trace_conv
 
     check_stdin_once(job.inputs, job.kernels)
@@ -209,27 +211,26 @@ def convolve(
         if view is not ConvView.cells:
             raise O.refuse("--view", f"{view.value} is drawn for 1-D and 2-D work, not --dims 3")
         return volume_result(command, setup, job, notes), kernel, dims
+
+    def conv_document(output: Array, traces: list[Any], e: Explained, typeset: Typeset) -> Any:
+        from convcli import reports  # the human formats only: csv and json never need it
+
+        return reports.conv_report(
+            command, setup, output, traces, highlight=e.highlight, typeset=typeset,
+            lang=job.lang, notes=e.notes, view=view.value if e.cells else "cells",
+        )  # fmt: skip
+
     result = conv_result(
         command,
         setup,
         run_conv,
         in_line(trace_conv, dims),
-        lambda output, traces, e, typeset: reports.conv_report(
-            command,
-            setup,
-            output,
-            traces,
-            highlight=e.highlight,
-            typeset=typeset,
-            lang=job.lang,
-            notes=e.notes,
-            view=view.value if e.cells else "cells",
-        ),
+        conv_document,
         lambda output, steps: payloads.conv_payload(command, setup, output, steps),
         job.explained(setup.output_shape, dims, arithmetic=view is ConvView.cells),
         job.lang,
     )
-    unread = reports.unread_note(setup, job.lang)
+    unread = unread_note(setup, job.lang)
     result.notes[:0] = [*notes, *([unread] if unread else [])]
     if view is ConvView.matrix:
         with_matrix(result, setup, job)
