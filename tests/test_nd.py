@@ -251,7 +251,7 @@ def forced() -> Iterator[None]:
     alg.FORCED = None
 
 
-METHODS_ND = ("taps", "einsum", "blocked", "fft")
+METHODS_ND = ("taps", "einsum", "blocked", "fft", "banded")
 
 
 @pytest.mark.parametrize("method", METHODS_ND)
