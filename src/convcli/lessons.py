@@ -266,17 +266,20 @@ def _so_far(
     grids = []
     seen = {c if len(c) == 3 else (0, *c) for c in done}
     new3 = new if len(new) == 3 else (0, *new)
+    # only the part a step shows is marked (M.windowed): the cost stays with what is shown
+    r0, r1 = M.span(new3[1], maps.shape[1])
+    c0, c1 = M.span(new3[2], maps.shape[2])
     for o in range(maps.shape[0]):
         marks: dict[tuple[int, int], Mark] = {}
-        for r in range(maps.shape[1]):
-            for c in range(maps.shape[2]):
+        for r in range(r0, r1):
+            for c in range(c0, c1):
                 if (o, r, c) == new3:
                     marks[(r, c)] = "current"
                 elif (o, r, c) not in seen:
                     marks[(r, c)] = "blank"
         name = label if maps.shape[0] == 1 else f"{label} {o}"
-        focus = (new3[1], new3[2]) if o == new3[0] else None
-        grids.append(Grid(name, maps[o], marks, focus=focus))
+        focus = (new3[1], new3[2])
+        grids.append(M.windowed(Grid(name, maps[o], marks, focus=focus)))
     return grids
 
 
@@ -304,7 +307,10 @@ def _cell_step(
     words = {"bias": phrase(lang, "bias"), "channel": phrase(lang, "ch")}
     lines = [_text(intro), cell_sum(trace, typeset, words)]
     label = cell_label(trace.label)
-    return Step("cell", phrase(lang, "cell_title", name=label), tuple(grids), tuple(lines))
+    return Step(
+        "cell", phrase(lang, "cell_title", name=label), tuple(map(M.windowed, grids)),
+        tuple(lines),
+    )  # fmt: skip
 
 
 def _result_step(setup: ConvSetup, output: Array, lang: str) -> Step:
@@ -478,7 +484,7 @@ def _direct_cell_steps(
         )
         lines = (_text(phrase(lang, "direct_cell_text")), cell_sum(trace, typeset, words))
         title = phrase(lang, "direct_cell_title", name=cell_label(trace.label))
-        steps.append(Step("direct_cell", title, tuple(grids), lines))
+        steps.append(Step("direct_cell", title, tuple(map(M.windowed, grids)), lines))
     return steps
 
 
@@ -528,7 +534,10 @@ def _scatter_step(
     ]
     if any(setup.pads):
         lines.append(_text(phrase(lang, "scatter_outside")))
-    return Step("scatter", phrase(lang, "scatter_title", name=cell), tuple(grids), tuple(lines))
+    return Step(
+        "scatter", phrase(lang, "scatter_title", name=cell), tuple(map(M.windowed, grids)),
+        tuple(lines),
+    )  # fmt: skip
 
 
 def _direct_step(setup: TransposeSetup, lang: str) -> Step:
@@ -615,7 +624,8 @@ def pool_lesson(
             pool_sum(trace, setup.op, typeset, norm_type=setup.norm_type),
         )
         label = cell_label(trace.label)
-        steps.append(Step("cell", phrase(lang, "pool_cell_title", name=label), tuple(grids), lines))
+        title = phrase(lang, "pool_cell_title", name=label)
+        steps.append(Step("cell", title, tuple(map(M.windowed, grids)), lines))
     maps = output if output.ndim == 3 else output[None]
     summary = _text(
         phrase(

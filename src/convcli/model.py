@@ -94,6 +94,35 @@ class Document:
     complete: tuple[str, ...] = ("csv", "json")  # formats that hold all of a large grid
 
 
+STEP_WINDOW = 12  # rows and columns of a larger grid that one step of a lesson keeps
+
+
+def span(focus: int, total: int, size: int = STEP_WINDOW) -> tuple[int, int]:
+    """The ``size``-long stretch of ``total`` indices that holds ``focus`` near its middle."""
+    start = max(0, min(focus - size // 2, total - size))
+    return start, min(total, start + size)
+
+
+def windowed(grid: Grid, size: int = STEP_WINDOW) -> Grid:
+    """The part of a large grid around its focus: at most ``size`` rows and columns, the
+    marks and the index offset moved with it (a lesson's step shows that much, so that
+    ``explain --all`` costs what it shows, not the whole grid once per cell)."""
+    height, width = grid.values.shape[:2]
+    if height <= size and width <= size:
+        return grid
+    fr, fc = grid.focus or (0, 0)
+    r0, r1 = span(fr, height, size)
+    c0, c1 = span(fc, width, size)
+    marks = {
+        (r - r0, c - c0): mark
+        for (r, c), mark in grid.marks.items()
+        if r0 <= r < r1 and c0 <= c < c1
+    }
+    focus = None if grid.focus is None else (fr - r0, fc - c0)
+    offset = (grid.offset[0] + r0, grid.offset[1] + c0)
+    return Grid(grid.label, grid.values[r0:r1, c0:c1], marks, offset, focus)
+
+
 def prose(*parts: str) -> Text:
     return Text(text(*parts))
 
