@@ -60,10 +60,10 @@ def _parameters(layer: Layer, bias: O.Numbers | None) -> dict[str, Any]:
     }
 
 
-def _kernel(job: Job) -> Any:
+def _kernel(job: Job, notes: list[str]) -> Any:
     from convcli.cli.shared import load
 
-    return load(job.kernels, "--kernel", job.allow_nan, [])
+    return load(job.kernels, "--kernel", job.allow_nan, notes)
 
 
 def streamed(job: Job, layer: Layer, bias: O.Numbers | None) -> Result:
@@ -74,7 +74,8 @@ def streamed(job: Job, layer: Layer, bias: O.Numbers | None) -> Result:
     destination = O.DESTINATION.get()
     O.DESTINATION.set(O.Destination())  # written here, block by block: emit writes nothing
     output: Any = destination.path or sys.stdout.buffer
-    kernel = _kernel(job)
+    notes: list[str] = []  # a file that shadows a preset says so, as in memory
+    kernel = _kernel(job, notes)
     with render.progress(f"conv {os.path.basename(source)}") as advance:
         done = stream.conv_npy(
             source, kernel, output, allow_nan=job.allow_nan, label=f"--input {source!r}",
@@ -83,8 +84,8 @@ def streamed(job: Job, layer: Layer, bias: O.Numbers | None) -> Result:
     if destination.path is None:
         sys.stdout.buffer.flush()
     payload = {"command": "conv", "output_shape": list(done.shape), "streamed": True}
-    note = f"streamed in {done.blocks} blocks of {done.block_rows} rows"
-    return Result("conv", payload, writers=_WRITTEN, notes=[note])
+    notes.append(f"streamed in {done.blocks} blocks of {done.block_rows} rows")
+    return Result("conv", payload, writers=_WRITTEN, notes=notes)
 
 
 # the result is already written (a file, or stdout block by block): emit adds nothing
@@ -102,10 +103,11 @@ def on_dask(job: Job, layer: Layer, bias: O.Numbers | None, scheduler: str | Non
         raise O.refuse("--engine", "dask reads one --input: a .npy file or a .zarr store")
     O.DESTINATION.set(O.Destination())  # the engine writes the file itself
     source = job.inputs[0]
+    notes: list[str] = []
     done = dask_engine.conv_dask(
-        source, _kernel(job), destination.path, scheduler_address=scheduler,
+        source, _kernel(job, notes), destination.path, scheduler_address=scheduler,
         allow_nan=job.allow_nan, label=f"--input {source!r}", **_parameters(layer, bias),
     )  # fmt: skip
     payload = {"command": "conv", "output_shape": list(done.shape), "engine": "dask"}
-    note = f"computed by dask in {done.chunks} chunks"
-    return Result("conv", payload, writers=_WRITTEN, notes=[note])
+    notes.append(f"computed by dask in {done.chunks} chunks")
+    return Result("conv", payload, writers=_WRITTEN, notes=notes)
