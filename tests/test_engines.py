@@ -14,6 +14,7 @@ import pytest
 cv2 = pytest.importorskip("cv2")  # the test extra installs it; loaded: small work uses it
 
 from convcli import conv2d, engines  # noqa: E402
+from convcli.errors import ShapeError  # noqa: E402
 
 NP_MODES = {"zeros": "constant", "reflect": "reflect", "replicate": "edge", "circular": "wrap"}
 
@@ -173,3 +174,57 @@ def test_import_only_when_work_pays() -> None:
     )
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
     assert done.stdout.split() == ["False", "True"], done.stderr
+
+
+@pytest.mark.parametrize("separable", [False, True])
+def test_integers_in_blocks_of_rows(
+    separable: bool, calls: list[bool], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # zero-padded integers go through OpenCV a block of rows at a time (cast, filtered and
+    # cast back in cache): small blocks here, so every block edge and both borders show
+    monkeypatch.setattr(engines, "BLOCK_BYTES", 8 * 70 * 16)  # 16 output rows a block
+    rng = np.random.default_rng(13)
+    x = rng.integers(-(10**5), 10**5, (101, 70))
+    cases = [((3, 3), (1, 1)), ((5, 4), (2, 1)), ((4, 3), (1, 0)), ((7, 5), (3, 2)), ((3, 3), 0)]
+    for (kh, kw), padding in cases:
+        if separable:
+            w = np.outer(rng.integers(-9, 10, kh), rng.integers(-9, 10, kw))
+        else:
+            w = rng.integers(-9, 10, (kh, kw))
+        ph, pw = (padding, padding) if isinstance(padding, int) else padding
+        got = conv2d(x, w, padding=padding)
+        assert got.dtype == np.int64
+        assert got.tolist() == direct(x, w, (ph, ph, pw, pw), "zeros").tolist()
+    assert calls == [True] * len(cases)
+
+
+def test_a_plain_float_call_takes_the_engine_once(
+    calls: list[bool], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # conv2d(x, w) with every option at its default skips the general checks
+    from convcli import core
+
+    prepared: list[object] = []
+    real = core.prepare_conv
+    monkeypatch.setattr(core, "prepare_conv", lambda *a, **k: prepared.append(a) or real(*a, **k))
+    rng = np.random.default_rng(14)
+    x, w = rng.standard_normal((50, 40)), rng.standard_normal((4, 3))
+    got = conv2d(x, w)
+    assert prepared == []
+    np.testing.assert_allclose(got, direct(x, w, (0, 0, 0, 0), "zeros"), rtol=0, atol=1e-13)
+    assert got.shape == (47, 38)
+    # a kernel larger than the input: the general path words the error
+    with pytest.raises(ShapeError, match="kernel height 4 is larger than the padded input"):
+        conv2d(x[:2], w)
+    # work under the engine's threshold: numpy alone, the engine asked once
+    small = conv2d(x[:4, :4], w[:2, :2])
+    np.testing.assert_allclose(small, direct(x[:4, :4], w[:2, :2], (0, 0, 0, 0), "zeros"))
+    assert calls == [True, False]
+
+
+def test_a_plain_call_keeps_the_guards(monkeypatch: pytest.MonkeyPatch) -> None:
+    from convcli.errors import LimitError
+
+    monkeypatch.setenv("CONVCLI_MAX_WORK", "1000")
+    with pytest.raises(LimitError, match="CONVCLI_MAX_WORK"):
+        conv2d(np.ones((40, 40)), np.ones((3, 3)))

@@ -26,6 +26,7 @@ import functools
 import math
 import os
 import sys
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -82,11 +83,7 @@ def rank_one(weight: Array) -> tuple[Array, Array] | None:
         if not np.array_equal(np.outer(u, v), weight):
             return None
         return u, v
-    if weight.dtype != np.float64 or not np.isfinite(weight).all():
-        return None
-    # a cheap test first (most kernels are not rank 1): two rows not parallel
-    first, last = weight[0], weight[-1]
-    if abs(float(first @ last)) < 0.999 * float(np.sqrt((first @ first) * (last @ last))):
+    if weight.dtype != np.float64 or not _ends_parallel(weight):
         return None
     left, sigma, right = np.linalg.svd(weight)
     u, v = left[:, 0] * math.sqrt(sigma[0]), right[0] * math.sqrt(sigma[0])
@@ -94,6 +91,26 @@ def rank_one(weight: Array) -> tuple[Array, Array] | None:
     if scale == 0 or float(np.abs(np.outer(u, v) - weight).max()) > 4e-16 * scale * weight.size:
         return None
     return u, v
+
+
+def _ends_parallel(weight: Array) -> bool:
+    """A cheap first test (most kernels are not rank 1): the first and last rows are
+    parallel, or one is zero, and every entry is finite. Small kernels in Python
+    floats: numpy's calls would cost more than OpenCV's whole filter of a 256² input."""
+    if weight.size <= 64:
+        first: list[float] = weight[0].tolist()
+        last: list[float] = weight[-1].tolist()
+        dot = first_norm = last_norm = 0.0
+        for a, b in zip(first, last, strict=True):
+            dot, first_norm, last_norm = dot + a * b, first_norm + a * a, last_norm + b * b
+        # a NaN makes the comparison false; an inf in them or elsewhere fails the check
+        parallel = abs(dot) >= 0.999 * math.sqrt(first_norm * last_norm)
+        return parallel and bool(np.isfinite(weight).all())
+    if not np.isfinite(weight).all():
+        return False
+    first_row, last_row = weight[0], weight[-1]
+    dot_rows = abs(float(first_row @ last_row))
+    return dot_rows >= 0.999 * float(np.sqrt((first_row @ first_row) * (last_row @ last_row)))
 
 
 _NP_MODES = {"zeros": "constant", "reflect": "reflect", "replicate": "edge", "circular": "wrap"}
@@ -127,6 +144,44 @@ def _bands(
         full = cv2.filter2D(source, -1, band, anchor=(0, 0), borderType=cv2.BORDER_CONSTANT)
         total += full[first : first + out_h, :out_w]
     return total.astype(np.int64)
+
+
+Filter = Callable[[Array, tuple[int, int]], Array]
+BLOCK_BYTES = 1 << 20  # one block of float64 rows: it and its filtered copy stay in L2
+
+
+def _filter(cv2: Any, weight: Array, factors: tuple[Array, Array] | None, flag: int) -> Filter:
+    """OpenCV's filter of a float64 image by this kernel, anchored at (x, y)."""
+    if factors is not None:
+        u, v = (f.astype(np.float64) for f in factors)
+        return lambda image, anchor: cv2.sepFilter2D(
+            image, -1, v, u, anchor=anchor, borderType=flag
+        )
+    kernel = weight.astype(np.float64, copy=False)
+    return lambda image, anchor: cv2.filter2D(image, -1, kernel, anchor=anchor, borderType=flag)
+
+
+def _integer_blocks(
+    run: Filter, x: Array, kh: int, pads: tuple[int, int], out: tuple[int, int]
+) -> Array:
+    """Integers with zero padding, by blocks of output rows: each block's input rows
+    (with the kh−1 more its windows reach) are cast to float64, filtered and written
+    back as int64 while still in cache. Whole-array casts there and back cost as much
+    as the filter itself. ``pads``: the top and left zero padding, each under the
+    kernel's size, given to OpenCV as the anchor (its constant border adds the zeros)."""
+    (top, left), (out_h, out_w) = pads, out
+    rows = max(8 * (kh - 1), 16, BLOCK_BYTES // (8 * x.shape[1]))
+    result = np.empty(out, dtype=np.int64)
+    floats = np.empty((min(rows + kh - 1, x.shape[0]), x.shape[1]))  # reused: no page faults
+    for first in range(0, out_h, rows):
+        last = min(first + rows, out_h)
+        # output row r reads padded rows r…r+kh−1, input rows r−top…r+kh−1−top
+        start, stop = max(first - top, 0), min(last + kh - 1 - top, x.shape[0])
+        block = floats[: stop - start]
+        np.copyto(block, x[start:stop], casting="unsafe")
+        filtered = run(block, (left, max(top - first, 0)))
+        np.copyto(result[first:last], filtered[: last - first, :out_w], casting="unsafe")
+    return result
 
 
 def fits(
@@ -185,16 +240,13 @@ def correlate(
         if any(pads):
             return None  # a padding OpenCV cannot give: the numpy paths pad and run
         border, top, left = "BORDER_CONSTANT", 0, 0
+    flag = getattr(cv2, border)
+    run = _filter(cv2, weight, factors, flag)
+    if x.dtype != np.float64 and border == "BORDER_CONSTANT":
+        return _integer_blocks(run, x, weight.shape[0], (top, left), (out_h, out_w))
     if x.dtype != np.float64:
         source = x.astype(np.float64)
-    flag = getattr(cv2, border)
-    if factors is not None:
-        u, v = (f.astype(np.float64) for f in factors)
-        full = cv2.sepFilter2D(source, -1, v, u, anchor=(left, top), borderType=flag)
-    else:
-        kernel = weight.astype(np.float64, copy=False)
-        full = cv2.filter2D(source, -1, kernel, anchor=(left, top), borderType=flag)
-    result: Array = full[:out_h, :out_w]
+    result: Array = run(source, (left, top))[:out_h, :out_w]
     # a DFT spreads a NaN everywhere and two passes can overflow where one sum does
     # not: any non-finite output goes back to the direct numpy sums
     rounded = factors is not None or weight.size >= DFT_TAPS

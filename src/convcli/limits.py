@@ -21,6 +21,8 @@ SLOW_ARITHMETIC_SHARE = 100
 
 def _limit(name: str, default: int) -> int:
     text = os.environ.get(name, "")
+    if not text:
+        return default  # the usual case, without the cost of int("") raising
     try:
         value = int(text)
     except ValueError:
