@@ -10,7 +10,10 @@ ru_maxrss, which keeps that of the parent it was forked from) is its own; the ro
 alternate in a new order at each repetition and the medians are printed. MB/s counts
 the input bytes (10⁶ a MB). The in-process API rows are the baseline of the issue's
 target (from .npy to out.npy ≤ 2× the in-process API time): ``np.load`` + ``conv2d``,
-and the same plus ``np.save``. The dask rows run on a LocalCluster of two worker
+and the same plus ``np.save``. The CSV rows are the issue's other target: the command
+line from ``.npy`` to a CSV file (``conv -f csv`` streams an input of 64 MiB or more)
+against ``np.load`` + the fastest peer's filter + pyarrow's ``write_csv`` (installed by
+hand: it is no dependency of convcli; the row says "no pyarrow" without it). The dask rows run on a LocalCluster of two worker
 processes of one thread each (the cluster's start-up is not timed) and on dask's
 threads.
 """
@@ -36,6 +39,8 @@ ROWS = {
     "api: np.load + conv2d + np.save": "api_save",
     "stream: .npy → out.npy": "stream_npy",
     "stream: .npy → csv file": "stream_csv",
+    "CLI: convcli conv -i x.npy … -f csv > file": "cli_csv",
+    "peers: np.load + cv2.filter2D + pyarrow write_csv": "peer_csv",
     "dask (2 worker processes): .npy → out.npy": "dask_cluster",
     "dask (threads): .npy → out.npy": "dask_threads",
 }
@@ -78,6 +83,8 @@ def one(kind: str, source: str, out_dir: str, kernel: int) -> dict[str, Any]:
         if cluster is not None:
             cluster.close()
         return {"seconds": seconds, "peak_mib": peak_mib(), **extra}
+    if kind in ("cli_csv", "peer_csv"):
+        return csv_rows(kind, source, out, k)
     start = time.perf_counter()
     if kind in ("api", "api_save"):
         y = conv2d(np.load(source), k, **options)
@@ -93,6 +100,43 @@ def one(kind: str, source: str, out_dir: str, kernel: int) -> dict[str, Any]:
         conv_npy(source, k, out / "stream.csv", **options)
     seconds = time.perf_counter() - start
     return {"seconds": seconds, "peak_mib": peak_mib(), **extra}
+
+
+def csv_rows(kind: str, source: str, out: Path, k: np.ndarray) -> dict[str, Any]:
+    """The issue's CSV target: the command line to a CSV file against np.load, the
+    fastest peer's convolution (OpenCV, or scipy.ndimage without it) and pyarrow's
+    writer. The command's peak memory is its own (RUSAGE_CHILDREN: the only child)."""
+    import resource
+
+    if kind == "cli_csv":
+        kernel = "; ".join(" ".join(repr(v) for v in row) for row in k.tolist())
+        command = [str(Path(sys.executable).parent / "convcli"), "conv", "-i", source,
+                   "-k", kernel, "-p", str(len(k) // 2), "--padding-mode", "reflect",
+                   "-f", "csv"]  # fmt: skip
+        start = time.perf_counter()
+        with open(out / "cli.csv", "wb") as text:
+            subprocess.run(command, check=True, stdout=text)
+        seconds = time.perf_counter() - start
+        child = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+        return {"seconds": seconds, "peak_mib": child}
+    try:
+        import pyarrow as pa
+        import pyarrow.csv as pcsv
+    except ImportError:
+        return {"seconds": float("nan"), "peak_mib": float("nan"), "note": "no pyarrow"}
+    start = time.perf_counter()
+    x = np.load(source)
+    try:
+        import cv2
+
+        y = cv2.filter2D(x, -1, k, borderType=cv2.BORDER_REFLECT_101)
+    except ImportError:
+        from scipy import ndimage
+
+        y = ndimage.correlate(x, k, mode="mirror")
+    table = pa.table({str(i): y[:, i] for i in range(y.shape[1])})
+    pcsv.write_csv(table, str(out / "peer.csv"), pcsv.WriteOptions(include_header=False))
+    return {"seconds": time.perf_counter() - start, "peak_mib": peak_mib()}
 
 
 def run_one(kind: str, source: Path, out_dir: Path, kernel: int) -> dict[str, Any]:

@@ -384,3 +384,45 @@ def test_peak_memory_stays_far_below_the_input_and_output(tmp_path: Path) -> Non
     options = {"padding": (0, 0, 1, 0), "padding_mode": "reflect"}
     want = conv2d(crop, np.ones((3, 3)) / 9, **options)[:, :6]
     np.testing.assert_allclose(y[2991:3009, :6], want, rtol=0, atol=1e-13)
+
+
+def test_the_whole_work_loads_the_opencv_engine(tmp_path: Path) -> None:
+    # each block alone is under the import threshold; the whole is over it, so the
+    # engine is loaded once and every block of enough work goes through it
+    pytest.importorskip("cv2")
+    script = textwrap.dedent(
+        """
+        import io, sys
+        import numpy as np
+        from convcli import engines
+        from convcli.stream import conv_npy
+        engines.IMPORT_MACS = 100_000
+        x = np.random.default_rng(3).standard_normal((200, 200))
+        k = np.random.default_rng(4).standard_normal((3, 3))
+        assert "cv2" not in sys.modules
+        used = []
+        real = engines.correlate
+        def spy(*args):
+            out = real(*args)
+            used.append(out is not None)
+            return out
+        engines.correlate = spy
+        out = io.BytesIO()
+        conv_npy(x, k, out, block_rows=20)
+        print("cv2" in sys.modules, used.count(True), len(used))
+        np.save(sys.argv[1], np.loadtxt(io.StringIO(out.getvalue().decode()), delimiter=","))
+        """
+    )
+    path = tmp_path / "out.npy"
+    done = subprocess.run(
+        [sys.executable, "-c", script, str(path)],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=ROOT,
+    )
+    assert done.stdout.split() == ["True", "10", "10"]
+    x = np.random.default_rng(3).standard_normal((200, 200))
+    k = np.random.default_rng(4).standard_normal((3, 3))
+    want = np.array(ref_conv2d(x.tolist(), k.tolist()), dtype=np.float64)
+    np.testing.assert_allclose(np.load(path), want, rtol=1e-12, atol=1e-12)

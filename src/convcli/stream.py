@@ -418,6 +418,7 @@ def conv_npy(
     if chosen == "npy" and kind is Kind.RATIONAL:
         msg = "an .npy file holds int64 or float64 numbers, and this result has exact fractions"
         raise ConvError(msg, hint="write CSV instead, or give the kernel as decimals")
+    _engine_for_the_whole(plan)
     pages = _Pages(plan.x)
     blocks = _blocks(plan, per_block, pages.release)
     total = plan.rows.output
@@ -432,6 +433,15 @@ def conv_npy(
     else:
         shape, count, kept = _write_csv_blocks(output, reporting, plan)
     return StreamResult(shape, kept, chosen, count, per_block)
+
+
+def _engine_for_the_whole(plan: Plan) -> None:
+    """Load the OpenCV engine when the whole work pays for its import: each block
+    alone is too little to load it (4096² ⋆ 3×3 streamed in 17 blocks ran on numpy)."""
+    from convcli import engines
+
+    width = plan.x.shape[2] + sum(plan.cols)
+    engines.opencv(plan.rows.output * width * plan.kernel.size)
 
 
 def _format_of(output: Output) -> str:
