@@ -228,3 +228,25 @@ def test_a_plain_call_keeps_the_guards(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("CONVCLI_MAX_WORK", "1000")
     with pytest.raises(LimitError, match="CONVCLI_MAX_WORK"):
         conv2d(np.ones((40, 40)), np.ones((3, 3)))
+
+
+@pytest.mark.parametrize("mode", ["zeros", "reflect", "replicate"])
+def test_a_plain_padded_call_skips_the_general_checks(
+    mode: str, calls: list[bool], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from convcli import core
+
+    prepared: list[object] = []
+    real = core.prepare_conv
+    monkeypatch.setattr(core, "prepare_conv", lambda *a, **k: prepared.append(a) or real(*a, **k))
+    rng = np.random.default_rng(15)
+    x, w = rng.standard_normal((40, 50)), rng.standard_normal((5, 5))
+    got = conv2d(x, w, padding=2, padding_mode=mode)
+    np.testing.assert_allclose(got, direct(x, w, (2, 2, 2, 2), mode), rtol=0, atol=1e-13)
+    assert prepared == []
+    assert calls == [True]
+    # what the engine declines (padding past the kernel's reach) the numpy paths compute
+    got = conv2d(x, w, padding=4, padding_mode=mode)
+    np.testing.assert_allclose(got, direct(x, w, (4, 4, 4, 4), mode), rtol=0, atol=1e-13)
+    assert len(prepared) == 1
+    assert calls == [True, False]

@@ -660,11 +660,11 @@ def conv2d(
     [[9, 9, 9, 9], [9, 1, 2, 9], [9, 3, 4, 9], [9, 9, 9, 9]]
     """
     numbers = (stride, dilation, groups, padding, pad_value)
-    defaults = all(type(v) is int for v in numbers) and numbers == (1, 1, 1, 0, 0)
-    if defaults and bias is None and padding_mode == "zeros" and flip is False:
-        quick = _plain_conv2d(x, kernel)
+    plain = all(type(v) is int for v in numbers) and (stride, dilation, groups) == (1, 1, 1)
+    if plain and pad_value == 0 and padding >= 0 and bias is None and flip is False:
+        quick = _plain_conv2d(x, kernel, padding, padding_mode)
         if quick is not None:
-            return quick if isinstance(quick, np.ndarray) else _numpy_only(x, kernel)
+            return quick if isinstance(quick, np.ndarray) else _numpy_only(quick)
     options = {
         "stride": stride,
         "padding": padding,
@@ -677,9 +677,19 @@ def conv2d(
     return _conv(2, x, kernel, bias, options)
 
 
-def _numpy_only(x: Array, kernel: Array) -> Array:
+class _Declined(NamedTuple):
+    """A plain call the engine declined: what the numpy paths need to compute it."""
+
+    x: Array
+    kernel: Array
+    padding: int
+    padding_mode: str
+
+
+def _numpy_only(call: _Declined) -> Array:
     """The general path where the engine has already declined the work."""
-    setup = prepare_conv(x, kernel, params=ConvParams.build())
+    params = ConvParams.build(padding=call.padding, padding_mode=call.padding_mode)
+    setup = prepare_conv(call.x, call.kernel, params=params)
     with np.errstate(over="ignore", invalid="ignore"):  # as run_conv: IEEE, no warning
         out = _separable_conv(setup)
         out = _conv_numpy(setup) if out is None else out
@@ -687,27 +697,32 @@ def _numpy_only(x: Array, kernel: Array) -> Array:
     return plane
 
 
-def _plain_conv2d(x: Any, kernel: Any) -> Array | bool | None:
-    """``conv2d(x, w)`` of two float64 matrices with every option at its default, when
-    OpenCV is its engine: the checks of :func:`prepare_conv` that can apply there,
-    without its generality, whose fixed ~0.1 ms per call is as long as OpenCV's whole
-    filter of a 256² input. None: the general path decides (and words any error);
-    False: the engine declined, the numpy paths compute it."""
+def _plain_conv2d(x: Any, kernel: Any, padding: int, mode: str) -> Array | _Declined | None:
+    """``conv2d(x, w, padding=p, padding_mode=mode)`` of two float64 matrices, the other
+    options at their defaults, when OpenCV is its engine: the checks of
+    :func:`prepare_conv` that can apply there, without its generality, whose fixed
+    ~0.1 ms per call is as long as OpenCV's whole filter of a 256² input. None: the
+    general path decides (and words any error); _Declined: the engine declined the
+    work, the numpy paths compute it."""
     if not (isinstance(x, np.ndarray) and isinstance(kernel, np.ndarray)):
         return None
     if x.dtype != np.float64 or kernel.dtype != np.float64 or x.ndim != 2 or kernel.ndim != 2:
         return None
-    (h, w), (kh, kw) = x.shape, kernel.shape
-    if kh > h or kw > w or kernel.size == 0 or algorithms.FORCED is not None:
+    if mode not in ("zeros", "reflect", "replicate") or algorithms.FORCED is not None:
         return None
-    outputs = (h - kh + 1) * (w - kw + 1)
-    limits.check(cells=h * w + outputs, work=outputs * kh * kw, exact_objects=False,
-                 what="this convolution")  # fmt: skip
+    (h, w), (kh, kw), p = x.shape, kernel.shape, padding
+    if kh > h + 2 * p or kw > w + 2 * p or x.size == 0 or kernel.size == 0:
+        return None
+    if mode == "reflect" and p >= min(h, w):
+        return None  # the general path words it
+    outputs = (h + 2 * p - kh + 1) * (w + 2 * p - kw + 1)
+    limits.check(cells=(h + 2 * p) * (w + 2 * p) + outputs, work=outputs * kh * kw,
+                 exact_objects=False, what="this convolution")  # fmt: skip
     from convcli import engines
 
     with np.errstate(over="ignore", invalid="ignore"):
-        out = engines.correlate(x, kernel, (0, 0, 0, 0), "zeros", 0)
-    return False if out is None else out
+        out = engines.correlate(x, kernel, (p, p, p, p), mode, 0)
+    return _Declined(x, kernel, p, mode) if out is None else out
 
 
 def conv3d(
