@@ -10,7 +10,7 @@ import pytest
 
 from tests.conftest import Run, assert_error
 
-LETTERS = {1: ("w",), 2: ("h", "w"), 3: ("d", "h", "w")}
+LETTERS = {1: ("w",), 2: ("h", "w"), 3: ("D", "h", "w")}  # d is the dilation
 NAMES = {1: ("width",), 2: ("height", "width"), 3: ("depth", "height", "width")}
 
 
@@ -233,10 +233,10 @@ def test_three_d_formats(run: Run) -> None:
     table = run(*args, "-f", "table").stdout
     assert table == (
         "input 7×6×5  kernel 3×3×3\n"
-        "d' = ⌊(d + 2p − d·(k−1) − 1) / s⌋ + 1 = ⌊(7 + 2 − 2 − 1) / 2⌋ + 1 = 4\n"
+        "D' = ⌊(D + 2p − d·(k−1) − 1) / s⌋ + 1 = ⌊(7 + 2 − 2 − 1) / 2⌋ + 1 = 4\n"
         "h' = ⌊(h + p₁ + p₂ − d·(k−1) − 1) / s⌋ + 1 = ⌊(6 + 1 + 0 − 2 − 1) / 2⌋ + 1 = 3\n"
         "w' = ⌊(w + 2p − d·(k−1) − 1) / s⌋ + 1 = ⌊(5 + 2 − 2 − 1) / 2⌋ + 1 = 3\n"
-        "d: zero padding, stride 2 (relationship 6): o = ⌊(i + 2p − k) / s⌋ + 1"
+        "D: zero padding, stride 2 (relationship 6): o = ⌊(i + 2p − k) / s⌋ + 1"
         " = ⌊(7 + 2 − 3) / 2⌋ + 1 = 4\n"
         "w: zero padding, stride 2 (relationship 6): o = ⌊(i + 2p − k) / s⌋ + 1"
         " = ⌊(5 + 2 − 3) / 2⌋ + 1 = 3\n"
@@ -255,13 +255,13 @@ def test_three_d_same_names_front_and_back_and_depth_planes(run: Run) -> None:
     table = run(
         "shape", "-D", "3", "-n", "6,6,6", "-k", "4", "-s", "1", "-p", "same", "-f", "table"
     )
-    assert "same padding (d): max((⌈6/1⌉ − 1)·1 + 4 − 6, 0) = 3 → 1 front, 2 back" in table.stdout
+    assert "same padding (D): max((⌈6/1⌉ − 1)·1 + 4 − 6, 0) = 3 → 1 front, 2 back" in table.stdout
     assert "→ 1 top, 2 bottom" in table.stdout
     assert "→ 1 left, 2 right" in table.stdout
     result = run("shape", "-D", "3", "-n", "6,7,6", "-k", "3", "-s", "2", "-f", "plain")
     assert result.stdout == "2 3 2\n"
     assert result.stderr == (
-        "note: d: 3 / 2 is not whole (remainder 1): plane 5 of the padded input is never read; "
+        "note: D: 3 / 2 is not whole (remainder 1): plane 5 of the padded input is never read; "
         "w: 3 / 2 is not whole (remainder 1): column 5 of the padded input is never read\n"
     )
 

@@ -124,7 +124,7 @@ def same_line(name: str, axis: AxisArithmetic, signs: Signs = UNICODE_SIGNS) -> 
     d = signs.dot
     span = effective_kernel(axis.kernel, axis.dilation)
     total = axis.pad_before + axis.pad_after
-    sides = {"d": ("front", "back"), "h": ("top", "bottom")}.get(name, ("left", "right"))
+    sides = {"D": ("front", "back"), "h": ("top", "bottom")}.get(name, ("left", "right"))
     head = signs.prose(f"same padding ({name}):")
     return signs.fix(
         f"{head} {signs.max}(({lo}{axis.size}/{axis.stride}{hi} − 1){d}{axis.stride} + "
@@ -142,7 +142,7 @@ def unread_line(name: str, axis: AxisArithmetic, lang: str = "en") -> str:
     """
     from convcli.phrases import phrase
 
-    noun = {"d": "plane", "h": "row"}.get(name, "column")
+    noun = {"D": "plane", "h": "row"}.get(name, "column")
     first = axis.padded - axis.unread - axis.pad_before
     last = axis.padded - 1 - axis.pad_before
     cells = (

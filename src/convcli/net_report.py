@@ -177,7 +177,7 @@ def _input_shape_text(step: N.Step) -> str:
 
 
 def _letters(n: int) -> tuple[str, ...]:
-    return ("d", "h", "w")[3 - n :]
+    return ("D", "h", "w")[3 - n :]  # d is the dilation
 
 
 def formulas(step: N.Step, n: int, signs: Signs = UNICODE_SIGNS) -> list[str]:

@@ -27,8 +27,8 @@ Sizes = tuple[int, ...]  # one value per spatial axis, in axis order (d, h, w)
 
 
 def letters(ndim: int) -> tuple[str, ...]:
-    """The axis letters of the formulas: w; h, w; d, h, w."""
-    return ("d", *AXES)[3 - ndim :]
+    """The axis letters of the formulas: w; h, w; D, h, w (d is the dilation)."""
+    return ("D", *AXES)[3 - ndim :]
 
 
 def axis_words(ndim: int) -> tuple[str, ...]:

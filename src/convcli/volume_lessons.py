@@ -25,7 +25,7 @@ from convcli.trace import CellTrace, PoolTrace, trace_nd, trace_pool
 from convcli.typography import Typeset
 from convcli.volumes import Marks, input_volumes, kernel_volumes, volume_grids
 
-AXES = ("d", "h", "w")
+AXES = ("D", "h", "w")  # depth D: d is the dilation in every formula
 _text = M.text
 
 
