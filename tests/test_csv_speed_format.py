@@ -8,6 +8,7 @@ between channels. No timing here: benchmarks/bench.py measures the speed.
 from __future__ import annotations
 
 import io
+import json
 import subprocess
 import sys
 import types
@@ -252,3 +253,72 @@ def test_streamed_csv_same_bytes(monkeypatch: pytest.MonkeyPatch) -> None:
     write_csv(array, buffer)
     assert calls
     assert buffer.getvalue() == oracle(array).encode()
+
+
+# --- JSON: json.dumps's text of the nested lists, "NaN" and the infinities as strings ------
+
+
+def json_oracle(value: Any) -> str:
+    """json.dumps of the nested Python lists, non-finite floats as JSON strings."""
+
+    def plain(item: Any) -> Any:
+        if isinstance(item, np.ndarray):
+            return plain(item.tolist())
+        if isinstance(item, dict):
+            return {key: plain(v) for key, v in item.items()}
+        if isinstance(item, list):
+            return [plain(v) for v in item]
+        if isinstance(item, float) and item != item:
+            return "NaN"
+        if isinstance(item, float) and item in (np.inf, -np.inf):
+            return "Infinity" if item > 0 else "-Infinity"
+        return item
+
+    return json.dumps(plain(value), allow_nan=False) + "\n"
+
+
+json_shapes = hnp.array_shapes(min_dims=1, max_dims=4, min_side=1, max_side=6)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.one_of(
+        hnp.arrays(np.float64, json_shapes, elements=floats64),
+        hnp.arrays(np.int64, json_shapes, elements=st.integers(-(2**63), 2**63 - 1)),
+    )
+)
+def test_any_array_as_json(array: np.ndarray) -> None:
+    """orjson forced for every size: the text of json.dumps over the nested lists."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(writers, "ORJSON_CELLS", 1)
+        patch.delenv(writers.NO_ORJSON, raising=False)
+        if array.dtype == np.int64:  # never a cell spelled otherwise: always orjson's text
+            assert writers._orjson_json(array) == json_oracle(array)[:-1]
+        assert writers.format_json({"a": array}) == json_oracle({"a": array})
+
+
+@pytest.mark.parametrize("shape", [(2 * BIG,), (BIG // 64, 128), (3, BIG // 50 + 1, 50)])
+def test_format_json_with_and_without_orjson(
+    monkeypatch: pytest.MonkeyPatch, shape: tuple[int, ...]
+) -> None:
+    rng = np.random.default_rng(len(shape))
+    floats = rng.standard_normal(shape) * 10.0 ** rng.integers(-320, 308, shape)
+    flat = floats.reshape(-1)
+    flat[::97], flat[5::101], flat[7::103], flat[9::89], flat[13::79] = (
+        np.nan, np.inf, -np.inf, -0.0, 2.5e-07,
+    )  # fmt: skip
+    integers = rng.integers(-(2**63), 2**63 - 1, shape, dtype=np.int64)
+    payload = {
+        "command": "conv",
+        "output": floats,
+        "more": [integers, {"small": floats[..., :2]}],
+        "text": 'a, b\x00 "\\u0000" ]',  # commas, NUL and quotes in a string stay its own
+    }
+    calls = counting_dumps(monkeypatch)
+    fast = writers.format_json(payload)
+    assert len(calls) == 2, "orjson wrote the two large arrays"
+    assert fast == json_oracle(payload)
+    monkeypatch.setenv(writers.NO_ORJSON, "1")
+    calls.clear()
+    assert writers.format_json(payload) == fast
+    assert calls == []

@@ -125,17 +125,24 @@ def _chunked(write: Callable[..., str], matrix: Array, *args: Any) -> str:
 
 def _orjson_csv(matrix: Array, orjson: Any) -> str:
     """int64 or float64 rows as CSV text, byte for byte that of :func:`_repr_csv` (floats)
-    or :func:`_int64_csv` (integers): orjson writes the flat array as ``[a,b,...]``, every
-    ``cols``-th comma becomes a newline, and the cells orjson spells otherwise are written
-    by repr."""
+    or :func:`_int64_csv` (integers)."""
+    text = _orjson_rows(matrix, orjson, repr)
+    return _repr_csv(matrix) if text is None else text
+
+
+def _orjson_rows(matrix: Array, orjson: Any, spell: Callable[[Any], str]) -> str | None:
+    """The rows of an int64 or float64 matrix, cells parted by commas, a newline after each
+    row: orjson writes the flat array as ``[a,b,...]``, every ``cols``-th comma becomes a
+    newline, and ``spell`` writes the cells orjson spells otherwise than repr. None when
+    those are most cells (a Python call per cell is then slower than the caller's path)."""
     flat = np.ascontiguousarray(matrix).reshape(-1)  # orjson takes C-contiguous arrays only
     if flat.dtype == np.float64:
         magnitude = np.abs(flat)
         odd = np.flatnonzero(
             ~np.isfinite(flat) | ((magnitude >= _ORJSON_LOW) & (magnitude < _ORJSON_HIGH))
         )
-        if 2 * odd.size > flat.size:  # mostly tiny values: a Python call per cell is slower
-            return _repr_csv(matrix)
+        if 2 * odd.size > flat.size:
+            return None
     else:
         odd = np.empty(0, dtype=np.intp)
     buffer = bytearray(orjson.dumps(flat, option=orjson.OPT_SERIALIZE_NUMPY))
@@ -156,10 +163,36 @@ def _orjson_csv(matrix: Array, orjson: Any) -> str:
         bounds[odd].tolist(), (bounds[odd + 1] - 1).tolist(), flat[odd].tolist(), strict=True
     )
     for begin, end, value in cells:
-        parts += [text[done:begin], repr(value)]
+        parts += [text[done:begin], spell(value)]
         done = end
     parts.append(text[done:])
     return "".join(parts)
+
+
+def _orjson_json(array: Array) -> str | None:
+    """An int64 or float64 array as the JSON text ``json.dumps(to_nested(array))`` writes
+    (``", "`` between items, ``"NaN"`` for NaN), through orjson; None when orjson is not
+    used for it."""
+    if array.dtype not in (np.int64, np.float64) or array.ndim < 1 or not array.shape[-1]:
+        return None
+    fast = _orjson(array)
+    if fast is None:
+        return None
+    text = _orjson_rows(array.reshape(-1, array.shape[-1]), fast, _json_cell)
+    if text is None:
+        return None
+    body = text[:-1].replace(",", ", ")
+    if array.ndim <= 2:  # one pass more, no list of rows
+        return "[" + body + "]" if array.ndim == 1 else "[[" + body.replace("\n", "], [") + "]]"
+    # one line per innermost list, then the lists grouped by each outer axis in turn
+    items = ["[" + row + "]" for row in body.split("\n")]
+    for size in reversed(array.shape[:-1]):
+        items = ["[" + ", ".join(items[i : i + size]) + "]" for i in range(0, len(items), size)]
+    return items[0]
+
+
+def _json_cell(value: float) -> str:
+    return json.dumps(json_number(value))
 
 
 _CSV_CHUNK = 1 << 20  # cells formatted at once: bounds the temporary digit arrays
@@ -221,17 +254,27 @@ def format_json(obj: Mapping[str, Any]) -> str:
     '{"command": "conv", "output": [[1, 2]], "ok": true}\\n'
     """
     # allow_nan=False: a non-finite float that escaped json_number fails here, never
-    # printing NaN or Infinity, which are not JSON
-    return json.dumps(_jsonable(obj), allow_nan=False) + "\n"
+    # printing NaN or Infinity, which are not JSON. Arrays orjson writes stand in the tree
+    # as strings no input can hold (NUL and a random nonce), then replaced by their text.
+    arrays: dict[str, str] = {}
+    text = json.dumps(_jsonable(obj, arrays, os.urandom(8).hex()), allow_nan=False)
+    for key, body in arrays.items():
+        text = text.replace(json.dumps(key), body, 1)
+    return text + "\n"
 
 
-def _jsonable(value: Any) -> Any:
+def _jsonable(value: Any, arrays: dict[str, str] | None = None, nonce: str = "") -> Any:
     if isinstance(value, np.ndarray):
-        return to_nested(value)
+        body = None if arrays is None else _orjson_json(value)
+        if arrays is None or body is None:
+            return to_nested(value)
+        key = f"\0{nonce} {len(arrays)}\0"
+        arrays[key] = body
+        return key
     if isinstance(value, Mapping):
-        return {key: _jsonable(item) for key, item in value.items()}
+        return {key: _jsonable(item, arrays, nonce) for key, item in value.items()}
     if isinstance(value, list | tuple):
-        return [_jsonable(item) for item in value]
+        return [_jsonable(item, arrays, nonce) for item in value]
     if isinstance(value, bool | np.bool_):
         return bool(value)
     if isinstance(value, float | np.integer | np.floating | Fraction):
