@@ -461,11 +461,24 @@ def floor_rows() -> list[Row]:
 
 
 def writer_rows() -> list[Row]:
-    """Float64 CSV text of 1000² cells: convcli's writer against pyarrow's and savetxt."""
+    """Float64 CSV text of 1000² cells: convcli's writer (with orjson when installed, and
+    without it: the same bytes) against pyarrow's and savetxt; int64 likewise."""
     from convcli.matrix_io import format_csv
+    from convcli.matrix_io.writers import NO_ORJSON
+
+    def without_orjson(fn: Fn) -> Fn:
+        def run() -> Any:
+            os.environ[NO_ORJSON] = "1"
+            try:
+                return fn()
+            finally:
+                del os.environ[NO_ORJSON]
+
+        return run
 
     x = np.random.default_rng(10).standard_normal((1000, 1000))
     refs: dict[str, Fn | str] = {
+        "convcli without orjson": without_orjson(lambda: format_csv(x)),
         "np.savetxt %.17g": lambda: np.savetxt(io.StringIO(), x, fmt="%.17g", delimiter=","),
     }
     try:
@@ -477,7 +490,15 @@ def writer_rows() -> list[Row]:
         refs["pyarrow write_csv"] = lambda: pcsv.write_csv(table, io.BytesIO(), options)
     except ImportError:
         refs["pyarrow write_csv"] = "not installed"
-    return [Row("CSV text of 1000² float64", lambda: format_csv(x), refs)]
+    n = np.random.default_rng(11).integers(-(10**6), 10**6, (1000, 1000))
+    int_refs: dict[str, Fn | str] = {
+        "convcli without orjson": without_orjson(lambda: format_csv(n)),
+        "np.savetxt %d": lambda: np.savetxt(io.StringIO(), n, fmt="%d", delimiter=","),
+    }
+    return [
+        Row("CSV text of 1000² float64", lambda: format_csv(x), refs),
+        Row("CSV text of 1000² int64", lambda: format_csv(n), int_refs),
+    ]
 
 
 def wave2_cli_rows(runs: int) -> list[str]:
