@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import TYPE_CHECKING, Annotated, Any, NamedTuple
@@ -188,10 +189,8 @@ def convolve(
     view: ConvView = ConvView.cells,
 ) -> tuple[Result, Array, int]:
     """conv and dilate with an input: the result, the kernel as read and the dims."""
-    from convcli import lens, payloads
     from convcli.core import check_channels, prepare_conv, run_conv
     from convcli.notes import unread_note
-    from convcli.trace import trace_conv
 
     check_stdin_once(job.inputs, job.kernels)
     notes: list[str] = []
@@ -200,6 +199,8 @@ def convolve(
         kernel = weights = load(job.kernels, "--kernel", job.allow_nan, notes, dims)
         geometry = layer.geometry(dims)
         if dims == 1:
+            from convcli import lens
+
             check_channels(x.shape, weights.shape, geometry.params.groups, 1)
             x, weights = lens.plane(x), lens.plane(weights)
         setup = prepare_conv(
@@ -224,9 +225,9 @@ def convolve(
         command,
         setup,
         run_conv,
-        in_line(trace_conv, dims),
+        in_line(traced("trace_conv"), dims),
         conv_document,
-        lambda output, steps: payloads.conv_payload(command, setup, output, steps),
+        conv_payload(command, setup),
         job.explained(setup.output_shape, dims, arithmetic=view is ConvView.cells),
         job.lang,
     )
@@ -241,21 +242,20 @@ def volume_result(
     command: str, setup: ConvSetup | TransposeSetup, job: Job, notes: list[str]
 ) -> Result:
     """3-D work: the numbers of every format, shown on a terminal as depth slices."""
-    from convcli import payloads, volumes
+    from convcli import volumes
     from convcli.core import TransposeSetup, run_conv, run_transpose
-    from convcli.trace import trace_nd
 
     transposed = isinstance(setup, TransposeSetup)
     result = conv_result(
         command,
         setup,
         run_transpose if transposed else run_conv,
-        trace_nd,
+        traced("trace_nd"),
         lambda output, traces, e, typeset: volumes.conv_volumes(
             command, setup, output, traces, highlight=e.highlight, typeset=typeset,
             lang=job.lang, notes=e.notes,
         ),
-        lambda output, steps: payloads.conv_payload(command, setup, output, steps),
+        conv_payload(command, setup),
         job.explained(setup.output_shape, 3),
         job.lang,
     )  # fmt: skip
@@ -276,6 +276,33 @@ def with_matrix(result: Result, setup: ConvSetup | TransposeSetup, job: Job) -> 
     result.payload["matrix"] = None
     if job.form is O.Format.json and refusal:
         result.notes.append(refusal)
+
+
+def traced(name: str) -> Callable[[Any, Array, list[tuple[int, ...]]], list[Any]]:
+    """convcli.trace's tracer ``name``, imported when cells are explained: csv and json
+    without --explain, --cell or --all never import it."""
+
+    def trace(setup: Any, output: Array, cells: list[tuple[int, ...]]) -> list[Any]:
+        from convcli import trace as tracing
+
+        tracer: Callable[[Any, Array, list[tuple[int, ...]]], list[Any]]
+        tracer = getattr(tracing, name)
+        return tracer(setup, output, cells)
+
+    return trace
+
+
+def conv_payload(
+    command: str, setup: ConvSetup | TransposeSetup
+) -> Callable[[Array, list[Any] | None], dict[str, Any]]:
+    """The JSON object of a convolution, for :class:`Result` to build when it is read."""
+
+    def payload(output: Array, steps: list[Any] | None) -> dict[str, Any]:
+        from convcli import payloads
+
+        return payloads.conv_payload(command, setup, output, steps)
+
+    return payload
 
 
 class View(StrEnum):
@@ -340,9 +367,7 @@ def transposition(
     job: Job, layer: Layer, output_padding: O.Axes | None, bias: O.Numbers | None, view: View
 ) -> Result:
     """transpose: load, prepare, run once, trace, build the chosen views."""
-    from convcli import lens, payloads, reports
     from convcli.core import check_channels, prepare_transpose, run_transpose
-    from convcli.trace import trace_transpose
 
     check_stdin_once(job.inputs, job.kernels)
     notes: list[str] = []
@@ -354,6 +379,8 @@ def transposition(
         if output_padding is not None:
             extra = output_padding.of(dims)
         if dims == 1:
+            from convcli import lens
+
             check_channels(x.shape, weights.shape, geometry.params.groups, 1, transposed=True)
             x, weights = lens.plane(x), lens.plane(weights)
             extra = lens.axes(extra, row=0) if extra else 0  # type: ignore[arg-type]
@@ -372,22 +399,22 @@ def transposition(
             raise O.refuse("--view", f"{view.value} is drawn for 1-D and 2-D work, not --dims 3")
         return volume_result("transpose", setup, job, notes)
     views = ("scatter", "direct", "matrix") if view is View.all else (view.value,)
+
+    def transpose_document(output: Array, traces: list[Any], e: Explained, typeset: Typeset) -> Any:
+        from convcli import reports  # the human formats only
+
+        return reports.transpose_report(
+            setup, output, traces, views=views if e.cells else (), highlight=e.highlight,
+            typeset=typeset, lang=job.lang, notes=e.notes,
+        )  # fmt: skip
+
     result = conv_result(
         "transpose",
         setup,
         run_transpose,
-        in_line(trace_transpose, dims),
-        lambda output, traces, e, typeset: reports.transpose_report(
-            setup,
-            output,
-            traces,
-            views=views if e.cells else (),
-            highlight=e.highlight,
-            typeset=typeset,
-            lang=job.lang,
-            notes=e.notes,
-        ),
-        lambda output, steps: payloads.conv_payload("transpose", setup, output, steps),
+        in_line(traced("trace_transpose"), dims),
+        transpose_document,
+        conv_payload("transpose", setup),
         job.explained(setup.output_shape, dims, arithmetic="scatter" in views),
         job.lang,
     )

@@ -13,7 +13,6 @@ import contextlib
 import os
 import sys
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import typer
@@ -27,21 +26,46 @@ if TYPE_CHECKING:
     from convcli.numbers import Array
 
 
-@dataclass
 class Result:
     """What a command produced: a JSON payload, a matrix (csv; markdown and LaTeX without
     an explanation), a document for people (built only when a human format is asked for),
     its own writers for formats that are neither (shape's plain line, a list of presets),
-    and its notes and warnings."""
+    and its notes and warnings.
 
-    command: str
-    payload: dict[str, Any]
-    matrix: Array | None = None
-    document: Callable[[Typeset], Document] | None = None
-    explained: bool = False  # markdown and LaTeX write the document, not just the matrix
-    writers: Mapping[str, Callable[[Typeset], str]] = field(default_factory=dict)  # by format
-    notes: list[str] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
+    The payload may be given as a function that builds it when first read: csv and a
+    table need no JSON object, so they never import the modules that build one. (A plain
+    class, not a dataclass: generating a dataclass's methods costs start-up time.)
+    """
+
+    def __init__(
+        self,
+        command: str,
+        payload: dict[str, Any] | Callable[[], dict[str, Any]],
+        matrix: Array | None = None,
+        document: Callable[[Typeset], Document] | None = None,
+        explained: bool = False,  # markdown and LaTeX write the document, not just the matrix
+        writers: Mapping[str, Callable[[Typeset], str]] | None = None,  # by format
+        notes: list[str] | None = None,
+        warnings: list[str] | None = None,
+    ) -> None:
+        self.command = command
+        self._payload = payload
+        self.matrix = matrix
+        self.document = document
+        self.explained = explained
+        self.writers: Mapping[str, Callable[[Typeset], str]] = {} if writers is None else writers
+        self.notes: list[str] = [] if notes is None else notes
+        self.warnings: list[str] = [] if warnings is None else warnings
+
+    @property
+    def payload(self) -> dict[str, Any]:
+        if callable(self._payload):
+            self._payload = self._payload()
+        return self._payload
+
+    @payload.setter
+    def payload(self, value: dict[str, Any]) -> None:
+        self._payload = value
 
     def in_line(self) -> Result:
         """This result of 1-D work done in the plane, with one spatial axis again (the
