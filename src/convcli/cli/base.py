@@ -16,7 +16,7 @@ from typing import Annotated
 import typer
 
 from convcli import __version__
-from convcli.cli.output import fail
+from convcli.cli.output import fail, resume_collection
 from convcli.cli.output import silence_stdout as _silence_stdout
 from convcli.errors import ConvError, ParameterError
 
@@ -72,8 +72,14 @@ def _root(
 
 
 @contextmanager
-def guarded() -> Iterator[None]:
-    """The error boundary: every failure ends as one line on stderr and an exit code."""
+def guarded(*, working: bool = True) -> Iterator[None]:
+    """The error boundary: every failure ends as one line on stderr and an exit code.
+
+    ``working``: the command's work begins here (see :func:`resume_collection`); the
+    convolutions say so later, once their imports are done and their inputs read.
+    """
+    if working:
+        resume_collection()
     try:
         yield
     except (typer.Exit, typer.Abort, typer.BadParameter):

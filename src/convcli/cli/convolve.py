@@ -11,7 +11,7 @@ import typer
 
 from convcli.cli import options as O
 from convcli.cli.base import app, guarded
-from convcli.cli.output import Result, choose, emit
+from convcli.cli.output import Result, choose, emit, resume_collection
 from convcli.cli.shared import (
     Explained,
     Geometry,
@@ -146,7 +146,7 @@ def conv(
       convcli conv -i "1 2 3 4 5 6" -k "1 0 -1" -s 2 -p 1
       convcli conv --dims 3 -i volume.npy -k "[[[1]],[[1]]]"
     """
-    with guarded():
+    with guarded(working=False):
         if view is not None and not (explain or cell or every):
             raise O.refuse("--view", "applies with --explain, --cell or --all")
         layer = Layer(stride, padding, dilation, groups, padding_mode, pad_value, flip)
@@ -161,8 +161,10 @@ def conv(
                 {"--explain": explain, "--cell": cell, "--all": every, "--view": view},
                 "the dask engine writes the result only (explain a crop in memory)",
             )
+            resume_collection()  # the work begins (in memory: in conv_result)
             result = streaming.on_dask(job, layer, bias, scheduler)
         elif streaming.streams(job, as_float):
+            resume_collection()
             result = streaming.streamed(job, layer, bias)
         else:
             result = convolution("conv", job, layer, bias, view=view or ConvView.cells)
@@ -353,7 +355,7 @@ def transpose(
       convcli transpose -i "1 2; 3 4" -k "1 2; 3 4" --explain --view matrix
       convcli transpose -i "1 2 3" -k "1 1" -s 2
     """
-    with guarded():
+    with guarded(working=False):
         if view is not None and not (explain or cell or every):
             raise O.refuse("--view", "applies with --explain, --cell or --all")
         layer = Layer(stride, padding, dilation, groups, flip=flip)
@@ -459,7 +461,7 @@ def dilate(
       convcli dilate -k samples/kernel.csv -d 2 -i samples/input.csv -p 2 --explain
       convcli dilate -k "1 2 3" -d 3
     """
-    with guarded():
+    with guarded(working=False):
         check_stdin_once(inputs, kernels)
         dilation = dilation or O.Axes((2,), "dilation")
         layer = Layer(stride, padding, dilation, groups, padding_mode, pad_value, flip)

@@ -10,6 +10,7 @@ to ASCII here, once, when stdout cannot encode it.
 from __future__ import annotations
 
 import contextlib
+import gc
 import os
 import sys
 from collections.abc import Callable, Mapping
@@ -78,6 +79,15 @@ class Result:
         return self
 
 
+def resume_collection() -> None:
+    """Start-up is over and the work begins: the garbage collector, paused by the console
+    script while the modules loaded (convcli.__main__), runs again, with what start-up
+    built frozen out of its walks. Safe to call again, and a no-op in-process (tests)."""
+    if not gc.isenabled():
+        gc.freeze()
+        gc.enable()
+
+
 def choose(chosen: object | None, *, pipe: Format = Format.csv) -> Format:
     """The format asked for, else a table on a terminal and ``pipe`` otherwise."""
     if chosen is not None:
@@ -95,6 +105,7 @@ def emit(
 ) -> None:
     """Write ``result`` in ``form`` (stdout in one write), or into the file of ``-o``; then
     its stderr lines. ``as_float`` (--float): the output matrix as decimals."""
+    resume_collection()  # for the commands that did not say when their work began
     destination = DESTINATION.get()
     DESTINATION.set(Destination())  # this run's -o is used up (tests run many in a process)
     destination.check()

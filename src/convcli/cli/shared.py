@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
 from convcli import params as P
 from convcli.cli import options as O
-from convcli.cli.output import Result
+from convcli.cli.output import Result, resume_collection
 from convcli.errors import ConvError, ParameterError, ShapeError
 
 if TYPE_CHECKING:
@@ -263,6 +263,7 @@ def conv_result(
     lang: str,
 ) -> Result:
     """Run a prepared convolution once, trace its chosen cells, and wrap it as a result."""
+    resume_collection()
     with computing(setup, command):
         output = run(setup)
     traces = trace(setup, output, explained.cells) if explained.cells else []
