@@ -19,17 +19,20 @@ from __future__ import annotations
 
 import math
 import re
-import unicodedata
 from collections.abc import Iterable
 from enum import IntEnum
 from fractions import Fraction
-from typing import Any, TypeAlias
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 import numpy as np
-import numpy.typing as npt
 
 Number: TypeAlias = int | Fraction | float
-Array: TypeAlias = npt.NDArray[Any]
+if TYPE_CHECKING:
+    import numpy.typing as npt
+
+    Array: TypeAlias = npt.NDArray[Any]
+else:  # the same alias without importing numpy.typing (about a millisecond at start-up)
+    Array = np.ndarray[tuple[Any, ...], np.dtype[Any]]
 
 INT64_MAX = 2**63 - 1
 INT64_MIN = -(2**63)
@@ -99,6 +102,8 @@ def fullwidth_problem(char: str) -> str | None:
     >>> fullwidth_problem("\u3000"), fullwidth_problem(",")
     ('ideographic space (U+3000); use a space', None)
     """
+    import unicodedata  # only to name a character being refused
+
     code = ord(char)
     if _FULLWIDTH_FIRST <= code <= _FULLWIDTH_LAST:
         name = unicodedata.name(char).lower().replace("fullwidth", "full-width")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import TYPE_CHECKING, Annotated, Any, NamedTuple
@@ -10,7 +11,7 @@ import typer
 
 from convcli.cli import options as O
 from convcli.cli.base import app, guarded
-from convcli.cli.output import Result, choose, emit
+from convcli.cli.output import Result, choose, emit, resume_collection
 from convcli.cli.shared import (
     Explained,
     Geometry,
@@ -145,7 +146,7 @@ def conv(
       convcli conv -i "1 2 3 4 5 6" -k "1 0 -1" -s 2 -p 1
       convcli conv --dims 3 -i volume.npy -k "[[[1]],[[1]]]"
     """
-    with guarded():
+    with guarded(working=False):
         if view is not None and not (explain or cell or every):
             raise O.refuse("--view", "applies with --explain, --cell or --all")
         layer = Layer(stride, padding, dilation, groups, padding_mode, pad_value, flip)
@@ -160,8 +161,10 @@ def conv(
                 {"--explain": explain, "--cell": cell, "--all": every, "--view": view},
                 "the dask engine writes the result only (explain a crop in memory)",
             )
+            resume_collection()  # the work begins (in memory: in conv_result)
             result = streaming.on_dask(job, layer, bias, scheduler)
         elif streaming.streams(job, as_float):
+            resume_collection()
             result = streaming.streamed(job, layer, bias)
         else:
             result = convolution("conv", job, layer, bias, view=view or ConvView.cells)
@@ -188,10 +191,8 @@ def convolve(
     view: ConvView = ConvView.cells,
 ) -> tuple[Result, Array, int]:
     """conv and dilate with an input: the result, the kernel as read and the dims."""
-    from convcli import lens, payloads
     from convcli.core import check_channels, prepare_conv, run_conv
     from convcli.notes import unread_note
-    from convcli.trace import trace_conv
 
     check_stdin_once(job.inputs, job.kernels)
     notes: list[str] = []
@@ -200,6 +201,8 @@ def convolve(
         kernel = weights = load(job.kernels, "--kernel", job.allow_nan, notes, dims)
         geometry = layer.geometry(dims)
         if dims == 1:
+            from convcli import lens
+
             check_channels(x.shape, weights.shape, geometry.params.groups, 1)
             x, weights = lens.plane(x), lens.plane(weights)
         setup = prepare_conv(
@@ -224,9 +227,9 @@ def convolve(
         command,
         setup,
         run_conv,
-        in_line(trace_conv, dims),
+        in_line(traced("trace_conv"), dims),
         conv_document,
-        lambda output, steps: payloads.conv_payload(command, setup, output, steps),
+        conv_payload(command, setup),
         job.explained(setup.output_shape, dims, arithmetic=view is ConvView.cells),
         job.lang,
     )
@@ -241,21 +244,20 @@ def volume_result(
     command: str, setup: ConvSetup | TransposeSetup, job: Job, notes: list[str]
 ) -> Result:
     """3-D work: the numbers of every format, shown on a terminal as depth slices."""
-    from convcli import payloads, volumes
+    from convcli import volumes
     from convcli.core import TransposeSetup, run_conv, run_transpose
-    from convcli.trace import trace_nd
 
     transposed = isinstance(setup, TransposeSetup)
     result = conv_result(
         command,
         setup,
         run_transpose if transposed else run_conv,
-        trace_nd,
+        traced("trace_nd"),
         lambda output, traces, e, typeset: volumes.conv_volumes(
             command, setup, output, traces, highlight=e.highlight, typeset=typeset,
             lang=job.lang, notes=e.notes,
         ),
-        lambda output, steps: payloads.conv_payload(command, setup, output, steps),
+        conv_payload(command, setup),
         job.explained(setup.output_shape, 3),
         job.lang,
     )  # fmt: skip
@@ -276,6 +278,33 @@ def with_matrix(result: Result, setup: ConvSetup | TransposeSetup, job: Job) -> 
     result.payload["matrix"] = None
     if job.form is O.Format.json and refusal:
         result.notes.append(refusal)
+
+
+def traced(name: str) -> Callable[[Any, Array, list[tuple[int, ...]]], list[Any]]:
+    """convcli.trace's tracer ``name``, imported when cells are explained: csv and json
+    without --explain, --cell or --all never import it."""
+
+    def trace(setup: Any, output: Array, cells: list[tuple[int, ...]]) -> list[Any]:
+        from convcli import trace as tracing
+
+        tracer: Callable[[Any, Array, list[tuple[int, ...]]], list[Any]]
+        tracer = getattr(tracing, name)
+        return tracer(setup, output, cells)
+
+    return trace
+
+
+def conv_payload(
+    command: str, setup: ConvSetup | TransposeSetup
+) -> Callable[[Array, list[Any] | None], dict[str, Any]]:
+    """The JSON object of a convolution, for :class:`Result` to build when it is read."""
+
+    def payload(output: Array, steps: list[Any] | None) -> dict[str, Any]:
+        from convcli import payloads
+
+        return payloads.conv_payload(command, setup, output, steps)
+
+    return payload
 
 
 class View(StrEnum):
@@ -326,7 +355,7 @@ def transpose(
       convcli transpose -i "1 2; 3 4" -k "1 2; 3 4" --explain --view matrix
       convcli transpose -i "1 2 3" -k "1 1" -s 2
     """
-    with guarded():
+    with guarded(working=False):
         if view is not None and not (explain or cell or every):
             raise O.refuse("--view", "applies with --explain, --cell or --all")
         layer = Layer(stride, padding, dilation, groups, flip=flip)
@@ -340,9 +369,7 @@ def transposition(
     job: Job, layer: Layer, output_padding: O.Axes | None, bias: O.Numbers | None, view: View
 ) -> Result:
     """transpose: load, prepare, run once, trace, build the chosen views."""
-    from convcli import lens, payloads, reports
     from convcli.core import check_channels, prepare_transpose, run_transpose
-    from convcli.trace import trace_transpose
 
     check_stdin_once(job.inputs, job.kernels)
     notes: list[str] = []
@@ -354,6 +381,8 @@ def transposition(
         if output_padding is not None:
             extra = output_padding.of(dims)
         if dims == 1:
+            from convcli import lens
+
             check_channels(x.shape, weights.shape, geometry.params.groups, 1, transposed=True)
             x, weights = lens.plane(x), lens.plane(weights)
             extra = lens.axes(extra, row=0) if extra else 0  # type: ignore[arg-type]
@@ -372,22 +401,22 @@ def transposition(
             raise O.refuse("--view", f"{view.value} is drawn for 1-D and 2-D work, not --dims 3")
         return volume_result("transpose", setup, job, notes)
     views = ("scatter", "direct", "matrix") if view is View.all else (view.value,)
+
+    def transpose_document(output: Array, traces: list[Any], e: Explained, typeset: Typeset) -> Any:
+        from convcli import reports  # the human formats only
+
+        return reports.transpose_report(
+            setup, output, traces, views=views if e.cells else (), highlight=e.highlight,
+            typeset=typeset, lang=job.lang, notes=e.notes,
+        )  # fmt: skip
+
     result = conv_result(
         "transpose",
         setup,
         run_transpose,
-        in_line(trace_transpose, dims),
-        lambda output, traces, e, typeset: reports.transpose_report(
-            setup,
-            output,
-            traces,
-            views=views if e.cells else (),
-            highlight=e.highlight,
-            typeset=typeset,
-            lang=job.lang,
-            notes=e.notes,
-        ),
-        lambda output, steps: payloads.conv_payload("transpose", setup, output, steps),
+        in_line(traced("trace_transpose"), dims),
+        transpose_document,
+        conv_payload("transpose", setup),
         job.explained(setup.output_shape, dims, arithmetic="scatter" in views),
         job.lang,
     )
@@ -432,7 +461,7 @@ def dilate(
       convcli dilate -k samples/kernel.csv -d 2 -i samples/input.csv -p 2 --explain
       convcli dilate -k "1 2 3" -d 3
     """
-    with guarded():
+    with guarded(working=False):
         check_stdin_once(inputs, kernels)
         dilation = dilation or O.Axes((2,), "dilation")
         layer = Layer(stride, padding, dilation, groups, padding_mode, pad_value, flip)

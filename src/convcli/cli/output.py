@@ -10,10 +10,10 @@ to ASCII here, once, when stdout cannot encode it.
 from __future__ import annotations
 
 import contextlib
+import gc
 import os
 import sys
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import typer
@@ -27,21 +27,46 @@ if TYPE_CHECKING:
     from convcli.numbers import Array
 
 
-@dataclass
 class Result:
     """What a command produced: a JSON payload, a matrix (csv; markdown and LaTeX without
     an explanation), a document for people (built only when a human format is asked for),
     its own writers for formats that are neither (shape's plain line, a list of presets),
-    and its notes and warnings."""
+    and its notes and warnings.
 
-    command: str
-    payload: dict[str, Any]
-    matrix: Array | None = None
-    document: Callable[[Typeset], Document] | None = None
-    explained: bool = False  # markdown and LaTeX write the document, not just the matrix
-    writers: Mapping[str, Callable[[Typeset], str]] = field(default_factory=dict)  # by format
-    notes: list[str] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
+    The payload may be given as a function that builds it when first read: csv and a
+    table need no JSON object, so they never import the modules that build one. (A plain
+    class, not a dataclass: generating a dataclass's methods costs start-up time.)
+    """
+
+    def __init__(
+        self,
+        command: str,
+        payload: dict[str, Any] | Callable[[], dict[str, Any]],
+        matrix: Array | None = None,
+        document: Callable[[Typeset], Document] | None = None,
+        explained: bool = False,  # markdown and LaTeX write the document, not just the matrix
+        writers: Mapping[str, Callable[[Typeset], str]] | None = None,  # by format
+        notes: list[str] | None = None,
+        warnings: list[str] | None = None,
+    ) -> None:
+        self.command = command
+        self._payload = payload
+        self.matrix = matrix
+        self.document = document
+        self.explained = explained
+        self.writers: Mapping[str, Callable[[Typeset], str]] = {} if writers is None else writers
+        self.notes: list[str] = [] if notes is None else notes
+        self.warnings: list[str] = [] if warnings is None else warnings
+
+    @property
+    def payload(self) -> dict[str, Any]:
+        if callable(self._payload):
+            self._payload = self._payload()
+        return self._payload
+
+    @payload.setter
+    def payload(self, value: dict[str, Any]) -> None:
+        self._payload = value
 
     def in_line(self) -> Result:
         """This result of 1-D work done in the plane, with one spatial axis again (the
@@ -52,6 +77,15 @@ class Result:
         if self.matrix is not None:
             self.matrix = lens.line(self.matrix)
         return self
+
+
+def resume_collection() -> None:
+    """Start-up is over and the work begins: the garbage collector, paused by the console
+    script while the modules loaded (convcli.__main__), runs again, with what start-up
+    built frozen out of its walks. Safe to call again, and a no-op in-process (tests)."""
+    if not gc.isenabled():
+        gc.freeze()
+        gc.enable()
 
 
 def choose(chosen: object | None, *, pipe: Format = Format.csv) -> Format:
@@ -71,6 +105,7 @@ def emit(
 ) -> None:
     """Write ``result`` in ``form`` (stdout in one write), or into the file of ``-o``; then
     its stderr lines. ``as_float`` (--float): the output matrix as decimals."""
+    resume_collection()  # for the commands that did not say when their work began
     destination = DESTINATION.get()
     DESTINATION.set(Destination())  # this run's -o is used up (tests run many in a process)
     destination.check()

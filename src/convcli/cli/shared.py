@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
 from convcli import params as P
 from convcli.cli import options as O
-from convcli.cli.output import Result
+from convcli.cli.output import Result, resume_collection
 from convcli.errors import ConvError, ParameterError, ShapeError
 
 if TYPE_CHECKING:
@@ -89,7 +89,6 @@ def conv_geometry(
 ) -> Geometry:
     """The validated parameters of ``dims`` axes (a rule broken is a usage error naming its
     option)."""
-    from convcli import lens
     from convcli.core import Geometry as Axes3
 
     common: dict[str, Any] = {
@@ -107,6 +106,8 @@ def conv_geometry(
         )
         return Geometry(3, P.ConvParams.build(**common), axes)
     if dims == 1:
+        from convcli import lens  # it imports the tracer, which 2-D csv never needs
+
         params = P.ConvParams.build(
             stride=lens.axes(stride.of(1)) if stride else 1,
             padding=lens.padding(padding.of(1)) if padding else 0,
@@ -141,8 +142,6 @@ def pick_cells(
     limited: bool,
 ) -> tuple[list[tuple[int, ...]], int]:
     """The cells to explain, and how many were left out (``limited``: a terminal)."""
-    from convcli.trace import all_cells
-
     if cells:
         chosen: list[tuple[int, ...]] = []
         for cell in cells:
@@ -158,6 +157,8 @@ def pick_cells(
         return chosen, 0
     if not (explain or every):
         return [], 0
+    from convcli.trace import all_cells
+
     everything = list(all_cells(shape))
     if every or not limited or len(everything) <= EXPLAIN_LIMIT:
         return everything, 0
@@ -262,12 +263,13 @@ def conv_result(
     lang: str,
 ) -> Result:
     """Run a prepared convolution once, trace its chosen cells, and wrap it as a result."""
+    resume_collection()
     with computing(setup, command):
         output = run(setup)
     traces = trace(setup, output, explained.cells) if explained.cells else []
     return Result(
         command,
-        payload(output, traces if explained.cells else None),
+        lambda: payload(output, traces if explained.cells else None),  # built when read
         matrix=output,
         document=lambda typeset: build(output, traces, explained, typeset),
         explained=bool(explained.cells),

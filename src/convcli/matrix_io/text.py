@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from convcli.errors import ParseError
 from convcli.matrix_io.common import (
@@ -35,15 +35,15 @@ from convcli.numbers import (
 # --------------------------------------------------------------------------- text matrices
 
 
-@dataclass(frozen=True, slots=True)
-class _Cell:
+# NamedTuples rather than dataclasses: a dataclass's generated methods cost start-up time
+# (a millisecond for these two), and neither is ever reassigned.
+class _Cell(NamedTuple):
     line: int
     column: int
     text: str
 
 
-@dataclass(slots=True)
-class _Channel:
+class _Channel(NamedTuple):
     line: int  # where the channel starts (its separator, for error messages)
     column: int
     rows: list[list[_Cell]]
