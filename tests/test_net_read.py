@@ -267,3 +267,43 @@ def test_an_onnx_node_of_stored_tensors_only(run: Run, tmp_path: Path) -> None:
     x = g.conv("x", 1, 1, 1)
     path = g.save(tmp_path / "s.onnx", g.node("Add", [x, g.node("Relu", [w])]))
     assert_error(run("net", str(path)), 1, "reads no data, only stored tensors")
+
+
+SAMPLES = Path(__file__).resolve().parent.parent / "samples"
+
+
+@pytest.mark.parametrize(
+    ("sample", "shape"),
+    [("vgg16.json", "3,224,224"), ("signal1d.toml", None), ("alexnet.txt", "3,224,224")],
+)
+def test_layers_from_standard_input(run: Run, sample: str, shape: str | None) -> None:
+    # the same rows as the file gives: the form is told from the text alone
+    extra = ["-i", shape] if shape else []
+    from_file = run("net", str(SAMPLES / sample), *extra, "-f", "csv")
+    assert from_file.exit_code == 0, from_file.stderr
+    text = (SAMPLES / sample).read_text(encoding="utf-8")
+    piped = run("net", "-", *extra, "-f", "csv", input=text)
+    assert piped.exit_code == 0, piped.stderr
+    assert piped.stdout == from_file.stdout
+    assert len(piped.stdout.splitlines()) > 3
+
+
+def test_inline_layers_from_standard_input(run: Run) -> None:
+    piped = run("net", "-", "-i", "1,28,28", "-f", "json", input="conv 8 k3\nmaxpool k2\n")
+    assert piped.exit_code == 0, piped.stderr
+    layers = json.loads(piped.stdout)["layers"]
+    # 28 − 3 + 1 = 26, then ⌊26 / 2⌋ = 13
+    assert [layer["output_shape"] for layer in layers] == [[8, 26, 26], [8, 13, 13]]
+
+
+@pytest.mark.parametrize(
+    ("data", "needle"),
+    [
+        (b"", "standard input is empty"),
+        (b"\x08\x07\xff\xfe", "not UTF-8 text"),
+        (b'[{"type": "conv", "out": 4, "k": 3}\n', "not valid JSON"),
+        (b"[[layer]]\ntype = \n", "not valid TOML"),
+    ],
+)
+def test_bad_standard_input(run: Run, data: bytes, needle: str) -> None:
+    assert_error(run("net", "-", "-i", "1,8,8", input=data), 1, "LAYERS '-'", needle)

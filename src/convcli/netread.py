@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import ast
 import re
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from convcli import net as N
 from convcli.shape import PADDING_WORDS
@@ -775,8 +776,14 @@ def _onnx_layer(
 # --- which reader -------------------------------------------------------------------------------
 
 
-def read(spec: str) -> Source:
-    """A file by its suffix (.json, .toml, .onnx, else PyTorch's printout), or inline layers."""
+STDIN_LABEL = "LAYERS '-' (standard input)"
+
+
+def read(spec: str, stdin: BinaryIO | None = None) -> Source:
+    """A file by its suffix (.json, .toml, .onnx, else PyTorch's printout), inline layers,
+    or ``-``: standard input, its form told from its text (:func:`read_text`)."""
+    if spec == "-":
+        return read_text(_stdin_text(stdin), STDIN_LABEL)
     path = Path(spec)
     suffix = path.suffix.lower()
     named = suffix in (".json", ".toml", ".onnx", ".txt") and ";" not in spec
@@ -804,3 +811,54 @@ def read(spec: str) -> Source:
     if looks_like_pytorch(text):
         return parse_pytorch(text, path.name)
     return parse_inline(text)  # a text file of inline layers
+
+
+def read_text(text: str, where: str = "stdin") -> Source:
+    """Layers from text of no known file name: TOML when it opens with a table header
+    (``[[layers]]``) or has a ``key =`` line, JSON when it opens with ``[`` or ``{``,
+    PyTorch's printout, else inline layers."""
+    table = re.match(r"\s*\[\[?\s*[A-Za-z_\"']", text)
+    if table or re.search(r"^\s*[A-Za-z_][\w-]*\s*=", text, re.MULTILINE):
+        return parse_toml(text, where)
+    if text.lstrip()[:1] in ("[", "{"):
+        return parse_json(text, where)
+    if looks_like_pytorch(text):
+        return parse_pytorch(text, where)
+    return parse_inline(text)
+
+
+def _stdin_text(stream: BinaryIO | None) -> str:
+    from convcli.errors import ParseError
+    from convcli.matrix_io.sources import decode_text, max_input_bytes
+
+    stream = stream if stream is not None else sys.stdin.buffer
+    try:
+        interactive = stream.isatty()
+    except (OSError, ValueError):
+        interactive = False
+    if interactive:
+        msg = (
+            f"{STDIN_LABEL}: standard input is a terminal; pipe the layers into it, "
+            "e.g. cat model.json | convcli net - -i 3,224,224"
+        )
+        raise NetError(msg)
+    limit = max_input_bytes()
+    try:
+        data = stream.read(limit + 1)
+    except (OSError, ValueError) as error:
+        msg = f"{STDIN_LABEL}: cannot read standard input: {error}"
+        raise NetError(msg) from None
+    if len(data) > limit:
+        msg = (
+            f"{STDIN_LABEL} is larger than the input limit of {limit:,} bytes; set "
+            "CONVCLI_MAX_INPUT_BYTES to a larger number of bytes to read it"
+        )
+        raise NetError(msg)
+    if not data.strip():
+        msg = f"{STDIN_LABEL}: standard input is empty; pipe the layers into it"
+        raise NetError(msg)
+    try:
+        return decode_text(bytes(data), STDIN_LABEL)
+    except ParseError as error:
+        hint = " (an .onnx model is read from its file: give its path)"
+        raise NetError(str(error).split("; ")[0] + hint) from None

@@ -50,8 +50,9 @@ def net(
     layers: Annotated[
         str,
         typer.Argument(
-            help='Inline layers ("conv 64 k3 p1; maxpool k2; fc 10") or a file: .json, .toml, '
-            ".onnx (needs convcli[onnx]) or the text print(model) writes.",
+            help='Inline layers ("conv 64 k3 p1; maxpool k2; fc 10"), a file: .json, .toml, '
+            ".onnx (needs convcli[onnx]) or the text print(model) writes, or - for standard "
+            "input (JSON, TOML, a printout or inline layers, told from the text).",
         ),
     ],
     input_shape: Annotated[
