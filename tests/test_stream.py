@@ -8,6 +8,7 @@ for floats, and the in-memory ``conv2d`` for the promise that streaming changes 
 from __future__ import annotations
 
 import io
+import json
 import subprocess
 import sys
 import textwrap
@@ -23,7 +24,7 @@ import scipy.ndimage as ndi
 from convcli import algorithms, conv2d
 from convcli.errors import ConvError, LimitError, ParameterError, ParseError, ShapeError
 from convcli.matrix_io.sources import load_matrix
-from convcli.matrix_io.writers import format_csv
+from convcli.matrix_io.writers import format_csv, format_json
 from convcli.stream import block_bounds, conv_npy, open_npy, write_csv
 from tests.conftest import ROOT
 from tests.reference import ref_conv2d
@@ -342,8 +343,8 @@ def test_bad_block_rows_and_formats_are_refused(tmp_path: Path) -> None:
     path = _saved(tmp_path, np.ones((4, 4)))
     with pytest.raises(ConvError, match="block rows must be 1 or more, got 0"):
         conv_npy(path, [[1]], io.BytesIO(), block_rows=0)
-    with pytest.raises(ConvError, match="a streamed output is npy or csv, not 'json'"):
-        conv_npy(path, [[1]], io.BytesIO(), fmt="json")
+    with pytest.raises(ConvError, match="a streamed output is npy, csv or json, not 'xml'"):
+        conv_npy(path, [[1]], io.BytesIO(), fmt="xml")
     with pytest.raises(ConvError, match=r"an \.npy output must be a file path"):
         conv_npy(path, [[1]], io.BytesIO(), fmt="npy")
     with pytest.raises(ParameterError):
@@ -426,3 +427,27 @@ def test_the_whole_work_loads_the_opencv_engine(tmp_path: Path) -> None:
     k = np.random.default_rng(4).standard_normal((3, 3))
     want = np.array(ref_conv2d(x.tolist(), k.tolist()), dtype=np.float64)
     np.testing.assert_allclose(np.load(path), want, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("block_rows", [1, 3, 100])
+@pytest.mark.parametrize(
+    ("shape", "kernel_shape"),
+    [((13, 11), (3, 3)), ((2, 13, 11), (3, 2, 3, 3)), ((2, 9, 8), (2, 2, 2))],
+)
+def test_json_text_of_every_block_split(
+    block_rows: int, shape: tuple[int, ...], kernel_shape: tuple[int, ...]
+) -> None:
+    # the nested lists format_json writes for the whole result, inside the default
+    # {"data": …} or a caller's envelope, whatever the blocks
+    rng = np.random.default_rng(16)
+    x, k = rng.integers(-9, 10, shape), rng.integers(-3, 4, kernel_shape)
+    want = ref_conv2d(x.tolist(), k.tolist(), padding=1)
+    out = io.BytesIO()
+    done = conv_npy(x, k, out, fmt="json", padding=1, block_rows=block_rows)
+    assert done.format == "json"
+    assert out.getvalue().decode() == format_json({"data": np.array(want)})
+    assert json.loads(out.getvalue()) == {"data": want}
+    wrapped = io.BytesIO()
+    conv_npy(x, k, wrapped, fmt="json", padding=1, envelope=lambda s: ("<", f"|{s.output_shape}>"))
+    shape_text = str(tuple(np.array(want).shape))
+    assert wrapped.getvalue().decode() == "<" + json.dumps(want) + f"|{shape_text}>"

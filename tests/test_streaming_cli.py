@@ -5,13 +5,16 @@ in-memory path, the cell guard applied to a block, and the options that do not a
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
 
-from convcli import conv2d
+from convcli import conv2d, stream
 from tests.conftest import Run, assert_error
+from tests.reference import ref_conv2d
 
 STREAM = {"CONVCLI_STREAM_BYTES": "1"}  # every .npy input streams
 KERNEL = [[[1, 0, -1], [2, 0, -2], [1, 0, -1]], [[0, 1, 0], [1, -4, 1], [0, 1, 0]]]
@@ -112,3 +115,32 @@ def test_engine_options_that_do_not_apply(
 ) -> None:
     result = run("conv", "-i", str(volume), "-k", "1", *args)
     assert_error(result, 2, option)
+
+
+@pytest.mark.parametrize("kernel", [KERNEL, [KERNEL, [[[1, 1, 1]] * 3] * 2]])
+def test_json_streams_block_by_block(
+    run: Run, volume: Path, tmp_path: Path, kernel: list[Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # conv's JSON object on stdout and -o out.json: the in-memory text, byte for byte, with
+    # the output written in several row blocks (one or two output channels)
+    monkeypatch.setattr(stream, "BLOCK_BYTES", 2 * 257 * 8 * 40)
+    text = json.dumps(kernel)
+    streamed = run("conv", "-i", str(volume), "-k", text, "-p", "1", "-f", "json", env=STREAM)
+    assert streamed.exit_code == 0, streamed.stderr
+    assert re.search(r"note: streamed in [3-9] blocks", streamed.stderr)
+    in_memory = run("conv", "-i", str(volume), "-k", text, "-p", "1", "-f", "json")
+    assert "streamed" not in in_memory.stderr
+    assert streamed.stdout == in_memory.stdout
+    x = np.load(volume).tolist()
+    want = ref_conv2d(x, kernel, padding=1)
+    assert json.loads(streamed.stdout)["output"] == want
+    out = tmp_path / "y.json"
+    written = run("conv", "-i", str(volume), "-k", text, "-p", "1", "-o", str(out), env=STREAM)
+    assert written.exit_code == 0, written.stderr
+    assert written.stdout == ""
+    assert json.loads(out.read_text()) == {"data": want}
+    memory_file = tmp_path / "z.json"
+    assert (
+        run("conv", "-i", str(volume), "-k", text, "-p", "1", "-o", str(memory_file)).exit_code == 0
+    )
+    assert out.read_bytes() == memory_file.read_bytes()

@@ -37,6 +37,7 @@ resident memory.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import itertools
 import math
 import mmap
@@ -52,7 +53,7 @@ import numpy as np
 
 from convcli import core, limits
 from convcli.errors import ConvError, LimitError, ParseError, ShapeError
-from convcli.matrix_io.writers import format_csv
+from convcli.matrix_io.writers import format_csv, format_json
 from convcli.numbers import INT64_MAX, Array, Kind, format_number, kind_of, kind_of_value
 from convcli.params import ConvParams, as_axis_padding, resolve_axis_paddings
 from convcli.shape import AxisArithmetic, conv_axis
@@ -63,6 +64,8 @@ BLOCK_BYTES = 1 << 23
 HALO_SHARE = 4  # a block has at least this many times its halo rows: re-reads stay ≤ 1/4
 CSV_CELLS = 1 << 16  # cells formatted at once: their Python floats and strings stay small
 Progress = Callable[[int, int], None]  # (output rows done, output rows in all)
+# the JSON text before and after the result's nested lists, from the whole setup
+Envelope = Callable[[core.ConvSetup], tuple[str, str]]
 Output = str | os.PathLike[str] | BinaryIO | IO[bytes]
 
 
@@ -72,7 +75,7 @@ class StreamResult:
 
     shape: tuple[int, ...]  # of the result: [H'][W'] or [O][H'][W']
     dtype: str  # "float64", "int64", or "object" (exact fractions or big ints: CSV only)
-    format: str  # "npy" or "csv"
+    format: str  # "npy", "csv" or "json"
     blocks: int  # how many row blocks were computed
     block_rows: int  # output rows per block (a block merged at a padded edge has more)
 
@@ -203,6 +206,11 @@ def _source_rows(rows: Array, height: int, mode: str) -> Array:
 
 def _block(plan: Plan, first: int, last: int) -> Array:
     """Output rows [first, last), computed by the core on the rows they read."""
+    return core.run_conv(_block_setup(plan, first, last))
+
+
+def _block_setup(plan: Plan, first: int, last: int) -> core.ConvSetup:
+    """The core's setup of output rows [first, last) on the input rows they read."""
     p0, p1 = plan.input_rows(first, last)
     a, b = plan.real_rows(first, last)
     top = plan.rows.pad_before
@@ -216,10 +224,24 @@ def _block(plan: Plan, first: int, last: int) -> Array:
     if rows.dtype.kind == "f" and not plan.allow_nan:
         _check_finite(rows, a, plan)
     params = plan.params._replace(padding=(above, below, *plan.cols))
-    setup = core.prepare_conv(
+    return core.prepare_conv(
         rows[0] if plan.flat else rows, plan.kernel, params=params, bias=plan.bias
     )
-    return core.run_conv(setup)
+
+
+def whole_setup(plan: Plan) -> core.ConvSetup:
+    """The setup :func:`convcli.core.prepare_conv` would make for the whole input (its
+    shapes, parameters, padding and axes), for what is said about a streamed result; its
+    input is a stand-in that holds no memory, and it is never run."""
+    first = _block_setup(plan, 0, 1)  # reads the rows of one output row
+    shape = tuple(plan.x.shape)
+    return dataclasses.replace(
+        first,
+        x=np.broadcast_to(np.zeros((), dtype=first.x.dtype), shape),
+        pads=(plan.rows.pad_before, plan.rows.pad_after, *plan.cols),
+        axes=(plan.rows, first.axes[1]),
+        input_shape=shape[1:] if plan.flat else shape,
+    )
 
 
 def _check_finite(rows: Array, first: int, plan: Plan) -> None:
@@ -375,6 +397,7 @@ def conv_npy(
     progress: Progress | None = None,
     allow_nan: bool = False,
     label: str | None = None,
+    envelope: Envelope | None = None,
 ) -> StreamResult:
     """``conv2d`` of a ``.npy`` file (or any array) in row blocks, written as it goes.
 
@@ -389,12 +412,15 @@ def conv_npy(
     :data:`BLOCK_BYTES` of input). ``progress(done, total)`` is called after every block
     with output rows. ``allow_nan``: accept NaN and infinities in a float input (else a
     :class:`ParseError` names the first one, as the in-memory loader does).
+    ``fmt="json"`` (or a ``.json`` path) writes the nested lists of
+    :func:`convcli.matrix_io.writers.format_json` inside ``envelope(setup)``'s text
+    (default ``{"data": …}``, as ``convcli conv -o out.json`` writes).
     """
     name = label or (os.fspath(source) if not isinstance(source, np.ndarray) else "the input")
     x = source if isinstance(source, np.ndarray) else open_npy(source, label=name)
     chosen = fmt or _format_of(output)
-    if chosen not in ("npy", "csv"):
-        msg = f"a streamed output is npy or csv, not {chosen!r}"
+    if chosen not in ("npy", "csv", "json"):
+        msg = f"a streamed output is npy, csv or json, not {chosen!r}"
         raise ConvError(msg)
     plan = make_plan(
         x,
@@ -419,6 +445,7 @@ def conv_npy(
         msg = "an .npy file holds int64 or float64 numbers, and this result has exact fractions"
         raise ConvError(msg, hint="write CSV instead, or give the kernel as decimals")
     _engine_for_the_whole(plan)
+    wrapping = (envelope or _data_envelope)(whole_setup(plan)) if chosen == "json" else None
     pages = _Pages(plan.x)
     blocks = _blocks(plan, per_block, pages.release)
     total = plan.rows.output
@@ -430,9 +457,15 @@ def conv_npy(
         dtype = np.float64 if kind is Kind.FLOAT else np.int64
         shape, count = _write_npy(Path(output), reporting, plan, dtype)
         kept = np.dtype(dtype).name
+    elif wrapping is not None:
+        shape, count, kept = _write_json_blocks(output, reporting, plan, wrapping)
     else:
         shape, count, kept = _write_csv_blocks(output, reporting, plan)
     return StreamResult(shape, kept, chosen, count, per_block)
+
+
+def _data_envelope(_setup: core.ConvSetup) -> tuple[str, str]:
+    return '{"data": ', "}\n"
 
 
 def _engine_for_the_whole(plan: Plan) -> None:
@@ -446,7 +479,8 @@ def _engine_for_the_whole(plan: Plan) -> None:
 
 def _format_of(output: Output) -> str:
     if isinstance(output, str | os.PathLike):
-        return "npy" if os.fspath(output).lower().endswith(".npy") else "csv"
+        name = os.fspath(output).lower()
+        return "npy" if name.endswith(".npy") else "json" if name.endswith(".json") else "csv"
     return "csv"
 
 
@@ -546,6 +580,64 @@ def _write_csv_blocks(
             shutil.copyfileobj(target, stream)
         stream.flush()
     return shape, count, kept
+
+
+def _write_json_blocks(
+    output: Output,
+    blocks: Iterator[tuple[int, int, Array]],
+    plan: Plan,
+    wrapping: tuple[str, str],
+) -> tuple[tuple[int, ...], int, str]:
+    """The envelope's head, the result's nested lists as the blocks come (several output
+    channels through one temporary text file each, as CSV does), then its tail."""
+    head, tail = wrapping
+    with contextlib.ExitStack() as stack:
+        if isinstance(output, str | os.PathLike):
+            temp = stack.enter_context(_replacing(Path(output)))
+            stream: IO[bytes] = stack.enter_context(open(temp, "wb"))
+        else:
+            stream = output
+        spill = stack.enter_context(tempfile.TemporaryDirectory(prefix="convcli-"))
+        stream.write(head.encode())
+        targets: list[IO[bytes]] = []
+        shape: tuple[int, ...] = ()
+        kept = "int64"
+        count = 0
+        for _first, _last, block in blocks:
+            if not shape:
+                shape = _out_shape(plan, block)
+                planes = 1 if block.ndim == 2 else block.shape[0]
+                targets = [stream] if planes == 1 else [
+                    stack.enter_context(open(Path(spill) / f"{o}.json", "w+b"))
+                    for o in range(planes)
+                ]  # fmt: skip
+                stream.write(b"[" if block.ndim == 2 else b"[[")
+            kept = _wider(kept, block)
+            for plane, target in zip(block.reshape(-1, *block.shape[-2:]), targets, strict=True):
+                if count:
+                    target.write(b", ")
+                _json_rows(plane, target)
+            count += 1
+        if len(targets) > 1:
+            for o, target in enumerate(targets):
+                stream.write(b"], [" if o else b"")
+                target.seek(0)
+                shutil.copyfileobj(target, stream)
+        stream.write(b"]" if len(shape) == 2 else b"]]")
+        stream.write(tail.encode())
+        stream.flush()
+    return shape, count, kept
+
+
+def _json_rows(matrix: Array, stream: IO[bytes]) -> None:
+    """The rows of a matrix as :func:`format_json` writes them in a nested list, comma
+    separated, a few rows at a time."""
+    step = max(CSV_CELLS // max(matrix.shape[1], 1), 1)
+    for first in range(0, matrix.shape[0], step):
+        text = format_json({"m": np.asarray(matrix[first : first + step])})
+        if first:
+            stream.write(b", ")
+        stream.write(text[len('{"m": [') : -len("]}\n")].encode())
 
 
 def _wider(kept: str, block: Array) -> str:

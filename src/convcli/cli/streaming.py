@@ -3,7 +3,8 @@ or any ``.npy``/zarr input on a dask scheduler (``--engine dask``, convcli.dask_
 
 Streaming is chosen, never asked for: ``conv`` streams when its one ``--input`` is a
 ``.npy`` file of at least :data:`STREAM_BYTES` (``CONVCLI_STREAM_BYTES`` sets another size),
-the result goes to ``-o out.npy``/``-o out.csv`` or as csv to stdout, and no cell is
+the result goes to ``-o out.npy``/``-o out.csv``/``-o out.json`` or as csv or JSON to
+stdout (conv's JSON object, its ``output`` written block by block), and no cell is
 explained. The cell guards then apply to one block, not to the whole input. The numbers
 are the in-memory ones (integers and fractions exactly; floats within float64 rounding
 where the core sums a block in another order). What streaming does not say: the note on
@@ -42,8 +43,8 @@ def streams(job: Job, as_float: bool) -> bool:
         return False
     target = O.DESTINATION.get().path
     if target is None:
-        return job.form is O.Format.csv
-    return target.lower().endswith((".npy", ".csv"))
+        return job.form in (O.Format.csv, O.Format.json)
+    return target.lower().endswith((".npy", ".csv", ".json"))
 
 
 def _parameters(layer: Layer, bias: O.Numbers | None) -> dict[str, Any]:
@@ -74,18 +75,38 @@ def streamed(job: Job, layer: Layer, bias: O.Numbers | None) -> Result:
     destination = O.DESTINATION.get()
     O.DESTINATION.set(O.Destination())  # written here, block by block: emit writes nothing
     output: Any = destination.path or sys.stdout.buffer
+    # stdout: csv or conv's JSON object (its output streamed); a file: by its extension
+    as_json = destination.path is None and job.form is O.Format.json
     notes: list[str] = []  # a file that shadows a preset says so, as in memory
     kernel = _kernel(job, notes)
     with render.progress(f"conv {os.path.basename(source)}") as advance:
         done = stream.conv_npy(
             source, kernel, output, allow_nan=job.allow_nan, label=f"--input {source!r}",
-            progress=advance, **_parameters(layer, bias),
+            progress=advance, fmt="json" if as_json else None,
+            envelope=_conv_object if as_json else None, **_parameters(layer, bias),
         )  # fmt: skip
     if destination.path is None:
         sys.stdout.buffer.flush()
     payload = {"command": "conv", "output_shape": list(done.shape), "streamed": True}
-    notes.append(f"streamed in {done.blocks} blocks of {done.block_rows} rows")
+    blocks = f"{done.blocks} block{'s' * (done.blocks != 1)}"
+    notes.append(f"streamed in {blocks} of {done.block_rows} rows")
     return Result("conv", payload, writers=_WRITTEN, notes=notes)
+
+
+def _conv_object(setup: Any) -> tuple[str, str]:
+    """conv's JSON object around its ``output``, as the in-memory path writes it: the
+    text before the nested lists and after them."""
+    import numpy as np
+
+    from convcli import payloads
+    from convcli.matrix_io import format_json
+
+    payload = payloads.conv_payload("conv", setup, np.broadcast_to(0, setup.output_shape), None)
+    payload["output"] = 0
+    text = format_json(payload)
+    key = '"output": '
+    cut = text.index(key + "0") + len(key)
+    return text[:cut], text[cut + 1 :]
 
 
 # the result is already written (a file, or stdout block by block): emit adds nothing
