@@ -92,7 +92,7 @@ PARALLEL_MIN_NS = 5e6  # estimated work below this runs on the calling thread al
 POOL_STRIP_BYTES = 1 << 21  # the input rows of one pooling strip
 POOL_PARALLEL_BYTES = 1 << 24  # smaller pooling inputs run on the calling thread alone
 DOUBLING_MIN = 6  # stride-1 pooling windows from this size reduce by doubling
-TILING_REDUCE_MIN = 8  # tiling windows of the last axis from this size reduce its view
+TILING_REDUCE_MIN = 8  # integer sums of tiling windows from this size reduce a view
 SAMPLED_STRIDE = 4  # single-channel 2-D strides from this size read the input in place
 METHODS = ("blocked", "einsum", "banded", "fft", "taps")
 FORCED: str | None = None  # tests set one of METHODS to force it wherever it is exact
@@ -1363,8 +1363,9 @@ def _tiling_last(a: Array, k: int, n: int, ufunc: Any) -> Array:
 
     A float64 sum is a matrix-vector product with ones (BLAS: measured 3-20× the k
     strided passes; each term is multiplied by 1, exactly, so only the order of the
-    additions changes); wide windows of other kinds reduce the view's last axis; narrow
-    ones take k strided passes, which numpy runs faster than a reduce of a short axis.
+    additions changes); other sums of wide windows reduce the view's last axis; the
+    rest take k strided passes, which numpy ran faster than a reduce of a short axis
+    (max of 2048² float64 by 8: 1.6 ms against 7.6).
     """
     shape = (*a.shape[:-1], n, k)
     if a.shape[-1] == n * k and a.flags.c_contiguous:
@@ -1376,7 +1377,7 @@ def _tiling_last(a: Array, k: int, n: int, ufunc: Any) -> Array:
     if ufunc is np.add and a.dtype == np.float64:
         summed: Array = np.matmul(view, np.ones(k))
         return summed
-    if k >= TILING_REDUCE_MIN:
+    if ufunc is np.add and k >= TILING_REDUCE_MIN:
         reduced: Array = ufunc.reduce(view, axis=-1)
         return reduced
     out = view[..., 0].copy()
