@@ -9,6 +9,7 @@ start):
     .venv/bin/python benchmarks/bench.py --calibrate  # blocked vs FFT, for the cost model
     .venv/bin/python benchmarks/bench.py --nd       # the 1-D and 3-D rows alone (~1 minute)
     .venv/bin/python benchmarks/bench.py --wave2    # issue 15's targets (~10 minutes)
+    .venv/bin/python benchmarks/bench.py --wave2-pool  # its pooling and stride ≥ 4 rows alone
 
 The machine is shared and noisy: every row runs its implementations interleaved
 (one call of each in turn, in a new order at each repetition, repeated), and only
@@ -368,6 +369,71 @@ def pool_rows(budget: Budget) -> list[Row]:
     return rows
 
 
+def pool_stride_rows(budget: Budget) -> list[Row]:
+    """Issue 15: large pooling windows and convolution strides ≥ 4 on 2048² float64 (and
+    int64 for the convolutions), against PyTorch float64 and numpy/scipy one-liners."""
+    rng = np.random.default_rng(8)
+    n = 2048
+    x = rng.standard_normal((n, n))
+    xt = torch.from_numpy(x)[None, None] if torch is not None else None
+    rows = []
+    for op, k, s in [
+        ("avg", 4, 4), ("avg", 8, 8), ("avg", 16, 16), ("avg", 8, 4), ("avg", 16, 4),
+        ("max", 4, 4), ("max", 8, 8), ("max", 16, 16), ("max", 8, 4), ("max", 16, 4),
+    ]:  # fmt: skip
+        refs: dict[str, Fn | str] = {}
+        if xt is None:
+            refs["torch"] = "not installed"
+        else:
+            fn = F.max_pool2d if op == "max" else F.avg_pool2d
+            refs["torch"] = lambda fn=fn, k=k, s=s: fn(xt, k, stride=s)
+        m = (n - k) // s + 1
+        if op == "avg":
+            start = k // 2  # uniform_filter centres its window: the first full one
+            refs["ndimage uniform_filter[::s]"] = lambda k=k, s=s, a=start, m=m: ndi.uniform_filter(
+                x, size=k
+            )[a : a + s * (m - 1) + 1 : s, a : a + s * (m - 1) + 1 : s]
+        else:
+            start = k // 2
+            refs["ndimage maximum_filter[::s]"] = lambda k=k, s=s, a=start, m=m: ndi.maximum_filter(
+                x, size=k
+            )[a : a + s * (m - 1) + 1 : s, a : a + s * (m - 1) + 1 : s]
+        if s == k:
+            red = np.max if op == "max" else np.mean
+            refs["numpy reshape"] = lambda red=red, k=k, m=m: red(
+                x[: m * k, : m * k].reshape(m, k, m, k), axis=(1, 3)
+            )
+        rows.append(
+            Row(
+                f"pool {op} {n}² {k}×{k} stride {s}",
+                lambda op=op, k=k, s=s: pool2d(x, k, stride=s, op=op),
+                refs,
+            )
+        )
+    xi = rng.integers(-1000, 1000, (n, n))
+    for kind, data in (("float64", x), ("int64", xi)):
+        for k, s in [(4, 4), (8, 4), (4, 8), (8, 8)]:
+            w = rng.standard_normal((k, k)) if kind == "float64" else rng.integers(-9, 9, (k, k))
+            refs = {
+                "windows[::s]+einsum": lambda d=data, w=w, k=k, s=s: np.einsum(
+                    "ijkl,kl->ij", windows(d, (k, k))[::s, ::s], w
+                ),
+                "windows[::s]+tensordot": lambda d=data, w=w, k=k, s=s: np.tensordot(
+                    windows(d, (k, k))[::s, ::s], w, axes=2
+                ),
+            }
+            xf, wf = data.astype(np.float64), w.astype(np.float64)
+            refs |= torch_conv(xf[None], wf[None, None], budget, stride=s)
+            rows.append(
+                Row(
+                    f"conv {n}² {kind} ⋆ {k}×{k} stride {s}",
+                    lambda d=data, w=w, s=s: conv2d(d, w, stride=s),
+                    refs,
+                )
+            )
+    return rows
+
+
 # --------------------------------------------------------------------------- the CLI
 
 
@@ -611,6 +677,9 @@ def main() -> None:
     mode.add_argument("--calibrate", action="store_true", help="blocked vs FFT crossovers")
     mode.add_argument("--nd", action="store_true", help="the 1-D and 3-D rows alone")
     mode.add_argument("--wave2", action="store_true", help="issue 15's targets")
+    mode.add_argument(
+        "--wave2-pool", action="store_true", help="issue 15's pooling and stride ≥ 4 rows alone"
+    )
     args = parser.parse_args()
     if args.calibrate:
         calibrate()
@@ -624,11 +693,16 @@ def main() -> None:
         f"numpy {np.__version__}, torch {torch.__version__ if torch else '-'}, "
         f"threads {algorithms.workers()}, {time.strftime('%Y-%m-%d %H:%M')}"
     )
+    if args.wave2_pool:
+        print(HEADER)
+        for row in pool_stride_rows(Budget(2.0)):
+            report(row)
+        return
     if args.wave2:
         budget = Budget(2.0)
         rows = single_channel_rows([256, 1024, 2048, 4096], [3, 5, 11, 31], budget)
         rows += floor_rows() + int_rows(budget) + channel_rows(budget)[-1:] + writer_rows()
-        rows += pool_rows(budget)[3:4]
+        rows += pool_rows(budget)[3:4] + pool_stride_rows(budget)
         print(HEADER)
         for row in rows:
             report(row)

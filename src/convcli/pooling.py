@@ -285,23 +285,24 @@ def _divisors(axis: AxisArithmetic, include_pad: bool) -> Array:
 
 def _average(setup: PoolSetup) -> Array:
     per_axis = [_divisors(a, setup.count_include_pad) for a in setup.axes]
-    divisor: Array = functools.reduce(np.multiply.outer, per_axis)
+    # one number when every window counts the same cells: no output-sized divisor
+    same = all(d.min() == d.max() for d in per_axis)
     padded = pool_windows(setup, 0)
     if setup.x.dtype == np.float64:
         sums = _reduce(padded, "sum", setup)
-        # in place; one number when every window counts the same cells (no output-sized
-        # divisor to build), else a float64 one (an int64 one is cast cell by cell)
-        if all(d.min() == d.max() for d in per_axis):
+        # in place, by a float64 divisor (an int64 one is cast cell by cell)
+        if same:
             sums /= float(math.prod(int(d[0]) for d in per_axis))
         else:
-            sums /= divisor.astype(np.float64)
+            sums /= functools.reduce(np.multiply.outer, per_axis).astype(np.float64)
         return sums
     bound = max_abs(setup.x) * math.prod(a.kernel for a in setup.axes)
     exact = padded.astype(object) if bound > INT64_MAX else padded
     sums = _reduce(exact, "sum", setup)
-    if sums.dtype == np.int64 and divisor.min() == divisor.max():
+    if sums.dtype == np.int64 and same:
         # one divisor (no padding counted apart): reduced and built vectorised
-        return fractions_of(sums, int(divisor.flat[0]))
+        return fractions_of(sums, math.prod(int(d[0]) for d in per_axis))
+    divisor: Array = functools.reduce(np.multiply.outer, per_axis)
     quotient: Array = np.frompyfunc(Fraction, 2, 1)(sums, divisor.astype(object))
     return quotient
 
