@@ -13,9 +13,9 @@ target (from .npy to out.npy ≤ 2× the in-process API time): ``np.load`` + ``c
 and the same plus ``np.save``. The CSV rows are the issue's other target: the command
 line from ``.npy`` to a CSV file (``conv -f csv`` streams an input of 64 MiB or more)
 against ``np.load`` + the fastest peer's filter + pyarrow's ``write_csv`` (installed by
-hand: it is no dependency of convcli; the row says "no pyarrow" without it). The dask rows run on a LocalCluster of two worker
-processes of one thread each (the cluster's start-up is not timed) and on dask's
-threads.
+hand: it is no dependency of convcli; the row says "no pyarrow" without it). The dask
+rows run on a LocalCluster of two worker processes of one thread each (the cluster's
+start-up is not timed) and on dask's threads.
 """
 
 from __future__ import annotations
