@@ -171,6 +171,15 @@ def table(source: Path, out_dir: Path, kernel: int, repeat: int, rows: dict[str,
         t = statistics.median(times[name])
         p = statistics.median(peaks[name])
         print(f"| {name} | {t:.2f} s | {size_mb / t:,.0f} | {p:,.0f} MiB | {t / base:.2f} |")
+    cli, peers = (
+        "CLI: convcli conv -i x.npy … -f csv > file",
+        "peers: np.load + cv2.filter2D + pyarrow write_csv",
+    )
+    if cli in times and peers in times:
+        ratio = statistics.median(times[cli]) / statistics.median(times[peers])
+        print(f"\nCLI to csv against the peers: {ratio:.2f}× (target ≤ 1.5×); peak RSS "
+              f"{statistics.median(peaks[cli]):,.0f} MiB against input + output "
+              f"{2 * size_mb / 1.048576:,.0f} MiB (target ≤ 2×)")  # fmt: skip
 
 
 def in_process(source: Path, out_dir: Path, kernel: int, repeat: int) -> None:
