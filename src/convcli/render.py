@@ -108,16 +108,6 @@ def styled(line: M.Line) -> Text:
 # --- grids ----------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class _Window:
-    """The part of a grid that is shown: rows [r0, r1), columns [c0, c1)."""
-
-    r0: int
-    r1: int
-    c0: int
-    c1: int
-
-
 def _start(focus: int, total: int, span: int) -> int:
     """The first index of a ``span``-long window over ``total`` that holds ``focus``."""
     return max(0, min(focus - span // 2, total - span))
@@ -144,6 +134,83 @@ class SizedGroup(Group):
         self.width = width
 
 
+@dataclass(frozen=True)
+class _Page:
+    """One table of a grid: its title, row and column labels, and each shown cell's text
+    and style (rows of the shown columns)."""
+
+    title: str
+    index: list[str]
+    labels: list[str]
+    cells: list[list[tuple[str, str]]]
+
+
+def _pages(
+    grid: M.Grid,
+    typeset: Typeset,
+    width: int,
+    *,
+    plain: bool,
+    lang: str,
+    complete: Sequence[str],
+) -> tuple[list[_Page], str | None]:
+    """The tables of a grid that fit ``width`` (whole, in column pages, or a window around
+    its focus cell) and the note that says what a window leaves out."""
+    height, total_cols = grid.values.shape
+    focus_r, focus_c = grid.focus or (0, 0)
+    rows_whole = height <= MAX_ROWS
+    r0 = 0 if rows_whole else _start(focus_r, height, WINDOW_ROWS)
+    r1 = height if rows_whole else r0 + WINDOW_ROWS
+    c0 = _start(focus_c, total_cols, MAX_COLUMNS) if total_cols > MAX_COLUMNS else 0
+    c1 = min(total_cols, c0 + MAX_COLUMNS)
+    block = grid.values[r0:r1, c0:c1].tolist()
+    marks = grid.marks
+    cells = [
+        [
+            (
+                _cell_text(v, mark := marks.get((r0 + i, c0 + j)), typeset, plain),
+                MARK_STYLES.get(mark or "", ""),
+            )
+            for j, v in enumerate(row)
+        ]
+        for i, row in enumerate(block)
+    ]
+    cell_width = max((len(c) for row in cells for c, _ in row), default=1) + 2
+    label_width = max(len(str(c1 + grid.offset[1])), 1)
+    index_width = len(str(r1 + grid.offset[0])) + 1
+    per_page = max(1, (width - index_width - 4) // (max(cell_width, label_width) + 3))
+    pages = [range(s, min(s + per_page, c1)) for s in range(c0, c1, per_page)]
+    few = len(pages) <= MAX_COLUMN_PAGES or height * total_cols <= SMALL_GRID
+    whole = rows_whole and (c0, c1) == (0, total_cols) and few
+    if not whole:
+        pages = [next((p for p in pages if focus_c in p), pages[0])]
+    index = [str(r + grid.offset[0]).replace("-", "−") for r in range(r0, r1)]
+    shown: list[_Page] = []
+    for columns in pages:
+        title = grid.label
+        if whole and len(pages) > 1:
+            first, last = columns.start + grid.offset[1], columns.stop - 1 + grid.offset[1]
+            part = "columns_part" if last > first else "column_part"
+            title += " " + phrase(lang, part, first=first, last=last)
+        labels = [str(c + grid.offset[1]).replace("-", "−") for c in columns]
+        page = [row[columns.start - c0 : columns.stop - c0] for row in cells]
+        shown.append(_Page(title, index, labels, page))
+    if whole:
+        return shown, None
+    note = phrase(
+        lang,
+        "showing",
+        r0=r0 + grid.offset[0],
+        r1=r1 - 1 + grid.offset[0],
+        rows=height,
+        c0=pages[0].start + grid.offset[1],
+        c1=pages[0].stop - 1 + grid.offset[1],
+        cols=total_cols,
+        formats=phrase(lang, "or").join(f"--format {f}" for f in complete),
+    )
+    return shown, note
+
+
 def grid_tables(
     grid: M.Grid,
     typeset: Typeset,
@@ -155,95 +222,57 @@ def grid_tables(
 ) -> list[RenderableType]:
     """The grid as tables that fit ``width``: whole, in column pages, or a window around
     its focus cell with a note. Never a cut number."""
-    height, total_cols = grid.values.shape
-    focus_r, focus_c = grid.focus or (0, 0)
-    rows_whole = height <= MAX_ROWS
-    r0 = 0 if rows_whole else _start(focus_r, height, WINDOW_ROWS)
-    r1 = height if rows_whole else r0 + WINDOW_ROWS
-    c0 = _start(focus_c, total_cols, MAX_COLUMNS) if total_cols > MAX_COLUMNS else 0
-    c1 = min(total_cols, c0 + MAX_COLUMNS)
-    block = grid.values[r0:r1, c0:c1].tolist()
-    cells = [
-        [_cell_text(v, grid.marks.get((r0 + i, c0 + j)), typeset, plain) for j, v in enumerate(row)]
-        for i, row in enumerate(block)
-    ]
-    cell_width = max((len(c) for row in cells for c in row), default=1) + 2
-    label_width = max(len(str(c1 + grid.offset[1])), 1)
-    index_width = len(str(r1 + grid.offset[0])) + 1
-    per_page = max(1, (width - index_width - 4) // (max(cell_width, label_width) + 3))
-    pages = [range(s, min(s + per_page, c1)) for s in range(c0, c1, per_page)]
-    few = len(pages) <= MAX_COLUMN_PAGES or height * total_cols <= SMALL_GRID
-    whole = rows_whole and (c0, c1) == (0, total_cols) and few
-    if not whole:
-        pages = [next((p for p in pages if focus_c in p), pages[0])]
-    tables: list[RenderableType] = []
-    for columns in pages:
-        title = grid.label
-        if whole and len(pages) > 1:
-            first, last = columns.start + grid.offset[1], columns.stop - 1 + grid.offset[1]
-            part = "columns_part" if last > first else "column_part"
-            title += " " + phrase(lang, part, first=first, last=last)
-        tables.append(_table(grid, cells, _Window(r0, r1, c0, c1), columns, title))
-    if not whole:
-        shown = phrase(
-            lang,
-            "showing",
-            r0=r0 + grid.offset[0],
-            r1=r1 - 1 + grid.offset[0],
-            rows=height,
-            c0=pages[0].start + grid.offset[1],
-            c1=pages[0].stop - 1 + grid.offset[1],
-            cols=total_cols,
-            formats=phrase(lang, "or").join(f"--format {f}" for f in complete),
-        )
-        tables.append(Text(shown, style="dim"))
+    pages, note = _pages(grid, typeset, width, plain=plain, lang=lang, complete=complete)
+    tables: list[RenderableType] = [_table(page) for page in pages]
+    if note is not None:
+        tables.append(Text(note, style="dim"))
     return tables
 
 
-def _table(
-    grid: M.Grid, cells: list[list[str]], window: _Window, columns: range, title: str
-) -> SizedGroup:
+def _table(page: _Page) -> SizedGroup:
     table = Table(box=box.ROUNDED, show_lines=False, pad_edge=True, border_style="dim")
-    rows = range(window.r0, window.r1)
-    index = [str(r + grid.offset[0]).replace("-", "−") for r in rows]
     table.add_column("", style="dim", justify="right", no_wrap=True)
-    widths = [max(map(len, index), default=0)]
-    for c in columns:
-        label = str(c + grid.offset[1]).replace("-", "−")
+    widths = [max(map(len, page.index), default=0)]
+    for j, label in enumerate(page.labels):
         table.add_column(label, justify="right", header_style="dim", overflow="fold")
-        widths.append(max([len(label), *(len(row[c - window.c0]) for row in cells)]))
-    for i, r in enumerate(rows):
-        items = [
-            Text(cells[i][c - window.c0], style=MARK_STYLES.get(grid.marks.get((r, c), ""), ""))
-            for c in columns
-        ]
-        table.add_row(index[i], *items)
+        widths.append(max([len(label), *(len(row[j][0]) for row in page.cells)]))
+    for label, row in zip(page.index, page.cells, strict=True):
+        table.add_row(label, *(Text(text, style=style) for text, style in row))
     table_width = sum(w + 2 for w in widths) + len(widths) + 1
-    return SizedGroup(Text(title, style="bold"), table, width=max(table_width, len(title)))
+    return SizedGroup(Text(page.title, style="bold"), table, width=max(table_width, len(page.title)))
+
+
+GAP = 3  # columns between tables shown side by side
+
+
+def _size(console: Console, item: RenderableType) -> int:
+    if isinstance(item, SizedGroup):
+        return item.width
+    return Measurement.get(console, console.options, item).maximum
+
+
+def _pack(sizes: Sequence[int], width: int) -> list[list[int]]:
+    """Indices of blocks ``sizes`` wide, packed left to right into rows that fit ``width``."""
+    rows: list[list[int]] = []
+    used = width + 1
+    for i, size in enumerate(sizes):
+        if rows and used + GAP + size <= width:
+            rows[-1].append(i)
+            used += GAP + size
+        else:
+            rows.append([i])
+            used = size
+    return rows
 
 
 def flow(console: Console, items: Sequence[RenderableType], width: int) -> list[RenderableType]:
     """Pack blocks left to right into rows that fit ``width`` (tables side by side)."""
-    gap = 3
-    rows: list[list[RenderableType]] = []
-    used = width + 1
-    for item in items:
-        if isinstance(item, SizedGroup):
-            size = item.width
-        else:
-            size = Measurement.get(console, console.options, item).maximum
-        if rows and used + gap + size <= width:
-            rows[-1].append(item)
-            used += gap + size
-        else:
-            rows.append([item])
-            used = size
     out: list[RenderableType] = []
-    for row in rows:
-        grid = Table.grid(padding=(0, gap, 0, 0))
+    for row in _pack([_size(console, item) for item in items], width):
+        grid = Table.grid(padding=(0, GAP, 0, 0))
         for _ in row:
             grid.add_column(vertical="top")
-        grid.add_row(*row)
+        grid.add_row(*(items[i] for i in row))
         out.append(grid)
     return out
 
