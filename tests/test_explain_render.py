@@ -20,9 +20,7 @@ from tests.conftest import Run
 KERNEL = np.array([[1, 0, -1], [2, 0, -2], [1, 0, -1]])
 
 
-def test_every_step_of_a_40x40_all_lesson_is_drawn_with_its_value(
-    run: Run, tmp_path: Path
-) -> None:
+def test_every_step_of_a_40x40_all_lesson_is_drawn_with_its_value(run: Run, tmp_path: Path) -> None:
     x = np.random.default_rng(7).integers(-9, 10, (40, 40))
     source = tmp_path / "x.csv"
     np.savetxt(source, x, fmt="%d", delimiter=",")
@@ -42,7 +40,8 @@ def test_every_step_of_a_40x40_all_lesson_is_drawn_with_its_value(
         r, c = divmod(n, 38)
         assert step.startswith(f"{n + 3} of {total} · Multiply and add: out[{r},{c}] ─")
         *body, bottom, end = step.split("\n")[1:]
-        assert bottom.startswith("╰") and end == ""
+        assert bottom.startswith("╰")
+        assert end == ""
         assert all(line.startswith("│ ") and line.endswith(" │") for line in body)
         words = " ".join(line[2:-2].strip() for line in body)  # a long sum wraps
         value = str(expected[r, c]).replace("-", "−")
@@ -60,7 +59,9 @@ def _document(title: str, lang: str) -> M.Document:
     step = M.Panel(
         f"{title} · out[0,1]",
         (
-            M.prose("The highlighted window is multiplied by the kernel, cell by cell, and added up:"),
+            M.prose(
+                "The highlighted window is multiplied by the kernel, cell by cell, and added up:"
+            ),
             M.Grids(
                 (
                     M.Grid("input", x, marks, (-1, 0), (1, 1)),

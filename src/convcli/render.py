@@ -246,7 +246,9 @@ def _table(page: _Page) -> SizedGroup:
     for label, row in zip(page.index, page.cells, strict=True):
         table.add_row(label, *(Text(text, style=style) for text, style in row))
     table_width = sum(w + 2 for w in widths) + len(widths) + 1
-    return SizedGroup(Text(page.title, style="bold"), table, width=max(table_width, len(page.title)))
+    return SizedGroup(
+        Text(page.title, style="bold"), table, width=max(table_width, len(page.title))
+    )
 
 
 GAP = 3  # columns between tables shown side by side
@@ -387,9 +389,7 @@ class StepPanel:
         framed = [[left, pad, *line, pad, right] for line in body]
         return [top, *framed, [Segment(frame.get_bottom([width - 2]), border)]]
 
-    def _grids(
-        self, console: Console, options: ConsoleOptions, block: M.Grids
-    ) -> _Lines | None:
+    def _grids(self, console: Console, options: ConsoleOptions, block: M.Grids) -> _Lines | None:
         """A row of grids as :func:`flow` packs them into ``Table.grid`` rows."""
         width = options.max_width
         items: list[_Page | Text] = []
@@ -423,8 +423,8 @@ class StepPanel:
                 drawn.append((lines, shown + gap))
                 if gap:
                     after = Segment(" " * gap)
-                    for line in lines:
-                        line.append(after)
+                    for drawn_line in lines:
+                        drawn_line.append(after)
             used = sum(w for _, w in drawn)
             if used > width:  # Rich would narrow the columns: its layout, not this one
                 return None
@@ -522,7 +522,8 @@ def _page_lines(
 
     header = [cell("", columns[0], head_index, head_index)]
     header += [
-        cell(label, w, head_cells, head_cells) for label, w in zip(page.labels, columns[1:])
+        cell(label, w, head_cells, head_cells)
+        for label, w in zip(page.labels, columns[1:], strict=True)
     ]
     lines.append([Segment(frame.get_top(spans), border)])
     lines.append(row(header, (frame.head_left, frame.head_right, frame.head_vertical)))
@@ -537,7 +538,8 @@ def _page_lines(
             )
             texts = [label, *(text for text, _ in values)]
             padded = [
-                " " * (w - cell_width(text) + 1) + text + " " for text, w in zip(texts, columns)
+                " " * (w - cell_width(text) + 1) + text + " "
+                for text, w in zip(texts, columns, strict=True)
             ]
             lines.append([Segment(left + divider.join(padded) + right)])
         lines.append([Segment(frame.get_bottom(spans), border)])
@@ -549,7 +551,7 @@ def _page_lines(
         cells = [cell(label, columns[0], index_style, index_style)]
         cells += [
             cell(text, w, cell_style, marks.get(name))
-            for (text, name), w in zip(values, columns[1:])
+            for (text, name), w in zip(values, columns[1:], strict=True)
         ]
         ends = (
             (frame.foot_left, frame.foot_right, frame.foot_vertical)
