@@ -150,3 +150,33 @@ def test_npy_cell_guard_read_from_the_header(tmp_path: Any, monkeypatch: Any) ->
     assert done.exit_code == 1
     assert done.stderr.startswith(f"Error: --input {str(path)!r} needs 1,200 cells in memory")
     assert loads == []  # refused from the header, before numpy read the cells
+
+
+@pytest.mark.parametrize("denominator", [1, 12, 16, 1 << 16, (1 << 16) + 1, 10**12])
+def test_fractions_reduce_by_every_denominator(denominator: int) -> None:
+    # the gcd of each cell from a table (small denominators) or Euclid's (others)
+    rng = np.random.default_rng(denominator % 1000)
+    numerators = rng.integers(-(10**6), 10**6, (37, 29))
+    numerators[0, :4] = [0, denominator % (10**6), -(denominator % (10**6)), 1]
+    out = fractions_of(numerators, denominator)
+    want = [[Fraction(int(n), denominator) for n in row] for row in numerators.tolist()]
+    assert out.tolist() == want
+    assert out.numerators.tolist() == [[f.numerator for f in row] for row in want]
+    assert out.denominators.tolist() == [[f.denominator for f in row] for row in want]
+
+
+def test_integer_digits_from_the_table_and_by_division(monkeypatch: pytest.MonkeyPatch) -> None:
+    # CSV text of int64 without orjson: small magnitudes' digits come from a table
+    from convcli.matrix_io import writers
+
+    monkeypatch.setenv("CONVCLI_NO_ORJSON", "1")
+    edges = [0, 1, -1, 9, 10, -10, 65535, -65535, 65536, -65536, 2**63 - 1, -(2**63)]
+    for top in (9, 99, 65535, 65536, 10**12):
+        rng = np.random.default_rng(top % 97)
+        matrix = rng.integers(-top, top + 1, (40, 30))
+        matrix.flat[: len(edges)] = [e if abs(e) <= top else 0 for e in edges]
+        want = "".join(",".join(str(v) for v in row) + "\n" for row in matrix.tolist())
+        assert writers.format_csv(matrix) == want
+    dens = np.array([[1, 16, 2], [4, 1, 8]])
+    nums = np.array([[3, -5, 1], [0, -7, 65537]])
+    assert writers._int64_csv(nums, dens) == "3,-5/16,1/2\n0/4,-7,65537/8\n"

@@ -319,6 +319,9 @@ class ConvSetup:
     kernel_shape: tuple[int, ...] = ()
     line: bool = False  # 1-D work run in the plane (convcli.lens): shown with one axis
     bound: Number = 0  # integers: max|Σ x·w| + |bias| over any cell (0 for floats)
+    # an int64 input made exact objects (by a kernel of fractions): the int64 array, so
+    # the rational path scales it without reading four million Python ints back
+    int64_x: Array | None = None
 
     @property
     def ndim(self) -> int:
@@ -415,6 +418,7 @@ def prepare_conv(
         input_shape=image.shape,
         kernel_shape=weight.shape,
         bound=bound,
+        int64_x=image_c if dtype is object and image_c.dtype == np.int64 else None,
     )
 
 
@@ -515,7 +519,8 @@ def _rational_conv(setup: ConvSetup) -> Array | None:
     params = setup.params
     pad_value = _scalar(params.pad_value, "pad value")
     biases = setup.bias or []
-    scaled_x = scaled_integers(setup.x, [pad_value, *biases])
+    source = setup.x if setup.int64_x is None else setup.int64_x
+    scaled_x = scaled_integers(source, [pad_value, *biases])
     scaled_w = scaled_integers(setup.weight)
     if scaled_x is None or scaled_w is None:
         return None

@@ -328,6 +328,9 @@ class RatioArray(np.ndarray):
         self.denominators = None
 
 
+GCD_TABLE_LIMIT = 1 << 16  # up to this denominator, each cell's gcd comes from a table
+
+
 def fractions_of(numerators: Array, denominator: int) -> Array:
     """numerators / denominator as a :class:`RatioArray` of reduced Fractions.
 
@@ -337,7 +340,11 @@ def fractions_of(numerators: Array, denominator: int) -> Array:
     >>> out.numerators.tolist(), out.denominators.tolist()
     ([[1, -3], [2, 0]], [[2, 4], [1, 1]])
     """
-    common = np.gcd(numerators, denominator)
+    if 0 < denominator <= GCD_TABLE_LIMIT:
+        # gcd(n, d) = gcd(n mod d, d): one remainder and a gather, not Euclid's loop per cell
+        common = np.gcd(np.arange(denominator), denominator)[numerators % denominator]
+    else:
+        common = np.gcd(numerators, denominator)
     nums, dens = numerators // common, denominator // common
     out: RatioArray = _interned(numerators, denominator).view(RatioArray)
     out.numerators, out.denominators = nums, dens

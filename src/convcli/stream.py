@@ -241,6 +241,7 @@ def whole_setup(plan: Plan) -> core.ConvSetup:
         pads=(plan.rows.pad_before, plan.rows.pad_after, *plan.cols),
         axes=(plan.rows, first.axes[1]),
         input_shape=shape[1:] if plan.flat else shape,
+        int64_x=None,
     )
 
 

@@ -232,18 +232,35 @@ def _signed_digits(flat: Array, prefix: int = 0) -> tuple[Array, Array]:
     negative = flat < 0
     magnitude = flat.astype(np.uint64)
     magnitude[negative] = (~flat[negative]).astype(np.uint64) + np.uint64(1)  # |INT64_MIN| too
-    width = len(str(int(magnitude.max(initial=0))))
-    powers = np.uint64(10) ** np.arange(width - 1, -1, -1, dtype=np.uint64)
-    digits = (magnitude[:, None] // powers[None, :]) % np.uint64(10)
-    ndigits = np.where(magnitude == 0, 1, width - (digits != 0).argmax(axis=1))
+    top = int(magnitude.max(initial=0))
+    width = len(str(top))
     cells = np.empty((flat.size, width + 1), dtype=np.uint8)
-    cells[:, 1:] = digits
-    cells[:, 1:] += ord("0")
+    if top < DIGIT_TABLE_LIMIT:
+        # small magnitudes (pixels, a fraction's numerators and denominators): each
+        # value's digits gathered from a table of 0…top, no division per cell
+        text, counts = _digits_of(np.arange(top + 1, dtype=np.uint64), width)
+        index = magnitude.astype(np.intp)
+        cells[:, 1:] = text[index]
+        ndigits = counts[index]
+    else:
+        text, ndigits = _digits_of(magnitude, width)
+        cells[:, 1:] = text
     where = np.flatnonzero(negative) if not prefix else np.arange(flat.size)
     cells[where, width - ndigits[where]] = prefix or ord("-")
     first = width + 1 - ndigits - (negative if not prefix else 1)
     keep = np.arange(width + 1)[None, :] >= first[:, None]
     return cells, keep
+
+
+DIGIT_TABLE_LIMIT = 1 << 16  # below this largest magnitude, digits come from a table
+
+
+def _digits_of(magnitude: Array, width: int) -> tuple[Array, Array]:
+    """([n][width] ASCII digits right-aligned, zero-filled on the left; the digit counts)."""
+    powers = np.uint64(10) ** np.arange(width - 1, -1, -1, dtype=np.uint64)
+    digits = (magnitude[:, None] // powers[None, :]) % np.uint64(10)
+    counts = np.where(magnitude == 0, 1, width - (digits != 0).argmax(axis=1))
+    return digits.astype(np.uint8) + np.uint8(ord("0")), counts
 
 
 def format_json(obj: Mapping[str, Any]) -> str:
