@@ -285,3 +285,20 @@ def test_a_failed_write_leaves_no_file(run: Run, tmp_path: Path) -> None:
     result = run("conv", "-i", "1 2; 3 4", "-k", "1/3", "-o", str(tmp_path / "f.npy"))
     assert result.exit_code == 1
     assert list(tmp_path.iterdir()) == []
+
+
+def test_explain_reads_a_colour_image_as_grey(run: Run, colour: tuple[Path, np.ndarray]) -> None:
+    # explain --grey: the lesson runs on the luma plane (one channel), not on [3][H][W]
+    path, rgb = colour
+    result = run("explain", "-i", str(path), "--grey", "-k", "1", "--cell", "1,2", "-f", "json")
+    assert result.exit_code == 0, result.stderr
+    r, g, b = (rgb[..., i].astype(np.int64) for i in range(3))
+    luma = (r * 299 + g * 587 + b * 114 + 500) // 1000  # ITU-R 601-2, rounded as Pillow does
+    (step,) = [s for s in json.loads(result.stdout)["steps"] if s["kind"] == "cell"]
+    assert step["title"] == "Multiply and add: out[1,2]"
+    shown = np.array(step["grids"][0]["values"])
+    assert shown.shape == (5, 6)
+    assert np.abs(shown - luma).max() <= 1
+    assert step["lines"][-1] == f"out[1,2] = {shown[1, 2]}×1 = {shown[1, 2]}"
+    # without --grey the image is three channels, which a one-channel kernel cannot read
+    assert_error(run("explain", "-i", str(path), "-k", "1", "-f", "json"), 1, "has 3")

@@ -114,6 +114,7 @@ def explain(
     ] = None,
     lang: O.LangOpt = None,
     allow_nan: O.AllowNanOpt = False,
+    grey: O.GreyOpt = False,
     fmt: O.LessonFormatOpt = None,
     precision: O.PrecisionOpt = None,
 ) -> None:
