@@ -447,3 +447,24 @@ def test_a_reshape_target_that_cannot_be_folded_is_refused(
         1,
         f"m.onnx: node {reshape}: the Reshape's target shape is not known while reading: {why}",
     )
+
+
+def test_a_bias_that_is_computed_but_cannot_be_folded_is_refused(run: Run, tmp_path: Path) -> None:
+    g = Graph((1, 4, 4))
+    w = g.weight((1,))  # shape-only: it holds no values to multiply
+    product = g.node("Mul", [w, g.weight((1,))])
+    path = g.save(tmp_path / "m.onnx", g.node("Add", [g.conv("x", 1, 2, 3), product]))
+    assert_error(
+        run("net", str(path)),
+        1,
+        f"m.onnx: node add6 adds '{product}', whose size is not known while reading: the "
+        f"stored tensor '{w}' holds no values",
+    )
+
+
+def test_a_bias_folded_from_stored_values_counts_its_items(run: Run, tmp_path: Path) -> None:
+    g = Graph((1, 4, 4))
+    bias = g.node("Identity", [g.node("Add", [g.ints([1, 2]), g.ints([3, 4])])])
+    path = g.save(tmp_path / "m.onnx", g.node("Add", [g.conv("x", 1, 2, 3), bias]))
+    # conv 2×2×2: 2·(1·3·3) = 18 params; the bias adds its 2 items
+    assert [la[2] for la in _layers(run, path)] == [18, 2]

@@ -629,6 +629,9 @@ def parse_onnx(path: Path) -> Source:
         if node.output[:1] and node.output[0] in values:
             if node.op_type != "Constant" or node.output[0] not in weights:
                 folder.fold(node, attrs, node.name or node.op_type)
+                size = getattr(folder.values[node.output[0]], "shape", None)
+                if size is not None:  # a folded array: a stored tensor for the layers
+                    weights[node.output[0]] = tuple(size)
             if node.op_type == "Identity" and node.input[0] in weights:
                 weights[node.output[0]] = weights[node.input[0]]  # PyTorch's weight aliases
             continue
@@ -647,10 +650,12 @@ def parse_onnx(path: Path) -> Source:
             node.op_type, attrs, [weights.get(x) for x in node.input], folder, node, where
         )
         if node.op_type in ("Add",) and len(data) == 1:
-            layer = N.Layer(
-                "bias",
-                extra_params=_size(weights.get(next(x for x in node.input if x in weights), ())),
-            )
+            added = next(x for x in node.input if x and x not in data)
+            if added not in weights:
+                why = getattr(folder.get(added), "why", "it is not a stored tensor")
+                msg = f"{where} adds {added!r}, whose size is not known while reading: {why}"
+                raise NetError(msg)
+            layer = N.Layer("bias", extra_params=_size(weights[added]))
         src = tuple(producer[x] for x in data)
         layer = replace(layer, name=node.name or None, inputs=src)
         for out in node.output[:1]:
