@@ -34,6 +34,21 @@ class Graph:
         self.weights.append(tensor)
         return str(tensor.name)
 
+    def ints(self, values: list[int], dims: tuple[int, ...] | None = None) -> str:
+        """An INT64 initializer that holds its values (a shape, an index, axes)."""
+        name = self._name("i")
+        size = [len(values)] if dims is None else list(dims)
+        self.weights.append(helper.make_tensor(name, TensorProto.INT64, size, values))
+        return name
+
+    def constant(self, values: list[int], dims: tuple[int, ...] | None = None) -> str:
+        """The same values from a Constant node, as PyTorch's exporter writes them."""
+        out = self._name("constant")
+        size = [len(values)] if dims is None else list(dims)
+        value = helper.make_tensor(out, TensorProto.INT64, size, values)
+        self.nodes.append(helper.make_node("Constant", [], [out], name=out, value=value))
+        return out
+
     def node(self, op: str, inputs: list[str], **attrs: Any) -> str:
         out = self._name(op.lower())
         self.nodes.append(helper.make_node(op, inputs, [out], name=out, **attrs))
@@ -48,15 +63,23 @@ class Graph:
     def bn(self, x: str, c: int) -> str:
         return self.node("BatchNormalization", [x] + [self.weight((c,)) for _ in range(4)])
 
-    def save(self, path: Path, output: str) -> Path:
+    def save(
+        self, path: Path, output: str, opset: int | None = None, extra: tuple[Any, ...] = ()
+    ) -> Path:
+        """The graph with input ``x`` (and ``extra`` inputs), at ``opset`` (onnx's newest
+        when None)."""
         graph = helper.make_graph(
             self.nodes,
             "net",
-            [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, *self.shape])],
+            [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, *self.shape]), *extra],
             [helper.make_tensor_value_info(output, TensorProto.FLOAT, None)],
             initializer=self.weights,
         )
-        onnx.save(helper.make_model(graph), str(path))
+        opsets = [helper.make_opsetid("", opset)] if opset is not None else None
+        model = (
+            helper.make_model(graph, opset_imports=opsets) if opsets else helper.make_model(graph)
+        )
+        onnx.save(model, str(path))
         return path
 
 

@@ -7,6 +7,7 @@ import json
 import re
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from onnx import TensorProto, helper
@@ -307,3 +308,163 @@ def test_inline_layers_from_standard_input(run: Run) -> None:
 )
 def test_bad_standard_input(run: Run, data: bytes, needle: str) -> None:
     assert_error(run("net", "-", "-i", "1,8,8", input=data), 1, "LAYERS '-'", needle)
+
+
+# --- ONNX: a Reshape's target computed by the graph (PyTorch's x.view(x.size(0), -1)) --------
+
+
+def _small_cnn(g: Graph) -> str:
+    """conv 4 k3 on 1×8×8, ReLU, max pool k2: a 4×3×3 map."""
+    x = g.node("Relu", [g.conv("x", 1, 4, 3, bias=True)])
+    return g.node("MaxPool", [x], kernel_shape=[2, 2], strides=[2, 2])
+
+
+def _head(g: Graph, x: str) -> str:
+    return g.node("Gemm", [x, g.weight((3, 36)), g.weight((3,))], transB=1)
+
+
+def _layers(run: Run, path: Path) -> list[tuple[str, list[int], int, int]]:
+    result = run("net", str(path), "-f", "json")
+    assert result.exit_code == 0, result.stderr
+    assert result.stderr == ""
+    return [
+        (la["type"], la["output_shape"], la["params"], la["macs"])
+        for la in json.loads(result.stdout)["layers"]
+    ]
+
+
+# conv: 4×6×6, 4·(1·3·3) + 4 = 40 params, 3·3·1·4·6·6 = 1296 macs; pool 4×3×3;
+# flatten 36; Gemm 36·3 + 3 = 111 params, 36·3 = 108 macs
+SMALL_CNN = [
+    ("conv", [4, 6, 6], 40, 1296),
+    ("relu", [4, 6, 6], 0, 0),
+    ("maxpool", [4, 3, 3], 0, 0),
+    ("flatten", [36], 0, 0),
+    ("fc", [3], 111, 108),
+]
+
+
+def test_pytorchs_view_chain_reads_as_the_flatten(run: Run, tmp_path: Path) -> None:
+    # the nodes torch.onnx.export (opset 13, dynamic batch) writes for x.view(x.size(0), -1)
+    g = Graph((1, 8, 8))
+    x = _small_cnn(g)
+    size = g.node("Gather", [g.node("Shape", [x]), g.ints([0], ())], axis=0)
+    batch = g.node("Unsqueeze", [size, g.ints([0])])
+    target = g.node("Concat", [batch, g.ints([-1])], axis=0)
+    viewed = g.save(tmp_path / "view.onnx", _head(g, g.node("Reshape", [x, target])), 13)
+    g = Graph((1, 8, 8))
+    flat = g.save(tmp_path / "flat.onnx", _head(g, g.node("Flatten", [_small_cnn(g)], axis=1)))
+    assert _layers(run, viewed) == _layers(run, flat) == SMALL_CNN
+
+
+def _with_cast_and_constants(g: Graph, x: str) -> str:
+    # older opsets: Unsqueeze takes its axes as an attribute; Constant nodes, a Cast
+    size = g.node("Gather", [g.node("Shape", [x]), g.constant([0], ())], axis=0)
+    batch = g.node("Unsqueeze", [g.node("Cast", [size], to=TensorProto.INT64)], axes=[0])
+    return g.node("Concat", [batch, g.constant([-1])], axis=0)
+
+
+def _with_slice_squeeze_and_arithmetic(g: Graph, x: str) -> str:
+    # Slice(Shape, 0, 1), Squeeze/Identity, ·1 and +0 on the batch, a features count of
+    # 36 computed as 72 / 2 − 0
+    batch = g.node("Slice", [g.node("Shape", [x]), g.ints([0]), g.ints([1])])
+    batch = g.node("Identity", [g.node("Squeeze", [batch, g.ints([0])])])
+    batch = g.node("Add", [g.node("Mul", [batch, g.constant([1], ())]), g.ints([0], ())])
+    features = g.node("Sub", [g.node("Div", [g.ints([72]), g.ints([2])]), g.ints([0])])
+    unsqueezed = g.node("Unsqueeze", [batch, g.ints([0])])
+    return g.node("Concat", [unsqueezed, features], axis=0)
+
+
+def _with_constant_of_shape(g: Graph, x: str) -> str:
+    # ConstantOfShape([1]) filled with −1, after the batch from Shape(start=0, end=1)
+    batch = g.node("Shape", [x], start=0, end=1)
+    fill = helper.make_tensor("fill", TensorProto.INT64, [1], [-1])
+    rest = g.node("ConstantOfShape", [g.ints([1])], value=fill)
+    return g.node("Concat", [batch, rest], axis=0)
+
+
+@pytest.mark.parametrize(
+    ("target", "opset"),
+    [
+        (_with_cast_and_constants, 11),
+        (_with_slice_squeeze_and_arithmetic, 15),
+        (_with_constant_of_shape, 15),
+    ],
+    ids=["cast-constants", "slice-arithmetic", "constant-of-shape"],
+)
+def test_other_shape_chains_fold_to_the_flatten(
+    run: Run, tmp_path: Path, target: Any, opset: int
+) -> None:
+    g = Graph((1, 8, 8))
+    x = _small_cnn(g)
+    path = g.save(tmp_path / "m.onnx", _head(g, g.node("Reshape", [x, target(g, x)])), opset)
+    assert _layers(run, path) == SMALL_CNN
+
+
+def _size_of_axis_2(g: Graph, x: str) -> tuple[str, str]:
+    height = g.node("Gather", [g.node("Shape", [x]), g.ints([2])], axis=0)
+    return g.node("Concat", [g.ints([1]), height, g.ints([-1])], axis=0), (
+        f"node {height} (Gather) takes a size other than the batch from the Shape of "
+        f"'{x}'; only item 0, the batch, is known while reading"
+    )
+
+
+def _nonzero(g: Graph, x: str) -> tuple[str, str]:
+    nonzero = g.node("NonZero", [x])
+    count = g.node("Shape", [nonzero], start=1)
+    return g.node("Concat", [g.ints([1]), count], axis=0), (
+        f"node {nonzero} (NonZero) depends on the values of the data"
+    )
+
+
+def _graph_input(g: Graph, x: str) -> tuple[str, str]:
+    return "target", "it comes from the graph input 'target', given at run time"
+
+
+def _twice_the_batch(g: Graph, x: str) -> tuple[str, str]:
+    size = g.node("Gather", [g.node("Shape", [x]), g.ints([0])], axis=0)
+    twice = g.node("Mul", [size, g.ints([2])])
+    return g.node("Concat", [twice, g.ints([-1])], axis=0), (
+        f"node {twice} (Mul) computes with the batch size, which is free"
+    )
+
+
+@pytest.mark.parametrize(
+    "target", [_size_of_axis_2, _nonzero, _graph_input, _twice_the_batch], ids=lambda f: f.__name__
+)
+def test_a_reshape_target_that_cannot_be_folded_is_refused(
+    run: Run, tmp_path: Path, target: Any
+) -> None:
+    g = Graph((1, 8, 8))
+    x = _small_cnn(g)
+    shape, why = target(g, x)
+    reshape = g.node("Reshape", [x, shape])
+    given = helper.make_tensor_value_info("target", TensorProto.INT64, [2])
+    path = g.save(tmp_path / "m.onnx", _head(g, reshape), 17, (given,))
+    result = run("net", str(path))
+    assert_error(
+        result,
+        1,
+        f"m.onnx: node {reshape}: the Reshape's target shape is not known while reading: {why}",
+    )
+
+
+def test_a_bias_that_is_computed_but_cannot_be_folded_is_refused(run: Run, tmp_path: Path) -> None:
+    g = Graph((1, 4, 4))
+    w = g.weight((1,))  # shape-only: it holds no values to multiply
+    product = g.node("Mul", [w, g.weight((1,))])
+    path = g.save(tmp_path / "m.onnx", g.node("Add", [g.conv("x", 1, 2, 3), product]))
+    assert_error(
+        run("net", str(path)),
+        1,
+        f"m.onnx: node add6 adds '{product}', whose size is not known while reading: the "
+        f"stored tensor '{w}' holds no values",
+    )
+
+
+def test_a_bias_folded_from_stored_values_counts_its_items(run: Run, tmp_path: Path) -> None:
+    g = Graph((1, 4, 4))
+    bias = g.node("Identity", [g.node("Add", [g.ints([1, 2]), g.ints([3, 4])])])
+    path = g.save(tmp_path / "m.onnx", g.node("Add", [g.conv("x", 1, 2, 3), bias]))
+    # conv 2×2×2: 2·(1·3·3) = 18 params; the bias adds its 2 items
+    assert [la[2] for la in _layers(run, path)] == [18, 2]

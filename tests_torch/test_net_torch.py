@@ -215,3 +215,55 @@ def test_receptive_field_is_where_the_gradient_reaches(text: str) -> None:
         assert hi - lo + 1 == net.output.rf[axis]
         centre = net.output.start[axis] + cell[axis] * net.output.jump[axis]
         assert centre * 2 == lo + hi
+
+
+class ViewNet(nn.Module):
+    """A tiny CNN whose forward flattens with ``x.view(x.size(0), -1)``, not a module."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.conv = nn.Conv2d(3, 8, 3, stride=2, padding=1)
+        self.relu = nn.ReLU()
+        self.pool = nn.MaxPool2d(2)
+        self.fc = nn.Linear(8 * 4 * 4, 5)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = self.pool(self.relu(self.conv(x)))
+        return self.fc(x.view(x.size(0), -1))
+
+
+# the TorchScript exporter (dynamo=False) is deprecated in PyTorch 2.9+ but writes the
+# Shape → Gather → Unsqueeze → Concat → Reshape chain; the torch.export one needs onnxscript
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")
+@pytest.mark.parametrize("opset", [13, 17])
+def test_an_export_of_x_view_reads_like_the_printed_model(tmp_path: Path, opset: int) -> None:
+    import onnx
+
+    model = ViewNet().eval()
+    path = tmp_path / "view.onnx"
+    try:
+        torch.onnx.export(
+            model,
+            (torch.zeros(1, 3, 16, 16),),
+            str(path),
+            opset_version=opset,
+            input_names=["x"],
+            dynamic_axes={"x": {0: "batch"}},  # else the exporter folds the chain itself
+            dynamo=False,
+        )
+    except ModuleNotFoundError as missing:
+        pytest.skip(f"torch.onnx.export needs {missing.name}, not installed")
+    ops = [node.op_type for node in onnx.load(str(path)).graph.node]
+    assert {"Shape", "Gather", "Unsqueeze", "Concat", "Reshape"} <= set(ops), ops
+    source = netread.parse_onnx(path)
+    assert source.input_shape == (3, 16, 16)
+    exported = N.walk(source.layers, source.input_shape)
+    printed = N.walk(netread.parse_pytorch(str(model), "model.txt").layers, (3, 16, 16))
+    seen = forward_shapes(model, (3, 16, 16))
+    steps = [s for s in exported.steps if s.layer.kind != "flatten"]
+    assert [s.layer.kind for s in steps] == [s.layer.kind for s in printed.steps]
+    assert [s.shape for s in steps] == [s.shape for s in printed.steps] == [o for _, o in seen]
+    assert [s.macs for s in steps] == [s.macs for s in printed.steps]
+    assert exported.params == printed.params == sum(p.numel() for p in model.parameters())
+    # conv 8×8×8: 3·3·3·8·64 = 13824 macs; Linear 128 → 5: 640
+    assert [s.macs for s in steps] == [13824, 0, 0, 640]
