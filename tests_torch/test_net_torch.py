@@ -16,7 +16,7 @@ import torch
 from torch import nn
 
 from convcli import net as N
-from convcli import netread
+from convcli import netread, onnxread
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from tests.net_models import resnet18
@@ -165,7 +165,7 @@ def resnet18_torch() -> nn.Module:
 
 
 def test_resnet18_onnx_graph_walks_like_pytorch(tmp_path: Path) -> None:
-    source = netread.parse_onnx(resnet18(tmp_path / "resnet18.onnx"))
+    source = onnxread.parse_onnx(resnet18(tmp_path / "resnet18.onnx"))
     assert source.input_shape == (3, 224, 224)
     net = N.walk(source.layers, source.input_shape)
     model = resnet18_torch()
@@ -255,7 +255,7 @@ def test_an_export_of_x_view_reads_like_the_printed_model(tmp_path: Path, opset:
         pytest.skip(f"torch.onnx.export needs {missing.name}, not installed")
     ops = [node.op_type for node in onnx.load(str(path)).graph.node]
     assert {"Shape", "Gather", "Unsqueeze", "Concat", "Reshape"} <= set(ops), ops
-    source = netread.parse_onnx(path)
+    source = onnxread.parse_onnx(path)
     assert source.input_shape == (3, 16, 16)
     exported = N.walk(source.layers, source.input_shape)
     printed = N.walk(netread.parse_pytorch(str(model), "model.txt").layers, (3, 16, 16))
