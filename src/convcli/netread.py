@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import ast
 import re
-import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -575,36 +574,15 @@ def read_text(text: str, where: str = "stdin") -> Source:
 
 def _stdin_text(stream: BinaryIO | None) -> str:
     from convcli.errors import ParseError
-    from convcli.matrix_io.sources import decode_text, max_input_bytes
+    from convcli.matrix_io.sources import decode_text, read_stdin
 
-    stream = stream if stream is not None else sys.stdin.buffer
-    try:
-        interactive = stream.isatty()
-    except (OSError, ValueError):
-        interactive = False
-    if interactive:
-        msg = (
-            f"{STDIN_LABEL}: standard input is a terminal; pipe the layers into it, "
-            "e.g. cat model.json | convcli net - -i 3,224,224"
-        )
-        raise NetError(msg)
-    limit = max_input_bytes()
-    try:
-        data = stream.read(limit + 1)
-    except (OSError, ValueError) as error:
-        msg = f"{STDIN_LABEL}: cannot read standard input: {error}"
-        raise NetError(msg) from None
-    if len(data) > limit:
-        msg = (
-            f"{STDIN_LABEL} is larger than the input limit of {limit:,} bytes; set "
-            "CONVCLI_MAX_INPUT_BYTES to a larger number of bytes to read it"
-        )
-        raise NetError(msg)
+    pipe = "the layers into it, e.g. cat model.json | convcli net - -i 3,224,224"
+    data = read_stdin(stream, STDIN_LABEL, pipe)
     if not data.strip():
         msg = f"{STDIN_LABEL}: standard input is empty; pipe the layers into it"
         raise NetError(msg)
     try:
-        return decode_text(bytes(data), STDIN_LABEL)
+        return decode_text(data, STDIN_LABEL)
     except ParseError as error:
         hint = " (an .onnx model is read from its file: give its path)"
         raise NetError(str(error).split("; ")[0] + hint) from None

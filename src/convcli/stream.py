@@ -542,18 +542,24 @@ def _write_npy(
     return shape, count
 
 
+def _text_target(stack: contextlib.ExitStack, output: Output) -> tuple[IO[bytes], str]:
+    """The stream text is written to (a path: a temporary file renamed over it at the
+    end), and a temporary folder for the channels written after the first."""
+    if isinstance(output, str | os.PathLike):
+        temp = stack.enter_context(_replacing(Path(output)))
+        stream: IO[bytes] = stack.enter_context(open(temp, "wb"))  # noqa: SIM115 (the stack closes it)
+    else:
+        stream = output
+    return stream, stack.enter_context(tempfile.TemporaryDirectory(prefix="convcli-"))
+
+
 def _write_csv_blocks(
     output: Output, blocks: Iterator[tuple[int, int, Array]], plan: Plan
 ) -> tuple[tuple[int, ...], int, str]:
     """CSV rows as the blocks come: one output channel straight to the output, several
     through one temporary text file each (CSV lists the channels one after the other)."""
     with contextlib.ExitStack() as stack:
-        if isinstance(output, str | os.PathLike):
-            temp = stack.enter_context(_replacing(Path(output)))
-            stream: IO[bytes] = stack.enter_context(open(temp, "wb"))
-        else:
-            stream = output
-        spill = stack.enter_context(tempfile.TemporaryDirectory(prefix="convcli-"))
+        stream, spill = _text_target(stack, output)
         channels: list[IO[bytes]] = []
         shape: tuple[int, ...] = ()
         kept = "int64"
@@ -593,12 +599,7 @@ def _write_json_blocks(
     channels through one temporary text file each, as CSV does), then its tail."""
     head, tail = wrapping
     with contextlib.ExitStack() as stack:
-        if isinstance(output, str | os.PathLike):
-            temp = stack.enter_context(_replacing(Path(output)))
-            stream: IO[bytes] = stack.enter_context(open(temp, "wb"))
-        else:
-            stream = output
-        spill = stack.enter_context(tempfile.TemporaryDirectory(prefix="convcli-"))
+        stream, spill = _text_target(stack, output)
         stream.write(head.encode())
         targets: list[IO[bytes]] = []
         shape: tuple[int, ...] = ()

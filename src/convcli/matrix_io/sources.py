@@ -238,9 +238,7 @@ def _load(
     kind: str, source: str, option: str, label: str, allow_nan: bool, stdin: BinaryIO | None
 ) -> Array:
     if kind == "stdin":
-        return _parse_bytes(
-            _read_stdin(stdin, label), label=label, allow_nan=allow_nan, fmt="sniff"
-        )
+        return _parse_bytes(read_stdin(stdin, label), label=label, allow_nan=allow_nan, fmt="sniff")
     if kind == "file" and is_image(source):
         return read_image(_read_file(source, label), label)
     if kind == "file":
@@ -318,7 +316,14 @@ def _human_bytes(count: int) -> str:
     return f"{count} bytes"
 
 
-def _read_stdin(stream: BinaryIO | None, label: str) -> bytes:
+MATRIX_PIPE = (
+    "a matrix (CSV, JSON or .npy) into it, e.g. cat img.csv | convcli conv -i - -k sobel-x"
+)
+
+
+def read_stdin(stream: BinaryIO | None, label: str, pipe: str = MATRIX_PIPE) -> bytes:
+    """Standard input's bytes, within the input limit; a terminal is refused with
+    ``pipe`` saying what to pipe in."""
     if stream is None:
         stream = _default_stdin(label)
     try:
@@ -326,10 +331,7 @@ def _read_stdin(stream: BinaryIO | None, label: str) -> bytes:
     except (OSError, ValueError):
         interactive = False
     if interactive:
-        msg = (
-            f"{label}: standard input is a terminal; pipe a matrix (CSV, JSON or .npy) into it, "
-            "e.g. cat img.csv | convcli conv -i - -k sobel-x"
-        )
+        msg = f"{label}: standard input is a terminal; pipe {pipe}"
         raise ParseError(msg)
     limit = max_input_bytes()
     try:
