@@ -34,6 +34,17 @@ def calls(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
     return seen
 
 
+@pytest.fixture
+def prepared(monkeypatch: pytest.MonkeyPatch) -> list[object]:
+    """The arguments of every call of core.prepare_conv (the general checks)."""
+    from convcli import core
+
+    seen: list[object] = []
+    real = core.prepare_conv
+    monkeypatch.setattr(core, "prepare_conv", lambda *a, **k: seen.append(a) or real(*a, **k))
+    return seen
+
+
 def direct(x: np.ndarray, w: np.ndarray, pads: tuple[int, int, int, int], mode: str) -> Any:
     """Valid correlation of the numpy-padded input, one tap at a time (object: exact ints)."""
     top, bottom, left, right = pads
@@ -199,14 +210,9 @@ def test_integers_in_blocks_of_rows(
 
 
 def test_a_plain_float_call_takes_the_engine_once(
-    calls: list[bool], monkeypatch: pytest.MonkeyPatch
+    calls: list[bool], prepared: list[object]
 ) -> None:
     # conv2d(x, w) with every option at its default skips the general checks
-    from convcli import core
-
-    prepared: list[object] = []
-    real = core.prepare_conv
-    monkeypatch.setattr(core, "prepare_conv", lambda *a, **k: prepared.append(a) or real(*a, **k))
     rng = np.random.default_rng(14)
     x, w = rng.standard_normal((50, 40)), rng.standard_normal((4, 3))
     got = conv2d(x, w)
@@ -232,13 +238,8 @@ def test_a_plain_call_keeps_the_guards(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.mark.parametrize("mode", ["zeros", "reflect", "replicate"])
 def test_a_plain_padded_call_skips_the_general_checks(
-    mode: str, calls: list[bool], monkeypatch: pytest.MonkeyPatch
+    mode: str, calls: list[bool], prepared: list[object]
 ) -> None:
-    from convcli import core
-
-    prepared: list[object] = []
-    real = core.prepare_conv
-    monkeypatch.setattr(core, "prepare_conv", lambda *a, **k: prepared.append(a) or real(*a, **k))
     rng = np.random.default_rng(15)
     x, w = rng.standard_normal((40, 50)), rng.standard_normal((5, 5))
     got = conv2d(x, w, padding=2, padding_mode=mode)

@@ -553,6 +553,12 @@ def _text_target(stack: contextlib.ExitStack, output: Output) -> tuple[IO[bytes]
     return stream, stack.enter_context(tempfile.TemporaryDirectory(prefix="convcli-"))
 
 
+def _channel_files(stack: contextlib.ExitStack, spill: str, count: int) -> list[IO[bytes]]:
+    """One temporary file per output channel after the first: the text lists the
+    channels one after the other, and the blocks come with every channel's rows."""
+    return [stack.enter_context(open(Path(spill) / str(o), "w+b")) for o in range(count)]
+
+
 def _write_csv_blocks(
     output: Output, blocks: Iterator[tuple[int, int, Array]], plan: Plan
 ) -> tuple[tuple[int, ...], int, str]:
@@ -568,10 +574,7 @@ def _write_csv_blocks(
             if not shape:
                 shape = _out_shape(plan, block)
                 if block.ndim == 3 and block.shape[0] > 1:
-                    channels = [
-                        stack.enter_context(open(Path(spill) / f"{o}.csv", "w+b"))
-                        for o in range(block.shape[0])
-                    ]
+                    channels = _channel_files(stack, spill, block.shape[0])
             kept = _wider(kept, block)
             planes = block.reshape(-1, *block.shape[-2:])
             if channels:
@@ -609,10 +612,7 @@ def _write_json_blocks(
             if not shape:
                 shape = _out_shape(plan, block)
                 planes = 1 if block.ndim == 2 else block.shape[0]
-                targets = [stream] if planes == 1 else [
-                    stack.enter_context(open(Path(spill) / f"{o}.json", "w+b"))
-                    for o in range(planes)
-                ]  # fmt: skip
+                targets = [stream] if planes == 1 else _channel_files(stack, spill, planes)
                 stream.write(b"[" if block.ndim == 2 else b"[[")
             kept = _wider(kept, block)
             for plane, target in zip(block.reshape(-1, *block.shape[-2:]), targets, strict=True):
