@@ -446,7 +446,8 @@ def test_strides_build_only_the_phases_that_taps_read() -> None:
 
 
 def test_tiles_and_blas_calls_stay_bounded() -> None:
-    for outputs, rows in [(1, 9), (1, 121), (16, 27), (32, 144), (16, 784), (64, 4608)]:
+    for outputs, rows in [(1, 9), (1, 121), (16, 27), (32, 144), (16, 784), (64, 288)]:
+        assert not alg.wide(outputs, rows)
         columns, group, depth = alg.blas_blocks(outputs, rows)
         assert columns >= alg.MIN_COLUMNS
         assert min(outputs, alg.MIN_OUTPUTS) <= group <= outputs
@@ -458,6 +459,53 @@ def test_tiles_and_blas_calls_stay_bounded() -> None:
         assert cells * rows * 8 <= max(alg.TILE_BYTES, alg.MIN_TILE * rows * 8)
     # 4096² ⋆ 11×11: a full im2col would be 15 GiB; one tile is about TILE_BYTES
     assert alg.tile_cells(121) * 121 * 8 <= alg.TILE_BYTES
+
+
+def test_wide_products_are_one_bounded_call_per_tile() -> None:
+    """Many outputs × taps·channels: one matmul per tile, of at most WIDE_MACS (or a
+    MIN_TILE tile), its im2col within WIDE_TILE_BYTES."""
+    for outputs, rows in [(64, 576), (128, 1152), (512, 4608), (16, 2048), (1024, 32)]:
+        assert alg.wide(outputs, rows)
+        cells = alg.tile_cells(rows, outputs)
+        assert alg.blas_blocks(outputs, rows) == (cells, outputs, rows)
+        assert cells == alg.MIN_TILE or outputs * rows * cells <= alg.WIDE_MACS
+        assert cells == alg.MIN_TILE or cells * rows * 8 <= alg.WIDE_TILE_BYTES
+        assert cells * rows * 8 <= max(alg.WIDE_TILE_BYTES, alg.MIN_TILE * rows * 8)
+
+
+def test_wide_tiles_add_up(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Small wide tiles (rows of the grid and pieces of one row) against the naive loop,
+    exact for integers, and the same bytes whatever CONVCLI_THREADS says."""
+    monkeypatch.setattr(alg, "WIDE_PRODUCT", 8)
+    monkeypatch.setattr(alg, "MIN_TILE", 8)
+    rng = np.random.default_rng(12)
+    x, w = rng.integers(-9, 10, (5, 30, 41)), rng.integers(-9, 10, (7, 5, 3, 2))
+    want = naive_conv(x, w, 1, (2, 1), (1, 3))
+    for macs in (7 * 30 * 20, 7 * 30 * 100):  # 20 cells (row pieces), 100 (whole rows)
+        monkeypatch.setattr(alg, "WIDE_MACS", macs)
+        assert alg.wide(7, 30)
+        got = alg.conv2d(x, w, 1, want.shape[1:], (2, 1), (1, 3), method="blocked")
+        assert_exact(got, want)
+        floats = []
+        for threads in ("1", "2"):
+            monkeypatch.setenv("CONVCLI_THREADS", threads)
+            floats.append(alg.conv2d(x * 0.25, w, 1, want.shape[1:], (2, 1), (1, 3),
+                                     method="blocked"))  # fmt: skip
+        np.testing.assert_allclose(floats[0], want.astype(float) * 0.25, rtol=1e-12)
+        assert floats[0].tobytes() == floats[1].tobytes()
+
+
+def test_deep_layers_take_the_weights_as_views() -> None:
+    """A stride-1 layer's blocks read the caller's weights in place (a 512-channel 3×3
+    layer's are 19 MB; copying them twice cost 4× the product)."""
+    w = np.random.default_rng(13).standard_normal((8, 6, 3, 3))
+    shifts = alg.conv_shifts(np.zeros((6, 10, 10)), w, (8, 8), (1, 1), (1, 1))
+    assert np.shares_memory(shifts.blocks[0].weight, w)
+    assert np.shares_memory(shifts.matrix(), w)
+    assert shifts.matrix() is shifts.matrix()  # made once per shifts
+    strided = alg.conv_shifts(np.zeros((6, 10, 10)), w, (4, 4), (2, 2), (1, 1))
+    for block in strided.blocks:
+        assert np.shares_memory(block.weight, w) or block.weight.size == 0
 
 
 def smooth(n: int) -> bool:

@@ -29,7 +29,9 @@ Methods (the cost model :func:`choose` picks one; ``method=`` forces it):
 
 * ``blocked``: im2col of a tile of the grid into a buffer of about :data:`TILE_BYTES`
   (cache sized, so an im2col never exceeds it whatever the image), then BLAS matmuls
-  small enough to stay on the calling thread (:func:`blas_blocks`), in float64.
+  small enough to stay on the calling thread (:func:`blas_blocks`), in float64; with
+  many output channels times taps·channels (:func:`wide`) one large matmul per tile,
+  which OpenBLAS runs on all cores.
   Integers take it too when max|x|·max|w|·taps ≤ 2**53: then every product and every
   partial sum is an integer of at most 2**53, exactly representable, so float64
   arithmetic in any order (FMA included) is exact and the result is cast back.
@@ -77,6 +79,9 @@ EXACT_FLOAT_BOUND = 2**53  # integers up to this are exact in float64
 TILE_BYTES = 1 << 20  # the im2col buffer of one tile: fits the 1-2 MiB L2 of a core
 MIN_TILE = 256  # grid cells per tile at least (many-channel tiles stay near TILE_BYTES)
 BLAS_SINGLE_MACS = 1 << 18  # multiply-adds per matmul call (OpenBLAS stays on one thread)
+WIDE_PRODUCT = 1 << 15  # output channels × im2col rows from which a tile is one wide matmul
+WIDE_MACS = 1 << 28  # multiply-adds of one wide matmul (OpenBLAS threads it)
+WIDE_TILE_BYTES = 1 << 25  # the im2col buffer of one wide tile at most
 MIN_COLUMNS = 128  # columns per matmul call at least
 MIN_OUTPUTS = 4  # output channels per matmul call at least
 MIN_ROWS = 16  # im2col rows per matmul call at least
@@ -123,6 +128,7 @@ BAND_PASS_NS = 1.3
 BAND_CELL_NS = 1.0
 BAND_CALL_NS = 5_000.0
 BAND_LINE_NS = 20_000.0
+WIDE_FACTOR = 0.5  # wide tiles (measured 0.40-0.56 of the per-cell model: two cores)
 INT_FACTOR = {"blocked": 1.3, "einsum": 1.3, "banded": 1.3}  # integer data: the casts to float64
 
 _T = TypeVar("_T")
@@ -280,9 +286,15 @@ class Shifts:
         return found
 
     def matrix(self) -> Array:
-        """The weights as [O][rows], in the order of the im2col rows."""
+        """The weights as [O][rows], in the order of the im2col rows (float64)."""
+        return self._matrix
+
+    @functools.cached_property
+    def _matrix(self) -> Array:
         parts = [b.weight.reshape(b.weight.shape[0], -1) for b in self.blocks]
-        return np.concatenate(parts, axis=1).astype(np.float64)
+        if len(parts) == 1:  # a view when it can be: deep layers' weights are large
+            return np.ascontiguousarray(parts[0], dtype=np.float64)
+        return np.concatenate(parts, axis=1).astype(np.float64, copy=False)
 
 
 # --- building shifts ----------------------------------------------------------------------
@@ -318,10 +330,18 @@ def conv_shifts(
                     (offsets[1] - offsets[0]) * c if len(offsets) > 1 else 0
                     for (_, offsets), c in zip(grids, cells, strict=True)
                 ),
-                weight[at(slice(None), slice(None), *np.ix_(*(taps for taps, _ in grids)))],
+                weight[at(slice(None), slice(None), *(_progression(taps) for taps, _ in grids))],
             )
         )
     return _merged(_shifts(flat, tuple(blocks), size, tuple(out_shape)))
+
+
+def _progression(taps: list[int]) -> slice:
+    """The taps of one phase (an arithmetic progression, see :func:`_phases`) as a
+    slice: the weight of a block is then a view, not a copy (a 512-channel 3×3 layer's
+    weights are 19 MB)."""
+    step = taps[1] - taps[0] if len(taps) > 1 else 1
+    return slice(taps[0], taps[-1] + 1, step)
 
 
 def at(*parts: Any) -> tuple[Any, ...]:
@@ -516,7 +536,9 @@ def blocked_cost(work: Work) -> float:
     """Estimated nanoseconds of the im2col + BLAS method."""
     cells = work.cells
     per_cell = CELL_NS + work.rows * (ROW_NS + (work.outputs - 1) * MAC_NS)
-    tiles = math.ceil(cells / tile_cells(work.rows))
+    tiles = math.ceil(cells / tile_cells(work.rows, work.outputs))
+    if wide(work.outputs, work.rows):  # one call per tile, on every core
+        return cells * per_cell * WIDE_FACTOR + tiles * (TILE_NS + CALL_NS)
     columns, outputs, rows = blas_blocks(work.outputs, work.rows)
     calls = math.ceil(cells / columns) * math.ceil(work.outputs / outputs)
     calls *= math.ceil(work.rows / rows)
@@ -587,21 +609,43 @@ def choose(work: Work, kind: str) -> str:
     return min(estimates, key=estimates.__getitem__)
 
 
-def tile_cells(rows: int) -> int:
-    """Grid cells per tile: an im2col buffer of about TILE_BYTES, at least MIN_TILE."""
+def wide(outputs: int, rows: int) -> bool:
+    """Whether the blocked method's tiles are wide: one matmul each, of about WIDE_MACS
+    multiply-adds, which OpenBLAS runs on all cores (and our tile threads stay unused).
+
+    Many output channels times many im2col rows make a compute-bound product, where
+    OpenBLAS's own kernels and threads win by far. Quiet machine, small calls → wide
+    ones: 64×128² → 64 3×3 60 → 17 ms (einsum(optimize=True) 22), 64×56² → 64 11 → 3.3,
+    512×7² → 512 10 → 2.9; with two other processes keeping both cores busy 83 → 40
+    and 22 → 24 (a wide call waits for its helper thread: WIDE_MACS makes few of them,
+    2**26 measured 57-228 ms there). Narrower products are memory-bound and gain less
+    than a busy core costs a threaded call (3×224² → 64 7×7, 9,408: 31 ms either way
+    on a quiet machine, 36 → 43 under load), so they keep :func:`blas_blocks`' calls.
+    """
+    return outputs * rows >= WIDE_PRODUCT
+
+
+def tile_cells(rows: int, outputs: int = 1) -> int:
+    """Grid cells per tile: an im2col buffer of about TILE_BYTES (a wide tile: one
+    matmul of about WIDE_MACS, its buffer at most WIDE_TILE_BYTES), at least MIN_TILE."""
+    if wide(outputs, rows):
+        return max(min(WIDE_MACS // (outputs * rows), WIDE_TILE_BYTES // (8 * rows)), MIN_TILE)
     return max(TILE_BYTES // (8 * rows), MIN_TILE)
 
 
 def blas_blocks(outputs: int, rows: int) -> tuple[int, int, int]:
-    """(columns, outputs, rows) of the tile per matmul call: at most BLAS_SINGLE_MACS
-    multiply-adds, so that OpenBLAS computes each call on the calling thread.
+    """(columns, outputs, rows) of the tile per matmul call: a wide tile (:func:`wide`)
+    whole, else at most BLAS_SINGLE_MACS multiply-adds, so that OpenBLAS computes each
+    call on the calling thread.
 
     OpenBLAS threads a call above 2**18 multiply-adds (M·N·K); on a loaded machine such
     a call can wait a whole scheduler slice for its helper thread (measured 10 to 100
-    times slower). Our own threads run the tiles instead. The columns shrink first,
-    then the output channels (rows of the result: no extra work), and only then the
-    im2col rows (whose partial products must be added).
+    times slower for many short calls). The columns shrink first, then the output
+    channels (rows of the result: no extra work), and only then the im2col rows (whose
+    partial products must be added).
     """
+    if wide(outputs, rows):
+        return tile_cells(rows, outputs), outputs, rows
     columns = max(BLAS_SINGLE_MACS // (outputs * rows), MIN_COLUMNS)
     if outputs * rows * columns <= BLAS_SINGLE_MACS:
         return columns, outputs, rows
@@ -650,7 +694,9 @@ def run_shifts(shifts: Shifts, out: Array, kind: str, method: str | None = None)
 def _run_grid(shifts: Shifts, out: Array, chosen: str, threads: int) -> None:
     """A direct method over the 2-D grid ``out`` [O][out_h][out_w]."""
     if chosen == "blocked":
-        _tiled(shifts, out, _im2col_worker, tile_cells(shifts.rows), threads)
+        if wide(shifts.outputs, shifts.rows):
+            threads = 1  # OpenBLAS's threads run each wide product
+        _tiled(shifts, out, _im2col_worker, tile_cells(shifts.rows, shifts.outputs), threads)
     elif chosen == "banded":
         band = band_width(shifts.line_reach)
         _tiled(shifts, out, _banded_worker, band_rows(band) * band, threads)
