@@ -197,15 +197,15 @@ def opencv_conv(x: np.ndarray, w: np.ndarray) -> dict[str, Fn | str]:
     return {"opencv": run}
 
 
-def numpy_only(fn: Fn) -> Fn:
-    """``fn`` with convcli's OpenCV engine switched off (CONVCLI_NO_OPENCV)."""
+def numpy_only(fn: Fn, switch: str = "CONVCLI_NO_OPENCV") -> Fn:
+    """``fn`` with one of convcli's engines switched off (OpenCV's by default)."""
 
     def run() -> Any:
-        os.environ["CONVCLI_NO_OPENCV"] = "1"
+        os.environ[switch] = "1"
         try:
             return fn()
         finally:
-            del os.environ["CONVCLI_NO_OPENCV"]
+            del os.environ[switch]
 
     return run
 
@@ -250,7 +250,12 @@ def single_channel_rows(sizes: list[int], kernels: list[int], budget: Budget) ->
 
 
 def int_rows(budget: Budget) -> list[Row]:
-    """Exact int64 against the float path of the same data (target 2)."""
+    """Exact int64 against the float path of the same data (target 2). The numba engine
+    is loaded first when installed, as a long-running process would (its import and
+    loading, ~0.5 s, are paid once); "without numba" is the OpenCV/numpy path."""
+    from convcli import numba_engine
+
+    numba = numba_engine.load()
     rng = np.random.default_rng(1)
     rows = []
     for k in (3, 11):
@@ -260,6 +265,10 @@ def int_rows(budget: Budget) -> list[Row]:
         refs: dict[str, Fn | str] = {"convcli float64": lambda xf=xf, wf=wf: conv2d(xf, wf)}
         if k == 3:
             refs["correlate2d int64"] = lambda xi=xi, wi=wi: sig.correlate2d(xi, wi, mode="valid")
+        if numba:
+            refs["convcli without numba"] = numpy_only(
+                lambda xi=xi, wi=wi: conv2d(xi, wi), numba_engine.DISABLE
+            )
         rows.append(
             Row(f"conv 2048² ⋆ {k}×{k} int64 (exact)", lambda xi=xi, wi=wi: conv2d(xi, wi), refs)
         )
@@ -678,6 +687,9 @@ def main() -> None:
     mode.add_argument("--nd", action="store_true", help="the 1-D and 3-D rows alone")
     mode.add_argument("--wave2", action="store_true", help="issue 15's targets")
     mode.add_argument(
+        "--wave2-int", action="store_true", help="the integer and many-channel rows alone"
+    )
+    mode.add_argument(
         "--wave2-pool", action="store_true", help="issue 15's pooling and stride ≥ 4 rows alone"
     )
     args = parser.parse_args()
@@ -696,6 +708,11 @@ def main() -> None:
     if args.wave2_pool:
         print(HEADER)
         for row in pool_stride_rows(Budget(2.0)):
+            report(row)
+        return
+    if args.wave2_int:
+        print(HEADER)
+        for row in int_rows(Budget(2.0)) + channel_rows(Budget(2.0)):
             report(row)
         return
     if args.wave2:

@@ -25,6 +25,14 @@ ENV = {"NO_COLOR": "1", "COLUMNS": "100", "LINES": "50", "TERM": "dumb"}
 Run = Callable[..., Result]
 
 
+@pytest.fixture(autouse=True)
+def _numpy_and_opencv_paths(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The numba engine stays out unless a test asks for it: once its loops are loaded
+    (tests/test_numba_engine.py) it would take every int64 single-channel correlation,
+    and the tests of the other paths would test it instead."""
+    monkeypatch.setenv("CONVCLI_NO_NUMBA", "1")
+
+
 @pytest.fixture(scope="session")
 def run() -> Run:
     """``run(*args, input=None, env=None)``: convcli in process, colour off, 100 columns."""

@@ -496,17 +496,41 @@ def run_conv(setup: ConvSetup) -> Array:
 
 
 def _engine_conv(setup: ConvSetup) -> Array | None:
-    """Single-channel 2-D work at stride 1 without dilation through OpenCV, filtering
-    the unpadded input with OpenCV's border for the padding mode (no padded copy)."""
+    """Single-channel 2-D work at stride 1 without dilation through an optional engine:
+    integers through numba's int64 loop, floats (and integers without numba, within
+    its exact bound) through OpenCV, filtering the unpadded input with OpenCV's border
+    for the padding mode (no padded copy)."""
     x, weight = setup.x, setup.weight
     if not _single_plane(setup):
         return None
+    if x.dtype == np.int64 and weight.dtype == np.int64:
+        exact = _numba_conv(setup)
+        if exact is not None:
+            return exact
     from convcli import engines
 
     p = setup.params
     bound = int(setup.bound) if x.dtype == np.int64 else None
     out = engines.correlate(x[0], weight[0, 0], setup.pads, p.padding_mode, p.pad_value, bound)
     return None if out is None else out[None]
+
+
+def _numba_conv(setup: ConvSetup) -> Array | None:
+    """int64 work through numba's compiled loop when it is installed and loaded or
+    worth loading (:mod:`convcli.numba_engine`): exact, as prepare_conv proved that no
+    sum leaves int64. Zero padding is read in place; other paddings are padded first."""
+    from convcli import numba_engine
+
+    out_h, out_w = setup.spatial_output
+    kh, kw = setup.weight.shape[2:]
+    if not numba_engine.wanted(out_h * out_w * kh * kw):
+        return None
+    kernel, (top, _, left, _) = setup.weight[0, 0], setup.pads
+    if setup.params.padding_mode == "zeros" and setup.params.pad_value == 0:
+        out = numba_engine.correlate(setup.x[0], kernel, top, left, (out_h, out_w))
+    else:
+        out = numba_engine.correlate(setup.padded_input()[0], kernel, 0, 0, (out_h, out_w))
+    return out[None]
 
 
 def _rational_conv(setup: ConvSetup) -> Array | None:

@@ -15,7 +15,8 @@ Exactness rules, as everywhere in convcli:
   or a rank-1 kernel run as two exact 1-D passes); larger integer kernels stay on
   numpy's int64 paths, which were measured faster than splitting them into bands of
   direct filters. Integers with zero padding are cast, filtered and cast back a block
-  of rows at a time (:func:`_integer_blocks`).
+  of rows at a time (:func:`_integer_blocks`). Where the numba engine is loaded
+  (:mod:`convcli.numba_engine`), integers go there instead: exact in int64, faster.
 
 Borders: PyTorch's ``zeros`` (pad value 0), ``reflect`` and ``replicate`` are OpenCV's
 ``BORDER_CONSTANT``, ``BORDER_REFLECT_101`` and ``BORDER_REPLICATE``, so the input is

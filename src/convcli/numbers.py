@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import math
 import re
+import sys
 from collections.abc import Iterable
 from enum import IntEnum
 from fractions import Fraction
@@ -201,11 +202,19 @@ def max_abs(array: Array) -> Number:
     if array.size == 0:
         return 0
     if array.dtype == np.int64:
-        return max(-int(array.min()), int(array.max()))
+        ends = _numba_extremes(array) if "convcli.numba_loops" in sys.modules else None
+        low, high = ends or (int(array.min()), int(array.max()))
+        return max(-low, high)
     if array.dtype == object:
         largest: Number = max(abs(v) for v in array.flat)
         return largest
     return float(np.max(np.abs(array)))
+
+
+def _numba_extremes(array: Array) -> tuple[int, int] | None:
+    from convcli import numba_engine  # loaded already: its loops are
+
+    return numba_engine.extremes(array)
 
 
 def format_number(value: object, *, unicode: bool = False) -> str:

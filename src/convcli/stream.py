@@ -470,12 +470,16 @@ def _data_envelope(_setup: core.ConvSetup) -> tuple[str, str]:
 
 
 def _engine_for_the_whole(plan: Plan) -> None:
-    """Load the OpenCV engine when the whole work pays for its import: each block
-    alone is too little to load it (4096² ⋆ 3×3 streamed in 17 blocks ran on numpy)."""
-    from convcli import engines
+    """Load the OpenCV engine (and for integers numba's) when the whole work pays for
+    its import: each block alone is too little to load it (4096² ⋆ 3×3 streamed in 17
+    blocks ran on numpy)."""
+    from convcli import engines, numba_engine
 
     width = plan.x.shape[2] + sum(plan.cols)
-    engines.opencv(plan.rows.output * width * plan.kernel.size)
+    macs = plan.rows.output * width * plan.kernel.size
+    engines.opencv(macs)
+    if plan.x.dtype == np.int64 and numba_engine.wanted(macs):
+        numba_engine.load()
 
 
 def _format_of(output: Output) -> str:
