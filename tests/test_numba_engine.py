@@ -33,9 +33,9 @@ def calls(monkeypatch: pytest.MonkeyPatch) -> list[tuple[int, int]]:
     seen: list[tuple[int, int]] = []
     real = numba_engine.correlate
 
-    def spy(x: Any, w: Any, top: int, left: int, shape: tuple[int, int]) -> Any:
+    def spy(x: Any, w: Any, top: int, left: int, shape: tuple[int, int], *rest: Any) -> Any:
         seen.append((top, left))
-        return real(x, w, top, left, shape)
+        return real(x, w, top, left, shape, *rest)
 
     monkeypatch.setattr(numba_engine, "correlate", spy)
     return seen
@@ -61,7 +61,7 @@ def direct(x: np.ndarray, w: np.ndarray, pad: int, mode: str, value: int = 0) ->
 )
 @given(
     shape=st.tuples(st.integers(1, 12), st.integers(1, 12)),
-    kernel=st.tuples(st.integers(1, 6), st.integers(1, 6)),
+    kernel=st.tuples(st.integers(1, 6), st.integers(1, 8)),
     pad=st.integers(0, 7),
     mode=st.sampled_from(sorted(NP_MODES)),
     seed=st.integers(0, 2**32 - 1),
@@ -80,7 +80,7 @@ def test_every_padding_mode_is_exact(
         return
     rng = np.random.default_rng(seed)
     x = rng.integers(-1000, 1000, shape)
-    w = rng.integers(-9, 10, kernel) * rng.integers(0, 2, kernel)  # zero taps are skipped
+    w = rng.integers(-9, 10, kernel) * rng.integers(0, 2, kernel)  # zero taps: skipped when alone
     calls.clear()
     got = conv2d(x, w, padding=pad, padding_mode=mode)
     assert got.dtype == np.int64
@@ -100,6 +100,21 @@ def test_pad_values_and_large_magnitudes(calls: list[tuple[int, int]]) -> None:
     assert got.tolist() == want
     assert max(abs(v) for row in want for v in row) > 2**53
     assert calls == [(0, 0), (1, 1)]
+
+
+@pytest.mark.parametrize("edge", [2**31 - 1, 2**31])
+def test_products_at_the_edge_of_int32(edge: int, calls: list[tuple[int, int]]) -> None:
+    """Values within int32 take 32-bit products, one past it the 64-bit ones: both
+    exact (the largest sums come within 2**33 of int64's limit)."""
+    x = np.array([[edge, -edge, 5, edge - 1], [-7, edge, -edge + 1, 0]])
+    w = np.array([[2**31 - 1, -(2**31 - 1)]])
+    assert numba_engine.narrow(edge, w) is (edge < 2**31)
+    assert not numba_engine.narrow(None, w)  # unknown: the 64-bit products
+    assert not numba_engine.narrow(5, np.array([[2**31]]))
+    got = conv2d(x, w, padding=(0, 1))
+    assert got.dtype == np.int64
+    assert got.tolist() == direct(np.pad(x, ((0, 0), (1, 1))), w, 0, "zeros")
+    assert calls == [(0, 1)]
 
 
 def test_large_image_equals_numpy_paths(monkeypatch: pytest.MonkeyPatch) -> None:

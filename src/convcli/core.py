@@ -162,17 +162,18 @@ def _in_arithmetic(values: Sequence[Number], dtype: Any) -> list[Number]:
         raise ConvError(msg) from None
 
 
-def _int_bound(x: Array, w: Array, extra: Sequence[Number], terms: int) -> Number:
-    """An upper bound of |Σ x·w| + |bias| over any output cell (for the int64 decision).
+def _int_bound(x: Array, w: Array, extra: Sequence[Number], terms: int) -> tuple[Number, int]:
+    """An upper bound of |Σ x·w| + |bias| over any output cell (for the int64 decision),
+    and max|x| with the pad value (0, 0 for floats).
 
     ``extra`` is the pad value followed by the biases.
     """
     if kind_of(x) is Kind.FLOAT or kind_of(w) is Kind.FLOAT:
-        return 0
+        return 0, 0
     # fractions and floats choose another arithmetic anyway: only integers matter here
     magnitudes = [abs(v) if isinstance(v, int) else 0 for v in extra]
     largest_x = max([int(max_abs(x)), *magnitudes[:1]])
-    return largest_x * int(max_abs(w)) * terms + max(magnitudes[1:], default=0)
+    return largest_x * int(max_abs(w)) * terms + max(magnitudes[1:], default=0), largest_x
 
 
 _UNITS = {1: ("cell",), 2: ("row", "column"), 3: ("slice", "row", "column")}
@@ -319,6 +320,7 @@ class ConvSetup:
     kernel_shape: tuple[int, ...] = ()
     line: bool = False  # 1-D work run in the plane (convcli.lens): shown with one axis
     bound: Number = 0  # integers: max|Σ x·w| + |bias| over any cell (0 for floats)
+    largest_x: int | None = None  # integers: max|x| with the pad value (None: unknown)
     # an int64 input made exact objects (by a kernel of fractions): the int64 array, so
     # the rational path scales it without reading four million Python ints back
     int64_x: Array | None = None
@@ -393,7 +395,7 @@ def prepare_conv(
     biases = _bias_vector(bias, weight_full.shape[0])
     pad_value = _scalar(params.pad_value, "pad value")
     terms = math.prod(weight_full.shape[1:])
-    bound = _int_bound(image_c, weight_full, [pad_value, *(biases or [])], terms)
+    bound, largest_x = _int_bound(image_c, weight_full, [pad_value, *(biases or [])], terms)
     dtype = _dtype_for([image_c, weight_full], [pad_value, *(biases or [])], bound)
     _in_arithmetic([pad_value], dtype)
     biases = _in_arithmetic(biases, dtype) if biases is not None else None
@@ -418,6 +420,7 @@ def prepare_conv(
         input_shape=image.shape,
         kernel_shape=weight.shape,
         bound=bound,
+        largest_x=largest_x,
         int64_x=image_c if dtype is object and image_c.dtype == np.int64 else None,
     )
 
@@ -526,10 +529,12 @@ def _numba_conv(setup: ConvSetup) -> Array | None:
     if not numba_engine.wanted(out_h * out_w * kh * kw):
         return None
     kernel, (top, _, left, _) = setup.weight[0, 0], setup.pads
+    largest = setup.largest_x
     if setup.params.padding_mode == "zeros" and setup.params.pad_value == 0:
-        out = numba_engine.correlate(setup.x[0], kernel, top, left, (out_h, out_w))
+        out = numba_engine.correlate(setup.x[0], kernel, top, left, (out_h, out_w), largest)
     else:
-        out = numba_engine.correlate(setup.padded_input()[0], kernel, 0, 0, (out_h, out_w))
+        padded = setup.padded_input()[0]
+        out = numba_engine.correlate(padded, kernel, 0, 0, (out_h, out_w), largest)
     return out[None]
 
 
@@ -874,7 +879,7 @@ def prepare_transpose(
     out_channels = weight_full.shape[1] * params.groups
     biases = _bias_vector(bias, out_channels)
     terms = image_c.shape[0] * math.prod(kernel_size)
-    bound = _int_bound(image_c, weight_full, [0, *(biases or [])], terms)
+    bound, _ = _int_bound(image_c, weight_full, [0, *(biases or [])], terms)
     dtype = _dtype_for([image_c, weight_full], biases or [], bound)
     biases = _in_arithmetic(biases, dtype) if biases is not None else None
     limits.check(

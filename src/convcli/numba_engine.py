@@ -5,7 +5,9 @@ OpenCV has no int64 filter, so integers reached it cast to float64 and back, a b
 rows at a time, within the exact bound (2**53) and under its DFT threshold: 2048² ⋆ 3×3
 took 4.5 times the float64 filter (17 ms against 3.7), 11×11 on numpy's int64 paths
 135 ms against 42. numba compiles one loop that reads int64 and writes int64 on every
-core: 4.1 ms and 36 ms (quiet 2-core machine, ``benchmarks/bench.py --wave2``).
+core: the loop alone 2.8 ms and 27 ms; ``conv2d`` end to end 7.6 and 30-33 ms against
+float64's 6.7-6.8 and 49-52 in the benchmark's runs (2-core machine,
+``benchmarks/bench.py --wave2-int``, where other libraries' threads share the cores).
 
 Exactness: it sums in int64, which :func:`convcli.core.prepare_conv` proved cannot
 overflow for this work (else the input would be Python integers), so the result is the
@@ -17,8 +19,8 @@ of work pays for that (:data:`IMPORT_MACS`), or by :func:`load`: a long-running
 process that convolves many integer images calls it once. Once loaded, every int64
 single-channel 2-D correlation at stride 1 uses them, and :func:`extremes` measures
 the exactness bound of large int64 inputs in one parallel pass instead of numpy's two.
-Concurrent calls share one lock: numba's default ``workqueue`` threading layer must not
-be entered by two threads at once.
+Concurrent calls share one lock: numba's ``workqueue`` threading layer (its fallback
+where neither TBB nor OpenMP is found) must not be entered by two threads at once.
 """
 
 from __future__ import annotations
@@ -31,10 +33,12 @@ from collections.abc import Callable
 
 import numpy as np
 
-from convcli.numbers import Array
+from convcli.numbers import Array, max_abs
 
 IMPORT_MACS = 2_000_000_000  # numpy's int64 paths save ~0.3 ns a multiply-add: 0.5 s here
+EXTREMES_CELLS = 1 << 20  # smaller inputs: numpy's min and max are as quick
 DISABLE = "CONVCLI_NO_NUMBA"  # set (to anything) to keep numba out, e.g. to compare
+LOOPS = "convcli.numba_loops"  # loaded: every int64 correlation the engine can run uses it
 _LOCK = threading.Lock()
 
 
@@ -43,10 +47,6 @@ def _installed() -> bool:
     import importlib.util  # here: its import costs every small command start-up time
 
     return importlib.util.find_spec("numba") is not None
-
-
-EXTREMES_CELLS = 1 << 20  # smaller inputs: numpy's min and max are as quick
-LOOPS = "convcli.numba_loops"
 
 
 def allowed() -> bool:
@@ -82,16 +82,37 @@ def extremes(x: Array) -> tuple[int, int] | None:
     return int(low), int(high)
 
 
-def correlate(x: Array, weight: Array, top: int, left: int, out_shape: tuple[int, int]) -> Array:
+INT32_MAGNITUDE = 2**31 - 1  # |v| up to this: v is an int32
+
+
+def correlate(
+    x: Array,
+    weight: Array,
+    top: int,
+    left: int,
+    out_shape: tuple[int, int],
+    largest_x: int | None = None,
+) -> Array:
     """The stride-1 correlation of the int64 matrix ``x`` by the int64 ``weight`` with
     ``top`` and ``left`` rows and columns of zero padding (as many more at the bottom
-    and right as ``out_shape`` implies), read in place: cells outside ``x`` are zeros."""
+    and right as ``out_shape`` implies), read in place: cells outside ``x`` are zeros.
+    ``largest_x``: max|x| when the caller knows it (then products of values within
+    int32 take the 32-bit multiply)."""
     result = np.empty(out_shape, dtype=np.int64)
     source = np.ascontiguousarray(x, dtype=np.int64)
     kernel = np.ascontiguousarray(weight, dtype=np.int64)
     with _LOCK:
-        _compiled()(source, kernel, top, left, result)
+        _compiled()(source, kernel, top, left, narrow(largest_x, kernel), result)
     return result
+
+
+def narrow(largest_x: int | None, weight: Array) -> bool:
+    """Whether every input value (max|x| = ``largest_x``) and weight lies in int32."""
+    return (
+        largest_x is not None
+        and largest_x <= INT32_MAGNITUDE
+        and int(max_abs(weight)) <= INT32_MAGNITUDE
+    )
 
 
 def _compiled() -> Callable[..., None]:
