@@ -117,6 +117,21 @@ def test_products_at_the_edge_of_int32(edge: int, calls: list[tuple[int, int]]) 
     assert calls == [(0, 1)]
 
 
+@pytest.mark.parametrize("kernel", [(2, 2), (4, 3), (1, 6)])
+def test_same_padding_of_even_kernels(kernel: tuple[int, int], calls: list[Any]) -> None:
+    """'same' pads an even kernel unevenly (one more after): the loop is given the top
+    and left padding, the output size implies the rest."""
+    rng = np.random.default_rng(8)
+    x, w = rng.integers(-99, 99, (9, 10)), rng.integers(-5, 6, kernel)
+    got = conv2d(x, w, padding="same")
+    (kh, kw) = kernel
+    top, left = (kh - 1) // 2, (kw - 1) // 2
+    padded = np.pad(x, ((top, kh - 1 - top), (left, kw - 1 - left)))
+    assert got.shape == x.shape
+    assert got.tolist() == direct(padded, w, 0, "zeros")
+    assert calls == [(top, left)]
+
+
 def test_large_image_equals_numpy_paths(monkeypatch: pytest.MonkeyPatch) -> None:
     rng = np.random.default_rng(4)
     x, w = rng.integers(0, 256, (700, 900)), rng.integers(-5, 6, (11, 11))

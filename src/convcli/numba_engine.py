@@ -28,18 +28,20 @@ from __future__ import annotations
 import functools
 import os
 import sys
-import threading
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from convcli.numbers import Array, max_abs
 
+if TYPE_CHECKING:
+    import threading
+
 IMPORT_MACS = 2_000_000_000  # numpy's int64 paths save ~0.3 ns a multiply-add: 0.5 s here
 EXTREMES_CELLS = 1 << 20  # smaller inputs: numpy's min and max are as quick
 DISABLE = "CONVCLI_NO_NUMBA"  # set (to anything) to keep numba out, e.g. to compare
 LOOPS = "convcli.numba_loops"  # loaded: every int64 correlation the engine can run uses it
-_LOCK = threading.Lock()
 
 
 @functools.cache
@@ -55,8 +57,9 @@ def allowed() -> bool:
 
 
 def wanted(macs: int) -> bool:
-    """Whether the engine is allowed, and loaded or worth loading for ``macs``."""
-    return allowed() and (LOOPS in sys.modules or macs >= IMPORT_MACS)
+    """Whether the engine is allowed, and loaded or worth loading for ``macs`` (small
+    work asks nothing more: a small command's start-up does not look for numba)."""
+    return (LOOPS in sys.modules or macs >= IMPORT_MACS) and allowed()
 
 
 def load() -> bool:
@@ -77,7 +80,7 @@ def extremes(x: Array) -> tuple[int, int] | None:
         return None
     from convcli import numba_loops
 
-    with _LOCK:
+    with _lock():
         low, high = numba_loops.extremes_int64(x.reshape(-1))
     return int(low), int(high)
 
@@ -101,7 +104,7 @@ def correlate(
     result = np.empty(out_shape, dtype=np.int64)
     source = np.ascontiguousarray(x, dtype=np.int64)
     kernel = np.ascontiguousarray(weight, dtype=np.int64)
-    with _LOCK:
+    with _lock():
         _compiled()(source, kernel, top, left, narrow(largest_x, kernel), result)
     return result
 
@@ -113,6 +116,15 @@ def narrow(largest_x: int | None, weight: Array) -> bool:
         and largest_x <= INT32_MAGNITUDE
         and int(max_abs(weight)) <= INT32_MAGNITUDE
     )
+
+
+@functools.cache
+def _lock() -> threading.Lock:
+    """The one lock of the compiled loops (made on first use: importing threading
+    costs a small command's start-up time)."""
+    import threading
+
+    return threading.Lock()
 
 
 def _compiled() -> Callable[..., None]:
