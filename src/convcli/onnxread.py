@@ -210,20 +210,17 @@ def _onnx_layer(
             raise NetError(msg)
         g = int(attrs.get("group", 1))
         kernel = ints("kernel_shape") or w[2:]
-        bias = len(shapes) > 2 and shapes[2] is not None
+        geometry: dict[str, Any] = {
+            "kernel": kernel,
+            "stride": ints("strides"),
+            "padding": _onnx_pads(attrs, len(kernel)),
+            "dilation": ints("dilations"),
+            "groups": g,
+            "bias": len(shapes) > 2 and shapes[2] is not None,
+            "dims": len(kernel),
+        }
         if op == "Conv":
-            return N.Layer(
-                "conv",
-                out=w[0],
-                in_channels=w[1] * g,
-                kernel=kernel,
-                stride=ints("strides"),
-                padding=_onnx_pads(attrs, len(kernel)),
-                dilation=ints("dilations"),
-                groups=g,
-                bias=bias,
-                dims=len(kernel),
-            )
+            return N.Layer("conv", out=w[0], in_channels=w[1] * g, **geometry)
         if attrs.get("output_shape") is not None:
             msg = f"{where}: ConvTranspose with output_shape is not supported; give pads"
             raise NetError(msg)
@@ -231,14 +228,8 @@ def _onnx_layer(
             "tconv",
             out=w[1] * g,
             in_channels=w[0],
-            kernel=kernel,
-            stride=ints("strides"),
-            padding=_onnx_pads(attrs, len(kernel)),
-            dilation=ints("dilations"),
-            groups=g,
-            bias=bias,
             output_padding=ints("output_padding"),
-            dims=len(kernel),
+            **geometry,
         )
     if op in ("MaxPool", "AveragePool", "LpPool"):
         window = ints("kernel_shape")
