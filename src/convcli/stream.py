@@ -458,10 +458,9 @@ def conv_npy(
         dtype = np.float64 if kind is Kind.FLOAT else np.int64
         shape, count = _write_npy(Path(output), reporting, plan, dtype)
         kept = np.dtype(dtype).name
-    elif wrapping is not None:
-        shape, count, kept = _write_json_blocks(output, reporting, plan, wrapping)
     else:
-        shape, count, kept = _write_csv_blocks(output, reporting, plan)
+        text = _csv_text() if wrapping is None else _json_text(*wrapping)
+        shape, count, kept = _write_text_blocks(output, reporting, plan, text)
     return StreamResult(shape, kept, chosen, count, per_block)
 
 
@@ -563,51 +562,42 @@ def _channel_files(stack: contextlib.ExitStack, spill: str, count: int) -> list[
     return [stack.enter_context(open(Path(spill) / str(o), "w+b")) for o in range(count)]
 
 
-def _write_csv_blocks(
-    output: Output, blocks: Iterator[tuple[int, int, Array]], plan: Plan
-) -> tuple[tuple[int, ...], int, str]:
-    """CSV rows as the blocks come: one output channel straight to the output, several
-    through one temporary text file each (CSV lists the channels one after the other)."""
-    with contextlib.ExitStack() as stack:
-        stream, spill = _text_target(stack, output)
-        channels: list[IO[bytes]] = []
-        shape: tuple[int, ...] = ()
-        kept = "int64"
-        count = 0
-        for _first, _last, block in blocks:
-            if not shape:
-                shape = _out_shape(plan, block)
-                if block.ndim == 3 and block.shape[0] > 1:
-                    channels = _channel_files(stack, spill, block.shape[0])
-            kept = _wider(kept, block)
-            planes = block.reshape(-1, *block.shape[-2:])
-            if channels:
-                for plane, target in zip(planes, channels, strict=True):
-                    _csv_rows(plane, target)
-            else:
-                _csv_rows(planes[0], stream)
-            count += 1
-        for o, target in enumerate(channels):
-            if o:
-                stream.write(b"\n")
-            target.seek(0)
-            shutil.copyfileobj(target, stream)
-        stream.flush()
-    return shape, count, kept
+@dataclass(frozen=True)
+class _Text:
+    """How a text format lays a streamed result out: what opens and closes it (by the
+    result's number of axes), what goes between two blocks' rows of one channel and
+    between two channels, and how a matrix's rows are written."""
+
+    opening: Callable[[int], bytes]
+    between_blocks: bytes
+    between_channels: bytes
+    closing: Callable[[int], bytes]
+    rows: Callable[[Array, IO[bytes]], None]
 
 
-def _write_json_blocks(
-    output: Output,
-    blocks: Iterator[tuple[int, int, Array]],
-    plan: Plan,
-    wrapping: tuple[str, str],
+def _csv_text() -> _Text:
+    """CSV: rows one after the other, the channels one after the other (a blank line)."""
+    return _Text(lambda _: b"", b"", b"\n", lambda _: b"", _csv_rows)
+
+
+def _json_text(head: str, tail: str) -> _Text:
+    """JSON: the envelope's head, the result's nested lists, the envelope's tail."""
+    return _Text(
+        lambda ndim: head.encode() + (b"[" if ndim == 2 else b"[["),
+        b", ",
+        b"], [",
+        lambda ndim: (b"]" if ndim == 2 else b"]]") + tail.encode(),
+        _json_rows,
+    )
+
+
+def _write_text_blocks(
+    output: Output, blocks: Iterator[tuple[int, int, Array]], plan: Plan, text: _Text
 ) -> tuple[tuple[int, ...], int, str]:
-    """The envelope's head, the result's nested lists as the blocks come (several output
-    channels through one temporary text file each, as CSV does), then its tail."""
-    head, tail = wrapping
+    """The rows as the blocks come: one output channel straight to the output, several
+    through one temporary file each (the text lists the channels one after the other)."""
     with contextlib.ExitStack() as stack:
         stream, spill = _text_target(stack, output)
-        stream.write(head.encode())
         targets: list[IO[bytes]] = []
         shape: tuple[int, ...] = ()
         kept = "int64"
@@ -617,20 +607,19 @@ def _write_json_blocks(
                 shape = _out_shape(plan, block)
                 planes = 1 if block.ndim == 2 else block.shape[0]
                 targets = [stream] if planes == 1 else _channel_files(stack, spill, planes)
-                stream.write(b"[" if block.ndim == 2 else b"[[")
+                stream.write(text.opening(block.ndim))
             kept = _wider(kept, block)
             for plane, target in zip(block.reshape(-1, *block.shape[-2:]), targets, strict=True):
                 if count:
-                    target.write(b", ")
-                _json_rows(plane, target)
+                    target.write(text.between_blocks)
+                text.rows(plane, target)
             count += 1
         if len(targets) > 1:
             for o, target in enumerate(targets):
-                stream.write(b"], [" if o else b"")
+                stream.write(text.between_channels if o else b"")
                 target.seek(0)
                 shutil.copyfileobj(target, stream)
-        stream.write(b"]" if len(shape) == 2 else b"]]")
-        stream.write(tail.encode())
+        stream.write(text.closing(len(shape)))
         stream.flush()
     return shape, count, kept
 
