@@ -234,3 +234,26 @@ def test_streamed_integers_load_it_for_the_whole_work(tmp_path: Any) -> None:
     x = np.load(source)
     want = direct(np.pad(x, ((0, 0), (1, 1))), np.arange(9).reshape(3, 3) - 4, 0, "zeros")
     assert np.load(target).tolist() == want
+
+
+def test_a_numba_that_cannot_load_leaves_the_work_to_the_other_paths(tmp_path: Any) -> None:
+    """numba installed but unable to load (here: one that refuses this numpy, as a numba
+    release older than numpy does): no error, the work runs on the other paths."""
+    fake = tmp_path / "numba"
+    fake.mkdir()
+    (fake / "__init__.py").write_text('raise ImportError("Numba needs NumPy 2.3 or less")\n')
+    code = (
+        "import numpy as np\n"
+        "from convcli import conv2d, numba_engine\n"
+        "numba_engine.IMPORT_MACS = 0\n"
+        "x = np.arange(30).reshape(5, 6) - 12\n"
+        "print(numba_engine.load(), conv2d(x, np.array([[1, -2], [3, 0]])).tolist())\n"
+    )
+    env = {k: v for k, v in __import__("os").environ.items() if k != numba_engine.DISABLE}
+    env["PYTHONPATH"] = str(tmp_path)
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          env=env, check=True)  # fmt: skip
+    x = np.arange(30).reshape(5, 6) - 12
+    want = direct(x, np.array([[1, -2], [3, 0]]), 0, "zeros")
+    assert done.stdout == f"False {want}\n"
+    assert done.stderr == ""

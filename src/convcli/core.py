@@ -535,7 +535,7 @@ def _numba_conv(setup: ConvSetup) -> Array | None:
     else:
         padded = setup.padded_input()[0]
         out = numba_engine.correlate(padded, kernel, 0, 0, (out_h, out_w), largest)
-    return out[None]
+    return None if out is None else out[None]
 
 
 def _rational_conv(setup: ConvSetup) -> Array | None:

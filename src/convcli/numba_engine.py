@@ -28,7 +28,7 @@ from __future__ import annotations
 import functools
 import os
 import sys
-from collections.abc import Callable
+from types import ModuleType
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -64,11 +64,9 @@ def wanted(macs: int) -> bool:
 
 def load() -> bool:
     """Load the compiled loops now (a long-running process calls this once, so that
-    all its integer work uses them); False when numba is missing or kept out."""
-    if not allowed():
-        return False
-    _compiled()
-    return True
+    all its integer work uses them); False when numba is missing, kept out or cannot
+    load here."""
+    return allowed() and _loops() is not None
 
 
 def extremes(x: Array) -> tuple[int, int] | None:
@@ -76,12 +74,11 @@ def extremes(x: Array) -> tuple[int, int] | None:
     the loops are loaded; None: numpy measures it."""
     if x.size < EXTREMES_CELLS or LOOPS not in sys.modules or not allowed():
         return None
-    if x.dtype != np.int64 or not x.flags.c_contiguous:
+    loops = _loops()
+    if x.dtype != np.int64 or not x.flags.c_contiguous or loops is None:
         return None
-    from convcli import numba_loops
-
     with _lock():
-        low, high = numba_loops.extremes_int64(x.reshape(-1))
+        low, high = loops.extremes_int64(x.reshape(-1))
     return int(low), int(high)
 
 
@@ -95,17 +92,20 @@ def correlate(
     left: int,
     out_shape: tuple[int, int],
     largest_x: int | None = None,
-) -> Array:
+) -> Array | None:
     """The stride-1 correlation of the int64 matrix ``x`` by the int64 ``weight`` with
     ``top`` and ``left`` rows and columns of zero padding (as many more at the bottom
     and right as ``out_shape`` implies), read in place: cells outside ``x`` are zeros.
     ``largest_x``: max|x| when the caller knows it (then products of values within
-    int32 take the 32-bit multiply)."""
+    int32 take the 32-bit multiply). None when numba cannot load here."""
+    loops = _loops()
+    if loops is None:
+        return None
     result = np.empty(out_shape, dtype=np.int64)
     source = np.ascontiguousarray(x, dtype=np.int64)
     kernel = np.ascontiguousarray(weight, dtype=np.int64)
     with _lock():
-        _compiled()(source, kernel, top, left, narrow(largest_x, kernel), result)
+        loops.correlate_int64(source, kernel, top, left, narrow(largest_x, kernel), result)
     return result
 
 
@@ -127,10 +127,14 @@ def _lock() -> threading.Lock:
     return threading.Lock()
 
 
-def _compiled() -> Callable[..., None]:
-    """The compiled loop (imported on first use: numba compiles it once and caches it
-    on disk between runs)."""
-    from convcli import numba_loops
-
-    loop: Callable[..., None] = numba_loops.correlate_int64
-    return loop
+@functools.cache
+def _loops() -> ModuleType | None:
+    """The compiled loops (numba compiles them on first use and caches them on disk
+    between runs), or None where numba cannot load: a numba release that does not
+    support this numpy, or no folder it may write its cache to. Then the other paths
+    compute the work, as without numba."""
+    try:
+        from convcli import numba_loops
+    except (ImportError, RuntimeError, OSError):
+        return None
+    return numba_loops
