@@ -48,15 +48,16 @@ _BORDERS = {"zeros": "BORDER_CONSTANT", "reflect": "BORDER_REFLECT_101",
 
 
 @functools.cache
-def _installed() -> bool:
+def installed(module: str) -> bool:
+    """Whether an optional module can be imported (looked up once, not imported)."""
     import importlib.util  # here: its import costs every small command start-up time
 
-    return importlib.util.find_spec("cv2") is not None
+    return importlib.util.find_spec(module) is not None
 
 
 def opencv(macs: int) -> Any | None:
     """The cv2 module when it is installed, allowed and worth using for ``macs``."""
-    if os.environ.get(DISABLE) or not _installed():
+    if os.environ.get(DISABLE) or not installed("cv2"):
         return None
     loaded = "cv2" in sys.modules
     if macs < (LOADED_MACS if loaded else IMPORT_MACS):

@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from convcli import engines
 from convcli.numbers import Array, max_abs
 
 if TYPE_CHECKING:
@@ -44,18 +45,12 @@ IMPORT_MACS = 10_000_000_000
 EXTREMES_CELLS = 1 << 20  # smaller inputs: numpy's min and max are as quick
 DISABLE = "CONVCLI_NO_NUMBA"  # set (to anything) to keep numba out, e.g. to compare
 LOOPS = "convcli.numba_loops"  # loaded: every int64 correlation the engine can run uses it
-
-
-@functools.cache
-def _installed() -> bool:
-    import importlib.util  # here: its import costs every small command start-up time
-
-    return importlib.util.find_spec("numba") is not None
+INT32_MAGNITUDE = 2**31 - 1  # |v| up to this: v is an int32
 
 
 def allowed() -> bool:
     """Whether numba is installed and not kept out by CONVCLI_NO_NUMBA."""
-    return not os.environ.get(DISABLE) and _installed()
+    return not os.environ.get(DISABLE) and engines.installed("numba")
 
 
 def wanted(macs: int) -> bool:
@@ -74,17 +69,14 @@ def load() -> bool:
 def extremes(x: Array) -> tuple[int, int] | None:
     """(min, max) of a large C-contiguous int64 array in one pass on every core, when
     the loops are loaded; None: numpy measures it."""
-    if x.size < EXTREMES_CELLS or LOOPS not in sys.modules or not allowed():
+    if x.size < EXTREMES_CELLS or x.dtype != np.int64 or not x.flags.c_contiguous:
         return None
-    loops = _loops()
-    if x.dtype != np.int64 or not x.flags.c_contiguous or loops is None:
+    loops = _loops() if LOOPS in sys.modules and allowed() else None
+    if loops is None:
         return None
     with _lock():
         low, high = loops.extremes_int64(x.reshape(-1))
     return int(low), int(high)
-
-
-INT32_MAGNITUDE = 2**31 - 1  # |v| up to this: v is an int32
 
 
 def correlate(
